@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * One call per field serves both text and JSON output, as in iproute2:
+ * out_uint("id", "id %u ", v) prints "id 5 " or adds "id": 5.
+ */
+#ifndef NIMBUS_OUTPUT_H
+#define NIMBUS_OUTPUT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+void out_init(bool json);
+void out_obj_begin(void);
+void out_obj_end(void);
+void out_uint(const char *key, const char *fmt, uint64_t v);
+void out_str(const char *key, const char *fmt, const char *v);
+/* Print the JSON array collected so far (no-op for text); call once. */
+void out_flush(void);
+
+#endif /* NIMBUS_OUTPUT_H */

@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: GPL-2.0
+/* vpc: configure vpc.ko over generic netlink, in the style of ip(8). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/vpc.h>
+
+#include "../lib/output.h"
+#include "vpc.h"
+
+struct vpc_opts vpc_opts;
+
+static struct genl_sock vpc_gs;
+static bool vpc_gs_open;
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: vpc [OPTIONS] OBJECT { COMMAND | help }\n"
+		"where  OBJECT := { net }\n"
+		"       OPTIONS := { -j[son] | -s[tatistics] | -d[etails] |\n"
+		"                    -n[etns] NAME | -h[elp] }\n");
+}
+
+bool matches(const char *arg, const char *pattern)
+{
+	size_t len = strlen(arg);
+
+	return len && len <= strlen(pattern) && !strncmp(arg, pattern, len);
+}
+
+int vpc_invarg(const char *msg, const char *arg)
+{
+	fprintf(stderr, "Error: argument \"%s\" is wrong: %s\n", arg, msg);
+	return 1;
+}
+
+int vpc_nl_error(const char *what, int err, const struct genl_sock *gs)
+{
+	if (gs && gs->extack[0])
+		fprintf(stderr, "Error: %s: %s: %s\n", what, strerror(-err),
+			gs->extack);
+	else
+		fprintf(stderr, "Error: %s: %s\n", what, strerror(-err));
+	return 2;
+}
+
+struct genl_sock *vpc_sock(void)
+{
+	int ret;
+
+	if (vpc_gs_open)
+		return &vpc_gs;
+	ret = genl_open(&vpc_gs, VPC_GENL_NAME);
+	if (ret) {
+		if (ret == -ENOENT)
+			fprintf(stderr, "Error: the vpc module is not loaded (no \"vpc\" netlink family)\n");
+		else
+			vpc_nl_error("cannot open netlink socket", ret, NULL);
+		return NULL;
+	}
+	vpc_gs_open = true;
+	return &vpc_gs;
+}
+
+static const struct {
+	const char *name;
+	int (*func)(int argc, char **argv);
+} vpc_objects[] = {
+	{ "net", do_net },
+};
+
+static int do_object(int argc, char **argv)
+{
+	for (size_t i = 0; i < sizeof(vpc_objects) / sizeof(vpc_objects[0]); i++)
+		if (matches(argv[0], vpc_objects[i].name))
+			return vpc_objects[i].func(argc - 1, argv + 1);
+	if (matches(argv[0], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	fprintf(stderr, "Object \"%s\" is unknown, try \"vpc help\".\n", argv[0]);
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	const char *netns = NULL;
+	int ret;
+
+	while (argc > 1 && argv[1][0] == '-') {
+		const char *opt = argv[1] + 1 + (argv[1][1] == '-');
+
+		if (matches(opt, "json")) {
+			vpc_opts.json = true;
+		} else if (matches(opt, "statistics")) {
+			vpc_opts.stats = true;
+		} else if (matches(opt, "details")) {
+			vpc_opts.details = true;
+		} else if (matches(opt, "netns")) {
+			if (argc < 3) {
+				fprintf(stderr, "Error: -netns needs a namespace name\n");
+				return 1;
+			}
+			netns = argv[2];
+			argc--;
+			argv++;
+		} else if (matches(opt, "help")) {
+			usage(stdout);
+			return 0;
+		} else {
+			fprintf(stderr, "Option \"%s\" is unknown, try \"vpc -help\".\n",
+				argv[1]);
+			return 1;
+		}
+		argc--;
+		argv++;
+	}
+	if (argc < 2) {
+		usage(stderr);
+		return 1;
+	}
+	if (netns) {
+		ret = netns_enter(netns);
+		if (ret) {
+			fprintf(stderr, "Error: cannot enter network namespace \"%s\": %s\n",
+				netns, strerror(-ret));
+			return 1;
+		}
+	}
+	out_init(vpc_opts.json);
+	ret = do_object(argc - 1, argv + 1);
+	out_flush();
+	if (vpc_gs_open)
+		genl_close(&vpc_gs);
+	return ret;
+}

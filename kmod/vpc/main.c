@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vpc.ko: per-host VPC networking over GRE (GRE key = VPC id).
+ * This file only orders initialisation; each step lives in its own file.
+ */
+#include <linux/module.h>
+#include <net/genetlink.h>
+
+#include "netlink.h"
+#include "pernet.h"
+#include "vnet.h"
+
+static int __init vpc_init(void)
+{
+	int ret;
+
+	ret = vpc_net_cache_init();
+	if (ret)
+		goto err;
+	ret = vpc_pernet_init();
+	if (ret)
+		goto err_cache;
+	ret = vpc_genl_init();
+	if (ret)
+		goto err_pernet;
+	pr_info("vpc: loaded\n");
+	return 0;
+
+err_pernet:
+	vpc_pernet_exit();
+err_cache:
+	vpc_net_cache_exit();
+err:
+	return ret;
+}
+
+static void __exit vpc_exit(void)
+{
+	vpc_genl_exit();
+	vpc_pernet_exit();
+	vpc_net_cache_exit();
+}
+
+module_init(vpc_init);
+module_exit(vpc_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Nimbus per-host VPC networking over GRE");
+MODULE_AUTHOR("Nimbus developers");
+MODULE_ALIAS_GENL_FAMILY(VPC_GENL_NAME);

@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The "vpc" generic netlink family: Documentation/netlink/specs/vpc.yaml. */
+#include <net/genetlink.h>
+#include <net/sock.h>
+
+#include "netlink.h"
+#include "pernet.h"
+#include "vnet.h"
+
+static struct genl_family vpc_genl_family;
+
+enum vpc_mcgrp {
+	VPC_MCGRP_NOTIFY_ID,
+};
+
+static const struct genl_multicast_group vpc_mcgrps[] = {
+	[VPC_MCGRP_NOTIFY_ID] = { .name = VPC_MCGRP_NOTIFY },
+};
+
+static struct netlink_range_validation vpc_net_id_range = {
+	.min = VPC_NET_ID_MIN,
+	.max = VPC_NET_ID_MAX,
+};
+
+static const struct nla_policy vpc_net_new_policy[VPC_A_MAX + 1] = {
+	[VPC_A_NET_ID] = NLA_POLICY_FULL_RANGE(NLA_U32, &vpc_net_id_range),
+	[VPC_A_NET_NAME] = { .type = NLA_NUL_STRING, .len = VPC_NAME_MAXLEN - 1 },
+};
+
+static const struct nla_policy vpc_net_id_policy[VPC_A_MAX + 1] = {
+	[VPC_A_NET_ID] = NLA_POLICY_FULL_RANGE(NLA_U32, &vpc_net_id_range),
+};
+
+/* Every rejection explains itself; GENL_REQ_ATTR_CHECK only names the type. */
+#define vpc_nl_missing(info, attr, msg) ({				\
+	struct genl_info *__info = (info);				\
+	bool __missing = GENL_REQ_ATTR_CHECK(__info, attr);		\
+	if (__missing)							\
+		NL_SET_ERR_MSG_MOD(__info->extack, "missing " msg);	\
+	__missing;							\
+})
+
+static int vpc_net_fill(struct sk_buff *skb, const struct vpc_net *vnet,
+			u32 portid, u32 seq, int flags, u8 cmd,
+			struct netlink_callback *cb)
+{
+	void *hdr;
+
+	hdr = genlmsg_put(skb, portid, seq, &vpc_genl_family, flags, cmd);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (cb)
+		genl_dump_check_consistent(cb, hdr);
+	if (nla_put_u32(skb, VPC_A_NET_ID, vnet->id) ||
+	    (vnet->name[0] && nla_put_string(skb, VPC_A_NET_NAME, vnet->name))) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+/* Tell listeners of this netns about a change; best effort, like rtnetlink. */
+static void vpc_net_notify(struct vpc_pernet *pn, const struct vpc_net *vnet,
+			   u8 cmd)
+{
+	struct sk_buff *skb;
+
+	if (!genl_has_listeners(&vpc_genl_family, pn->net, VPC_MCGRP_NOTIFY_ID))
+		return;
+	skb = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!skb)
+		return;
+	if (vpc_net_fill(skb, vnet, 0, 0, 0, cmd, NULL)) {
+		nlmsg_free(skb);
+		return;
+	}
+	genlmsg_multicast_netns(&vpc_genl_family, pn->net, skb, 0,
+				VPC_MCGRP_NOTIFY_ID, GFP_KERNEL);
+}
+
+static int vpc_nl_net_new(struct sk_buff *skb, struct genl_info *info)
+{
+	struct vpc_pernet *pn = vpc_pernet(genl_info_net(info));
+	const char *name = NULL;
+	struct vpc_net *vnet;
+	int ret;
+
+	if (vpc_nl_missing(info, VPC_A_NET_ID, "VPC id"))
+		return -EINVAL;
+	if (info->attrs[VPC_A_NET_NAME])
+		name = nla_data(info->attrs[VPC_A_NET_NAME]);
+
+	mutex_lock(&pn->lock);
+	vnet = vpc_net_add(pn, nla_get_u32(info->attrs[VPC_A_NET_ID]), name,
+			   info->extack);
+	ret = PTR_ERR_OR_ZERO(vnet);
+	if (ret) {
+		NL_SET_BAD_ATTR(info->extack, info->attrs[VPC_A_NET_ID]);
+		goto out;
+	}
+	vpc_net_notify(pn, vnet, VPC_CMD_NET_NEW);
+out:
+	mutex_unlock(&pn->lock);
+	return ret;
+}
+
+static int vpc_nl_net_del(struct sk_buff *skb, struct genl_info *info)
+{
+	struct vpc_pernet *pn = vpc_pernet(genl_info_net(info));
+	struct vpc_net *vnet;
+	int ret = 0;
+
+	if (vpc_nl_missing(info, VPC_A_NET_ID, "VPC id"))
+		return -EINVAL;
+
+	mutex_lock(&pn->lock);
+	vnet = vpc_net_find(pn, nla_get_u32(info->attrs[VPC_A_NET_ID]));
+	if (!vnet) {
+		NL_SET_ERR_MSG_MOD(info->extack, "no VPC with this id");
+		NL_SET_BAD_ATTR(info->extack, info->attrs[VPC_A_NET_ID]);
+		ret = -ENOENT;
+		goto out;
+	}
+	vpc_net_notify(pn, vnet, VPC_CMD_NET_DEL);
+	vpc_net_del(pn, vnet);
+out:
+	mutex_unlock(&pn->lock);
+	return ret;
+}
+
+static int vpc_nl_net_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct vpc_pernet *pn = vpc_pernet(genl_info_net(info));
+	struct vpc_net *vnet;
+	struct sk_buff *msg;
+	int ret;
+
+	if (vpc_nl_missing(info, VPC_A_NET_ID, "VPC id"))
+		return -EINVAL;
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+
+	mutex_lock(&pn->lock);
+	vnet = vpc_net_find(pn, nla_get_u32(info->attrs[VPC_A_NET_ID]));
+	if (!vnet) {
+		NL_SET_ERR_MSG_MOD(info->extack, "no VPC with this id");
+		NL_SET_BAD_ATTR(info->extack, info->attrs[VPC_A_NET_ID]);
+		ret = -ENOENT;
+		goto out;
+	}
+	ret = vpc_net_fill(msg, vnet, info->snd_portid, info->snd_seq, 0,
+			   VPC_CMD_NET_GET, NULL);
+out:
+	mutex_unlock(&pn->lock);
+	if (ret) {
+		nlmsg_free(msg);
+		return ret;
+	}
+	return genlmsg_reply(msg, info);
+}
+
+/* cb->args[0]: the next VPC id to emit, so a dump resumes where it stopped. */
+static int vpc_nl_net_get_dumpit(struct sk_buff *skb,
+				 struct netlink_callback *cb)
+{
+	struct vpc_pernet *pn = vpc_pernet(sock_net(skb->sk));
+	unsigned long id = cb->args[0];
+	struct vpc_net *vnet;
+	int ret = 0;
+
+	mutex_lock(&pn->lock);
+	cb->seq = pn->gen;
+	xa_for_each_start(&pn->nets, id, vnet, cb->args[0]) {
+		ret = vpc_net_fill(skb, vnet, NETLINK_CB(cb->skb).portid,
+				   cb->nlh->nlmsg_seq, NLM_F_MULTI,
+				   VPC_CMD_NET_GET, cb);
+		if (ret)
+			break;
+		cb->args[0] = id + 1;
+	}
+	mutex_unlock(&pn->lock);
+	/* A full skb ends this round; the core calls again for the rest. */
+	return ret == -EMSGSIZE ? skb->len : ret ?: skb->len;
+}
+
+static const struct genl_ops vpc_genl_ops[] = {
+	{
+		.cmd = VPC_CMD_NET_NEW,
+		.doit = vpc_nl_net_new,
+		.policy = vpc_net_new_policy,
+		.maxattr = VPC_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = VPC_CMD_NET_DEL,
+		.doit = vpc_nl_net_del,
+		.policy = vpc_net_id_policy,
+		.maxattr = VPC_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = VPC_CMD_NET_GET,
+		.doit = vpc_nl_net_get_doit,
+		.dumpit = vpc_nl_net_get_dumpit,
+		.policy = vpc_net_id_policy,
+		.maxattr = VPC_A_MAX,
+	},
+};
+
+static struct genl_family vpc_genl_family __ro_after_init = {
+	.name = VPC_GENL_NAME,
+	.version = VPC_GENL_VERSION,
+	.maxattr = VPC_A_MAX,
+	.netnsok = true,
+	.parallel_ops = true,	/* each netns has its own lock */
+	.module = THIS_MODULE,
+	.ops = vpc_genl_ops,
+	.n_ops = ARRAY_SIZE(vpc_genl_ops),
+	.resv_start_op = VPC_CMD_MAX + 1,
+	.mcgrps = vpc_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(vpc_mcgrps),
+};
+
+int vpc_genl_init(void)
+{
+	return genl_register_family(&vpc_genl_family);
+}
+
+void vpc_genl_exit(void)
+{
+	genl_unregister_family(&vpc_genl_family);
+}

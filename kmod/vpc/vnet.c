@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: GPL-2.0
+/* VPC objects: created, found and destroyed per network namespace. */
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "pernet.h"
+#include "vnet.h"
+
+static struct kmem_cache *vpc_net_cache __read_mostly;
+
+int vpc_net_cache_init(void)
+{
+	vpc_net_cache = KMEM_CACHE(vpc_net, 0);
+	return vpc_net_cache ? 0 : -ENOMEM;
+}
+
+void vpc_net_cache_exit(void)
+{
+	/* Objects freed by call_rcu must be gone before their cache is. */
+	rcu_barrier();
+	kmem_cache_destroy(vpc_net_cache);
+}
+
+struct vpc_net *vpc_net_find(struct vpc_pernet *pn, u32 id)
+{
+	RCU_LOCKDEP_WARN(!rcu_read_lock_held() && !lockdep_is_held(&pn->lock),
+			 "VPC lookup needs RCU or the pernet lock");
+	return xa_load(&pn->nets, id);
+}
+
+struct vpc_net *vpc_net_add(struct vpc_pernet *pn, u32 id, const char *name,
+			    struct netlink_ext_ack *extack)
+{
+	struct vpc_net *vnet;
+	int ret;
+
+	lockdep_assert_held(&pn->lock);
+	vnet = kmem_cache_zalloc(vpc_net_cache, GFP_KERNEL);
+	if (!vnet)
+		return ERR_PTR(-ENOMEM);
+	vnet->id = id;
+	if (name)
+		strscpy(vnet->name, name, sizeof(vnet->name));
+
+	ret = xa_insert(&pn->nets, id, vnet, GFP_KERNEL);
+	if (ret) {
+		kmem_cache_free(vpc_net_cache, vnet);
+		if (ret == -EBUSY) {
+			NL_SET_ERR_MSG_MOD(extack, "a VPC with this id exists");
+			ret = -EEXIST;
+		}
+		return ERR_PTR(ret);
+	}
+	vpc_pernet_changed(pn);
+	return vnet;
+}
+
+static void vpc_net_free_rcu(struct rcu_head *head)
+{
+	kmem_cache_free(vpc_net_cache, container_of(head, struct vpc_net, rcu));
+}
+
+void vpc_net_del(struct vpc_pernet *pn, struct vpc_net *vnet)
+{
+	lockdep_assert_held(&pn->lock);
+	xa_erase(&pn->nets, vnet->id);
+	vpc_pernet_changed(pn);
+	/* Packet-path readers may still hold it under RCU. */
+	call_rcu(&vnet->rcu, vpc_net_free_rcu);
+}
+
+void vpc_net_flush(struct vpc_pernet *pn)
+{
+	struct vpc_net *vnet;
+	unsigned long id;
+
+	lockdep_assert_held(&pn->lock);
+	xa_for_each(&pn->nets, id, vnet)
+		vpc_net_del(pn, vnet);
+}

@@ -1,0 +1,39 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Every change is refused with EPERM to a process without CAP_NET_ADMIN (and
+# CAP_SYS_ADMIN for cbs), whether an unprivileged user or root with its
+# capabilities dropped; reads stay open; a refused change changes nothing.
+. "$(dirname "$0")/lib.sh"
+require_cmd nl_send setpriv vpc
+
+ktap_plan 17
+load_module vpc
+load_module cbs
+defer unload_module vpc
+defer unload_module cbs
+
+as_nobody() {
+	setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all -- "$@"
+}
+as_capless_root() {
+	setpriv --inh-caps=-all --bounding-set=-all -- "$@"
+}
+
+EPERM=1
+vpc net add id 77 name keep >/dev/null
+for who in as_nobody as_capless_root; do
+	check_errno "$who: vpc net add refused" $EPERM $who nl_send vpc 1 u32:1=5
+	check_errno "$who: vpc net del refused" $EPERM $who nl_send vpc 2 u32:1=77
+	check_errno "$who: cbs map refused" $EPERM $who nl_send cbs 1 str:2=vol
+	check_errno "$who: cbs unmap refused" $EPERM $who nl_send cbs 2 u32:1=0
+	check_errno "$who: cbs reconfigure refused" $EPERM $who nl_send cbs 3 u32:1=0
+	check_output "$who: vpc command reports EPERM" 'Operation not permitted' $who vpc net add id 6
+done
+check_output "unprivileged read allowed" '^ok 1$' as_nobody nl_send -d vpc 3
+check_output "refused changes changed nothing" '^net 77 name keep$' vpc net show
+check_output "no VPC was added" '^$' sh -c 'vpc net show | grep -v "^net 77 "'
+check_output "root may change" '^ok 0$' nl_send vpc 1 u32:1=5
+check_output "cbs map needs CAP_SYS_ADMIN even with CAP_NET_ADMIN" 'error 1:.*CAP_SYS_ADMIN' \
+	setpriv --inh-caps=-all --bounding-set=-all,+net_admin -- nl_send cbs 1 str:2=vol
+
+ktap_finished
