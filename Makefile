@@ -67,7 +67,9 @@ install: all
 	install -m 0755 $(PROGS) $(DESTDIR)$(PREFIX)/sbin/
 	install -m 0644 Documentation/man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) \
-		INSTALL_MOD_DIR=extra modules_install
+		INSTALL_MOD_DIR=extra CONFIG_MODULE_SIG_ALL= modules_install
+	# A staged install (DESTDIR) leaves depmod to the package's postinst.
+	$(if $(DESTDIR),,depmod -a $(KVER))
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean

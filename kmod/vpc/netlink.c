@@ -33,10 +33,10 @@ static const struct nla_policy vpc_net_id_policy[VPC_A_MAX + 1] = {
 
 /* Every rejection explains itself; GENL_REQ_ATTR_CHECK only names the type. */
 #define vpc_nl_missing(info, attr, msg) ({				\
-	struct genl_info *__info = (info);				\
-	bool __missing = GENL_REQ_ATTR_CHECK(__info, attr);		\
+	struct genl_info *__vinfo = (info);				\
+	bool __missing = GENL_REQ_ATTR_CHECK(__vinfo, attr);		\
 	if (__missing)							\
-		NL_SET_ERR_MSG_MOD(__info->extack, "missing " msg);	\
+		NL_SET_ERR_MSG_MOD(__vinfo->extack, "missing " msg);	\
 	__missing;							\
 })
 
