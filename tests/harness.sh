@@ -1,9 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # scripts/vm-run tests itself, each case in a boot of its own: COMMAND's exit
-# status comes through; a WARN, or an object leaked from a module's
-# kmem_cache, gives 126 although COMMAND exited 0; a timeout gives 124; a
-# bad option gives 125 without booting.
+# status comes through; --disk writes reach the file; a WARN, or an object
+# leaked from a module's kmem_cache, gives 126 although COMMAND exited 0; a
+# timeout gives 124; a bad option gives 125 without booting.
 cd "$(dirname "$0")/.." || exit 1
 VM=scripts/vm-run
 KO=tests/kselftest/harness/nimbus_selftest.ko
@@ -11,7 +11,7 @@ n=0
 failed=0
 
 echo "TAP version 13"
-echo "1..6"
+echo "1..8"
 
 expect() {
 	local want=$1 name=$2 got out
@@ -35,6 +35,18 @@ expect 126 "a WARN gives 126 though COMMAND exited 0" $VM --timeout 120 -- \
 	sh -c "insmod $KO warn=1 && rmmod nimbus_selftest"
 expect 126 "an object leaked from a kmem_cache is caught at unload" $VM --timeout 120 -- \
 	sh -c "insmod $KO leak=1 && rmmod nimbus_selftest"
+disk=$(mktemp /var/tmp/vm-run-disk.XXXXXX)
+truncate -s 16M "$disk"
+expect 0 "--disk: a flushed write inside the VM reaches the file" $VM --timeout 120 --disk "$disk" -- \
+	sh -c 'echo nimbus-disk-marker | dd of=/dev/vda bs=4096 conv=sync,fsync status=none'
+n=$((n + 1))
+if [ "$(head -c 18 "$disk")" = nimbus-disk-marker ]; then
+	echo "ok $n harness: --disk: the write is in the file"
+else
+	failed=$((failed + 1))
+	echo "not ok $n harness: --disk: the write is in the file"
+fi
+rm -f "$disk"
 expect 124 "a timeout gives 124" $VM --timeout 25 -- sleep 600
 expect 125 "a bad option gives 125" $VM --bogus -- true
 
