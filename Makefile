@@ -28,6 +28,8 @@ UNITS := $(UNIT_SRCS:tests/unit/%.c=$(B)/unit/%)
 
 .PHONY: all modules test-modules userspace check demo install clean setup
 
+include storage/build.mk
+
 all: modules userspace
 
 modules:

@@ -6,22 +6,31 @@
 #include <linux/module.h>
 #include <net/genetlink.h>
 
+#include "dev.h"
 #include "netlink.h"
 
 static int __init cbs_init(void)
 {
 	int ret;
 
-	ret = cbs_genl_init();
+	ret = cbs_dev_init();
 	if (ret)
 		return ret;
+	ret = cbs_genl_init();
+	if (ret)
+		goto err_dev;
 	pr_info("cbs: loaded\n");
 	return 0;
+
+err_dev:
+	cbs_dev_exit();
+	return ret;
 }
 
 static void __exit cbs_exit(void)
 {
 	cbs_genl_exit();
+	cbs_dev_exit();
 }
 
 module_init(cbs_init);

@@ -6,9 +6,12 @@
  * namespace only (as nbd's does): other namespaces do not see it.  The
  * sockets handed in may come from any namespace; each keeps its own.
  */
+#include <linux/file.h>
+#include <linux/net.h>
 #include <net/genetlink.h>
 #include <net/sock.h>
 
+#include "dev.h"
 #include "netlink.h"
 
 static struct genl_family cbs_genl_family;
@@ -27,27 +30,40 @@ static const struct nla_policy cbs_socket_policy[CBS_A_MAX + 1] = {
 
 static const struct nla_policy cbs_map_policy[CBS_A_MAX + 1] = {
 	[CBS_A_NAME] = { .type = NLA_NUL_STRING, .len = CBS_NAME_MAXLEN - 1 },
-	[CBS_A_SIZE] = { .type = NLA_U64 },
+	[CBS_A_SIZE] = NLA_POLICY_MIN(NLA_U64, 1),
 	[CBS_A_BLOCK_SIZE] = { .type = NLA_U32 },
 	[CBS_A_SOCKETS] = NLA_POLICY_NESTED(cbs_socket_policy),
-	[CBS_A_GENERATION] = { .type = NLA_U64 },
-	[CBS_A_DEAD_TIMEOUT] = { .type = NLA_U32 },
+	[CBS_A_GENERATION] = NLA_POLICY_MIN(NLA_U64, 1),
+	[CBS_A_DEAD_TIMEOUT] = NLA_POLICY_RANGE(NLA_U32, 1, 3600),
+	[CBS_A_IO_TIMEOUT] = NLA_POLICY_RANGE(NLA_U32, 1, 3600),
 };
 
-static const struct nla_policy cbs_index_policy[CBS_A_MAX + 1] = {
+static const struct nla_policy cbs_unmap_policy[CBS_A_MAX + 1] = {
 	[CBS_A_INDEX] = { .type = NLA_U32 },
 	[CBS_A_FORCE] = { .type = NLA_FLAG },
 };
 
 static const struct nla_policy cbs_reconfigure_policy[CBS_A_MAX + 1] = {
 	[CBS_A_INDEX] = { .type = NLA_U32 },
-	[CBS_A_SIZE] = { .type = NLA_U64 },
+	[CBS_A_SIZE] = NLA_POLICY_MIN(NLA_U64, 1),
 	[CBS_A_SOCKETS] = NLA_POLICY_NESTED(cbs_socket_policy),
-	[CBS_A_DEAD_TIMEOUT] = { .type = NLA_U32 },
+	[CBS_A_DEAD_TIMEOUT] = NLA_POLICY_RANGE(NLA_U32, 1, 3600),
 };
 
+static const struct nla_policy cbs_status_policy[CBS_A_MAX + 1] = {
+	[CBS_A_INDEX] = { .type = NLA_U32 },
+};
+
+#define cbs_nl_missing(info, attr, msg) ({				\
+	struct genl_info *__cinfo = (info);				\
+	bool __missing = GENL_REQ_ATTR_CHECK(__cinfo, attr);		\
+	if (__missing)							\
+		NL_SET_ERR_MSG_MOD(__cinfo->extack, "missing " msg);	\
+	__missing;							\
+})
+
 /* Changes create and destroy block devices: CAP_SYS_ADMIN, as for nbd. */
-static int cbs_nl_pre_change(struct sk_buff *skb, struct genl_info *info)
+static int cbs_nl_check_admin(struct sk_buff *skb, struct genl_info *info)
 {
 	if (!netlink_capable(skb, CAP_SYS_ADMIN)) {
 		NL_SET_ERR_MSG_MOD(info->extack, "CAP_SYS_ADMIN is required");
@@ -56,41 +72,285 @@ static int cbs_nl_pre_change(struct sk_buff *skb, struct genl_info *info)
 	return 0;
 }
 
-static int cbs_nl_not_yet(struct sk_buff *skb, struct genl_info *info)
+static void cbs_nl_put_sockets(struct socket **socks, unsigned int n)
 {
-	int ret = cbs_nl_pre_change(skb, info);
+	while (n--)
+		sockfd_put(socks[n]);
+}
+
+/* Look up the connected TCP sockets of a CBS_A_SOCKETS nest. */
+static int cbs_nl_get_sockets(struct genl_info *info, struct socket **socks,
+			      unsigned int *nsocks)
+{
+	struct nlattr *nest = info->attrs[CBS_A_SOCKETS];
+	struct nlattr *attr;
+	struct socket *sock;
+	int rem, err;
+
+	*nsocks = 0;
+	nla_for_each_nested(attr, nest, rem) {
+		if (nla_type(attr) != CBS_A_SOCKET_FD)
+			continue;
+		if (*nsocks == CBS_MAX_SOCKETS) {
+			NL_SET_ERR_MSG_MOD(info->extack, "at most 16 sockets");
+			err = -EINVAL;
+			goto err;
+		}
+		sock = sockfd_lookup(nla_get_u32(attr), &err);
+		if (!sock) {
+			NL_SET_ERR_MSG_MOD(info->extack, "socket fd is not a socket");
+			goto err;
+		}
+		if (sock->sk->sk_type != SOCK_STREAM ||
+		    sock->sk->sk_protocol != IPPROTO_TCP ||
+		    sock->state != SS_CONNECTED) {
+			sockfd_put(sock);
+			NL_SET_ERR_MSG_MOD(info->extack, "socket is not a connected TCP socket");
+			err = -EINVAL;
+			goto err;
+		}
+		socks[(*nsocks)++] = sock;
+	}
+	return 0;
+err:
+	NL_SET_BAD_ATTR(info->extack, attr);
+	cbs_nl_put_sockets(socks, *nsocks);
+	*nsocks = 0;
+	return err;
+}
+
+static int cbs_nl_map(struct sk_buff *skb, struct genl_info *info)
+{
+	struct cbs_map_config cfg = {
+		.dead_timeout = CBS_DEFAULT_DEAD_TIMEOUT,
+		.io_timeout = CBS_DEFAULT_IO_TIMEOUT,
+		.generation = 1,
+	};
+	struct cbs_device *dev;
+	struct sk_buff *msg;
+	void *hdr;
+	int ret;
+
+	ret = cbs_nl_check_admin(skb, info);
+	if (ret)
+		return ret;
+	if (cbs_nl_missing(info, CBS_A_NAME, "volume name") ||
+	    cbs_nl_missing(info, CBS_A_SIZE, "size") ||
+	    cbs_nl_missing(info, CBS_A_BLOCK_SIZE, "block size") ||
+	    cbs_nl_missing(info, CBS_A_SOCKETS, "sockets"))
+		return -EINVAL;
+	cfg.name = nla_data(info->attrs[CBS_A_NAME]);
+	cfg.size = nla_get_u64(info->attrs[CBS_A_SIZE]);
+	cfg.block_size = nla_get_u32(info->attrs[CBS_A_BLOCK_SIZE]);
+	if (cfg.block_size != 512 && cfg.block_size != 4096) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[CBS_A_BLOCK_SIZE],
+				    "block size must be 512 or 4096");
+		return -EINVAL;
+	}
+	if (cfg.size % cfg.block_size || cfg.size > (u64)LLONG_MAX) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[CBS_A_SIZE],
+				    "size must be a multiple of the block size below 2^63");
+		return -EINVAL;
+	}
+	if (info->attrs[CBS_A_GENERATION])
+		cfg.generation = nla_get_u64(info->attrs[CBS_A_GENERATION]);
+	if (info->attrs[CBS_A_DEAD_TIMEOUT])
+		cfg.dead_timeout = nla_get_u32(info->attrs[CBS_A_DEAD_TIMEOUT]);
+	if (info->attrs[CBS_A_IO_TIMEOUT])
+		cfg.io_timeout = nla_get_u32(info->attrs[CBS_A_IO_TIMEOUT]);
+	ret = cbs_nl_get_sockets(info, cfg.socks, &cfg.nsocks);
+	if (ret)
+		return ret;
+	if (!cfg.nsocks) {
+		NL_SET_ERR_MSG_MOD(info->extack, "at least one socket is needed");
+		return -EINVAL;
+	}
+
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg) {
+		ret = -ENOMEM;
+		goto err_socks;
+	}
+	dev = cbs_dev_create(&cfg, info->extack);
+	if (IS_ERR(dev)) {
+		ret = PTR_ERR(dev);
+		nlmsg_free(msg);
+		goto err_socks;
+	}
+	/* The device owns the sockets now. */
+	hdr = genlmsg_put_reply(msg, info, &cbs_genl_family, 0, CBS_CMD_MAP);
+	if (!hdr || nla_put_u32(msg, CBS_A_INDEX, dev->index)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+
+err_socks:
+	cbs_nl_put_sockets(cfg.socks, cfg.nsocks);
+	return ret;
+}
+
+static int cbs_nl_unmap(struct sk_buff *skb, struct genl_info *info)
+{
+	int ret = cbs_nl_check_admin(skb, info);
 
 	if (ret)
 		return ret;
-	NL_SET_ERR_MSG_MOD(info->extack, "volume mapping is not implemented yet");
-	return -EOPNOTSUPP;
+	if (cbs_nl_missing(info, CBS_A_INDEX, "device index"))
+		return -EINVAL;
+	ret = cbs_dev_remove(nla_get_u32(info->attrs[CBS_A_INDEX]),
+			     nla_get_flag(info->attrs[CBS_A_FORCE]), info->extack);
+	if (ret)
+		NL_SET_BAD_ATTR(info->extack, info->attrs[CBS_A_INDEX]);
+	return ret;
 }
 
+static int cbs_nl_reconfigure(struct sk_buff *skb, struct genl_info *info)
+{
+	struct socket *socks[CBS_MAX_SOCKETS];
+	unsigned int nsocks = 0, dead_timeout = 0;
+	u64 size = 0;
+	int ret;
+
+	ret = cbs_nl_check_admin(skb, info);
+	if (ret)
+		return ret;
+	if (cbs_nl_missing(info, CBS_A_INDEX, "device index"))
+		return -EINVAL;
+	if (info->attrs[CBS_A_SIZE])
+		size = nla_get_u64(info->attrs[CBS_A_SIZE]);
+	if (info->attrs[CBS_A_DEAD_TIMEOUT])
+		dead_timeout = nla_get_u32(info->attrs[CBS_A_DEAD_TIMEOUT]);
+	if (info->attrs[CBS_A_SOCKETS]) {
+		ret = cbs_nl_get_sockets(info, socks, &nsocks);
+		if (ret)
+			return ret;
+	}
+	ret = cbs_dev_reconfigure(nla_get_u32(info->attrs[CBS_A_INDEX]), socks,
+				  nsocks, size, dead_timeout, info->extack);
+	if (ret)
+		cbs_nl_put_sockets(socks, nsocks);
+	return ret;
+}
+
+static int cbs_nl_fill_stats(struct sk_buff *skb, struct cbs_device *dev)
+{
+	struct nlattr *nest = nla_nest_start(skb, CBS_A_STATS);
+
+	if (!nest ||
+	    nla_put_u64_64bit(skb, CBS_A_STATS_READS,
+			      atomic64_read(&dev->reads), CBS_A_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, CBS_A_STATS_WRITES,
+			      atomic64_read(&dev->writes), CBS_A_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, CBS_A_STATS_READ_BYTES,
+			      atomic64_read(&dev->read_bytes), CBS_A_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, CBS_A_STATS_WRITE_BYTES,
+			      atomic64_read(&dev->write_bytes), CBS_A_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, CBS_A_STATS_ERRORS,
+			      atomic64_read(&dev->errors), CBS_A_STATS_PAD))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int cbs_nl_fill_dev(struct sk_buff *skb, struct cbs_device *dev,
+			   u32 portid, u32 seq, int flags)
+{
+	void *hdr;
+
+	hdr = genlmsg_put(skb, portid, seq, &cbs_genl_family, flags,
+			  CBS_CMD_STATUS);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (nla_put_u32(skb, CBS_A_INDEX, dev->index) ||
+	    nla_put_string(skb, CBS_A_NAME, dev->name) ||
+	    nla_put_u64_64bit(skb, CBS_A_SIZE, dev->size, CBS_A_PAD) ||
+	    nla_put_u32(skb, CBS_A_BLOCK_SIZE, dev->block_size) ||
+	    nla_put_u64_64bit(skb, CBS_A_GENERATION, dev->generation, CBS_A_PAD) ||
+	    nla_put_u32(skb, CBS_A_DEAD_TIMEOUT, dev->dead_timeout) ||
+	    nla_put_u32(skb, CBS_A_IO_TIMEOUT, dev->tag_set.timeout / HZ) ||
+	    nla_put_u32(skb, CBS_A_CONNS, dev->nconns) ||
+	    nla_put_u32(skb, CBS_A_LIVE_CONNS, cbs_dev_live_conns(dev)) ||
+	    (test_bit(CBS_DEV_FENCED, &dev->flags) &&
+	     nla_put_flag(skb, CBS_A_FENCED)) ||
+	    cbs_nl_fill_stats(skb, dev)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+struct cbs_dump_ctx {
+	struct sk_buff *skb;
+	struct netlink_callback *cb;
+};
+
+static int cbs_nl_dump_one(struct cbs_device *dev, void *data)
+{
+	struct cbs_dump_ctx *ctx = data;
+
+	return cbs_nl_fill_dev(ctx->skb, dev, NETLINK_CB(ctx->cb->skb).portid,
+			       ctx->cb->nlh->nlmsg_seq, NLM_F_MULTI);
+}
+
+/* cb->args[0]: the next device index, so a dump resumes where it stopped. */
 static int cbs_nl_status_dumpit(struct sk_buff *skb,
 				struct netlink_callback *cb)
 {
-	/* No devices exist until MAP is implemented. */
-	return 0;
+	struct cbs_dump_ctx ctx = { skb, cb };
+	int index = cb->args[0];
+	int ret;
+
+	ret = cbs_dev_for_each(&index, cbs_nl_dump_one, &ctx);
+	cb->args[0] = index;
+	if (ret && ret != -EMSGSIZE)
+		return ret;
+	return skb->len;
+}
+
+void cbs_nl_notify_link_dead(struct cbs_device *dev, unsigned int conn,
+			     unsigned int live)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	if (!genl_has_listeners(&cbs_genl_family, &init_net, CBS_MCGRP_NOTIFY_ID))
+		return;
+	skb = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_NOIO);
+	if (!skb)
+		return;
+	hdr = genlmsg_put(skb, 0, 0, &cbs_genl_family, 0, CBS_CMD_LINK_DEAD);
+	if (!hdr || nla_put_u32(skb, CBS_A_INDEX, dev->index) ||
+	    nla_put_string(skb, CBS_A_NAME, dev->name) ||
+	    nla_put_u32(skb, CBS_A_CONN, conn) ||
+	    nla_put_u32(skb, CBS_A_LIVE_CONNS, live)) {
+		nlmsg_free(skb);
+		return;
+	}
+	genlmsg_end(skb, hdr);
+	genlmsg_multicast(&cbs_genl_family, skb, 0, CBS_MCGRP_NOTIFY_ID, GFP_NOIO);
 }
 
 static const struct genl_ops cbs_genl_ops[] = {
 	{
 		.cmd = CBS_CMD_MAP,
-		.doit = cbs_nl_not_yet,
+		.doit = cbs_nl_map,
 		.policy = cbs_map_policy,
 		.maxattr = CBS_A_MAX,
 		.flags = GENL_ADMIN_PERM,
 	},
 	{
 		.cmd = CBS_CMD_UNMAP,
-		.doit = cbs_nl_not_yet,
-		.policy = cbs_index_policy,
+		.doit = cbs_nl_unmap,
+		.policy = cbs_unmap_policy,
 		.maxattr = CBS_A_MAX,
 		.flags = GENL_ADMIN_PERM,
 	},
 	{
 		.cmd = CBS_CMD_RECONFIGURE,
-		.doit = cbs_nl_not_yet,
+		.doit = cbs_nl_reconfigure,
 		.policy = cbs_reconfigure_policy,
 		.maxattr = CBS_A_MAX,
 		.flags = GENL_ADMIN_PERM,
@@ -98,7 +358,7 @@ static const struct genl_ops cbs_genl_ops[] = {
 	{
 		.cmd = CBS_CMD_STATUS,
 		.dumpit = cbs_nl_status_dumpit,
-		.policy = cbs_index_policy,
+		.policy = cbs_status_policy,
 		.maxattr = CBS_A_MAX,
 	},
 };

@@ -4,7 +4,11 @@
 
 #include <linux/cbs.h>
 
+struct cbs_device;
+
 int cbs_genl_init(void);
 void cbs_genl_exit(void);
+void cbs_nl_notify_link_dead(struct cbs_device *dev, unsigned int conn,
+			     unsigned int live);
 
 #endif /* _CBS_NETLINK_H */

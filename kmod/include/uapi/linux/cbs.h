@@ -11,6 +11,7 @@
 #define CBS_MCGRP_NOTIFY	"notify"
 
 #define CBS_NAME_MAXLEN		64	/* including the terminating NUL */
+#define CBS_MAX_SOCKETS		16
 
 enum cbs_cmd {
 	CBS_CMD_UNSPEC,
@@ -35,9 +36,29 @@ enum cbs_attr {
 	CBS_A_GENERATION,	/* u64 */
 	CBS_A_DEAD_TIMEOUT,	/* u32: seconds */
 	CBS_A_FORCE,		/* flag */
+	CBS_A_IO_TIMEOUT,	/* u32: seconds before a request is retried */
+	CBS_A_CONN,		/* u32: connection index (LINK_DEAD) */
+	CBS_A_CONNS,		/* u32: connections */
+	CBS_A_LIVE_CONNS,	/* u32: connections alive */
+	CBS_A_FENCED,		/* flag: a newer generation owns the volume */
+	CBS_A_STATS,		/* nest of CBS_A_STATS_* */
+	CBS_A_PAD,
 
 	__CBS_A_MAX,
 	CBS_A_MAX = __CBS_A_MAX - 1
+};
+
+enum cbs_stats_attr {
+	CBS_A_STATS_UNSPEC,
+	CBS_A_STATS_PAD,
+	CBS_A_STATS_READS,		/* u64 */
+	CBS_A_STATS_WRITES,		/* u64 */
+	CBS_A_STATS_READ_BYTES,		/* u64 */
+	CBS_A_STATS_WRITE_BYTES,	/* u64 */
+	CBS_A_STATS_ERRORS,		/* u64 */
+
+	__CBS_A_STATS_MAX,
+	CBS_A_STATS_MAX = __CBS_A_STATS_MAX - 1
 };
 
 #endif /* _UAPI_LINUX_CBS_H */

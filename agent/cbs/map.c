@@ -1,0 +1,551 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cbs map, unmap, show, monitor: the block devices of cbs.ko.  `cbs map`
+ * opens the TCP connections, does the handshake of each (the kernel only
+ * speaks the request/reply part of the protocol) and hands them over.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/cbs.h>
+#include <linux/genetlink.h>
+
+#include "../lib/genl.h"
+#include "../lib/output.h"
+#include "../lib/parse.h"
+#include "../../storage/net.h"
+#include "cbs.h"
+
+struct map_args {
+	const char *name;
+	const char *server;
+	char token[CBS_PROTO_TOKEN_LEN];
+	uint32_t conns;
+	uint64_t generation;
+	uint32_t dead_timeout;
+	uint32_t io_timeout;
+	bool reconnect;
+};
+
+static volatile sig_atomic_t map_stop;
+
+static int cbs_nl_open(struct genl_sock *gs)
+{
+	int ret = genl_open(gs, CBS_GENL_NAME);
+
+	if (ret == -ENOENT)
+		fprintf(stderr, "Error: the cbs module is not loaded (no \"cbs\" netlink family)\n");
+	else if (ret)
+		fprintf(stderr, "Error: cannot open netlink socket: %s\n", strerror(-ret));
+	return ret;
+}
+
+static int cbs_nl_error(const char *what, int err, const struct genl_sock *gs)
+{
+	if (gs->extack[0])
+		fprintf(stderr, "Error: %s: %s: %s\n", what, strerror(-err), gs->extack);
+	else
+		fprintf(stderr, "Error: %s: %s\n", what, strerror(-err));
+	return 2;
+}
+
+/* Connect and do a volume handshake; the fd, or -errno. */
+static int volume_connect(const struct map_args *a, struct cbs_hello_reply *rep)
+{
+	struct cbs_hello h = {
+		.magic = htole32(CBS_HELLO_MAGIC),
+		.version = htole16(CBS_PROTO_VERSION),
+		.generation = htole64(a->generation),
+	};
+	int fd, ret;
+
+	strncpy(h.name, a->name, sizeof(h.name) - 1);
+	memcpy(h.token, a->token, sizeof(h.token));
+	fd = cbs_addr_connect(a->server);
+	if (fd < 0)
+		return fd;
+	ret = cbs_send_all(fd, &h, sizeof(h), 0);
+	explicit_bzero(&h, sizeof(h));
+	if (!ret)
+		ret = cbs_recv_all(fd, rep, sizeof(*rep));
+	if (!ret && (le32toh(rep->magic) != CBS_HELLO_REPLY_MAGIC ||
+		     le16toh(rep->version) != CBS_PROTO_VERSION))
+		ret = -EPROTO;
+	if (!ret && rep->error)
+		ret = -(int)le32toh(rep->error);
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+static void close_fds(int *fds, unsigned int n)
+{
+	while (n--)
+		close(fds[n]);
+}
+
+/* Open N connections; 0 or -errno with none left open. */
+static int volume_connect_n(const struct map_args *a, unsigned int n, int *fds,
+			    struct cbs_hello_reply *rep)
+{
+	unsigned int i;
+	int fd;
+
+	for (i = 0; i < n; i++) {
+		fd = volume_connect(a, rep);
+		if (fd < 0) {
+			close_fds(fds, i);
+			return fd;
+		}
+		fds[i] = fd;
+	}
+	return 0;
+}
+
+static void put_sockets(struct nlmsghdr *nlh, const int *fds, unsigned int n)
+{
+	struct nlattr *nest = mnl_attr_nest_start(nlh, CBS_A_SOCKETS);
+
+	for (unsigned int i = 0; i < n; i++)
+		mnl_attr_put_u32(nlh, CBS_A_SOCKET_FD, (uint32_t)fds[i]);
+	mnl_attr_nest_end(nlh, nest);
+}
+
+static int map_reply_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[CBS_A_MAX + 1] = { 0 };
+
+	genl_parse(nlh, tb, CBS_A_MAX);
+	if (tb[CBS_A_INDEX])
+		*(int *)data = (int)mnl_attr_get_u32(tb[CBS_A_INDEX]);
+	return MNL_CB_OK;
+}
+
+struct dev_state {
+	uint32_t index;
+	bool found;
+	uint32_t conns, live;
+};
+
+static int state_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[CBS_A_MAX + 1] = { 0 };
+	struct dev_state *st = data;
+
+	genl_parse(nlh, tb, CBS_A_MAX);
+	if (!tb[CBS_A_INDEX] || !tb[CBS_A_CONNS] || !tb[CBS_A_LIVE_CONNS] ||
+	    mnl_attr_get_u32(tb[CBS_A_INDEX]) != st->index)
+		return MNL_CB_OK;
+	st->found = true;
+	st->conns = mnl_attr_get_u32(tb[CBS_A_CONNS]);
+	st->live = mnl_attr_get_u32(tb[CBS_A_LIVE_CONNS]);
+	return MNL_CB_OK;
+}
+
+static int dev_state(struct genl_sock *gs, int index, struct dev_state *st)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+
+	memset(st, 0, sizeof(*st));
+	st->index = (uint32_t)index;
+	nlh = genl_msg(gs, buf, CBS_CMD_STATUS, NLM_F_REQUEST | NLM_F_DUMP);
+	return genl_talk(gs, nlh, state_cb, st);
+}
+
+/* Replace the device's dead connections with new ones. */
+static int reconnect_dead(struct genl_sock *gs, const struct map_args *a,
+			  int index, uint32_t dead)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct cbs_hello_reply rep;
+	int fds[CBS_MAX_SOCKETS];
+	struct nlmsghdr *nlh;
+	int ret;
+
+	ret = volume_connect_n(a, dead, fds, &rep);
+	if (ret)
+		return ret;
+	nlh = genl_msg(gs, buf, CBS_CMD_RECONFIGURE, NLM_F_REQUEST | NLM_F_ACK);
+	mnl_attr_put_u32(nlh, CBS_A_INDEX, (uint32_t)index);
+	put_sockets(nlh, fds, dead);
+	ret = genl_talk(gs, nlh, NULL, NULL);
+	close_fds(fds, dead);
+	return ret;
+}
+
+static void map_on_signal(int sig)
+{
+	(void)sig;
+	map_stop = 1;
+}
+
+/*
+ * Stay with the device: whenever the kernel reports a dead link, open a new
+ * connection and hand it in; leave when the device is unmapped or on
+ * SIGTERM/SIGINT.  The poll timeout also retries a server that was down.
+ */
+static int map_reconnect_loop(const struct map_args *a, int index)
+{
+	struct genl_sock mon, ctl;
+	struct sigaction sa = { .sa_handler = map_on_signal };
+	struct dev_state st;
+	int ret;
+
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	if (cbs_nl_open(&mon) || cbs_nl_open(&ctl))
+		return 2;
+	ret = genl_join(&mon, CBS_GENL_NAME, CBS_MCGRP_NOTIFY);
+	if (ret)
+		return cbs_nl_error("cannot join the notify group", ret, &mon);
+	while (!map_stop) {
+		struct pollfd pfd = { .fd = mnl_socket_get_fd(mon.nl), .events = POLLIN };
+
+		if (poll(&pfd, 1, 1000) > 0)
+			/* Any notification means: look at the device again. */
+			recv(pfd.fd, mon.buf, MNL_SOCKET_BUFFER_SIZE, MSG_DONTWAIT);
+		ret = dev_state(&ctl, index, &st);
+		if (ret == -EINTR)
+			continue;
+		if (ret || !st.found)
+			break;
+		if (st.live < st.conns) {
+			ret = reconnect_dead(&ctl, a, index, st.conns - st.live);
+			if (ret)
+				fprintf(stderr, "cbs map: cbs%d: reconnect to %s failed: %s%s%s\n",
+					index, a->server, strerror(-ret),
+					ctl.extack[0] ? ": " : "", ctl.extack);
+			else
+				fprintf(stderr, "cbs map: cbs%d: %u connection(s) restored\n",
+					index, st.conns - st.live);
+		}
+	}
+	genl_close(&mon);
+	genl_close(&ctl);
+	return 0;
+}
+
+static int read_token_file(const char *path, char *token)
+{
+	FILE *f = fopen(path, "r");
+	size_t len;
+
+	if (!f)
+		return -errno;
+	len = fread(token, 1, CBS_PROTO_TOKEN_LEN - 1, f);
+	fclose(f);
+	while (len && (token[len - 1] == '\n' || token[len - 1] == '\r'))
+		len--;
+	token[len] = '\0';
+	return len ? 0 : -EINVAL;
+}
+
+static int map_parse(int argc, char **argv, struct map_args *a)
+{
+	if (argc < 1 || parse_name(argv[0], CBS_PROTO_NAME_LEN))
+		return cbs_invarg("a volume name of 1..63 characters is required",
+				  argc ? argv[0] : "");
+	a->name = argv[0];
+	for (argc--, argv++; argc > 0; argc--, argv++) {
+		const char *key = argv[0];
+
+		if (!strcmp(key, "reconnect")) {
+			a->reconnect = true;
+			continue;
+		}
+		if (argc < 2) {
+			fprintf(stderr, "Error: \"%s\" needs a value\n", key);
+			return 1;
+		}
+		argc--;
+		argv++;
+		if (!strcmp(key, "server")) {
+			a->server = argv[0];
+		} else if (!strcmp(key, "token")) {
+			if (strlen(argv[0]) >= CBS_PROTO_TOKEN_LEN || !argv[0][0])
+				return cbs_invarg("token must be 1..63 characters", argv[0]);
+			strcpy(a->token, argv[0]);
+		} else if (!strcmp(key, "token-file")) {
+			if (read_token_file(argv[0], a->token))
+				return cbs_invarg("cannot read a token from this file", argv[0]);
+		} else if (!strcmp(key, "conns")) {
+			if (parse_u32(argv[0], 1, CBS_MAX_SOCKETS, &a->conns))
+				return cbs_invarg("conns must be 1..16", argv[0]);
+		} else if (!strcmp(key, "generation")) {
+			if (parse_u64(argv[0], &a->generation) || !a->generation)
+				return cbs_invarg("generation must be 1 or more", argv[0]);
+		} else if (!strcmp(key, "dead-timeout")) {
+			if (parse_u32(argv[0], 1, 3600, &a->dead_timeout))
+				return cbs_invarg("dead-timeout must be 1..3600 seconds", argv[0]);
+		} else if (!strcmp(key, "io-timeout")) {
+			if (parse_u32(argv[0], 1, 3600, &a->io_timeout))
+				return cbs_invarg("io-timeout must be 1..3600 seconds", argv[0]);
+		} else {
+			fprintf(stderr, "Error: unknown argument \"%s\", try \"cbs help\"\n", key);
+			return 1;
+		}
+	}
+	if (!a->server || !a->token[0]) {
+		fprintf(stderr, "Error: \"server\" and \"token\" (or \"token-file\") are required\n");
+		return 1;
+	}
+	return 0;
+}
+
+int do_map(int argc, char **argv)
+{
+	struct map_args a = { .conns = 1, .generation = 1 };
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct cbs_hello_reply rep;
+	int fds[CBS_MAX_SOCKETS];
+	struct nlmsghdr *nlh;
+	struct genl_sock gs;
+	int ret, index = -1;
+
+	ret = map_parse(argc, argv, &a);
+	if (ret)
+		return ret;
+	if (cbs_nl_open(&gs))
+		return 2;
+	ret = volume_connect_n(&a, a.conns, fds, &rep);
+	if (ret) {
+		fprintf(stderr, "Error: cannot open volume %s on %s: %s\n", a.name,
+			a.server, strerror(-ret));
+		genl_close(&gs);
+		return 2;
+	}
+	nlh = genl_msg(&gs, buf, CBS_CMD_MAP, NLM_F_REQUEST | NLM_F_ACK);
+	mnl_attr_put_strz(nlh, CBS_A_NAME, a.name);
+	mnl_attr_put_u64(nlh, CBS_A_SIZE, le64toh(rep.size));
+	mnl_attr_put_u32(nlh, CBS_A_BLOCK_SIZE, le32toh(rep.block_size));
+	mnl_attr_put_u64(nlh, CBS_A_GENERATION, a.generation);
+	if (a.dead_timeout)
+		mnl_attr_put_u32(nlh, CBS_A_DEAD_TIMEOUT, a.dead_timeout);
+	if (a.io_timeout)
+		mnl_attr_put_u32(nlh, CBS_A_IO_TIMEOUT, a.io_timeout);
+	put_sockets(nlh, fds, a.conns);
+	ret = genl_talk(&gs, nlh, map_reply_cb, &index);
+	close_fds(fds, a.conns);
+	if (ret) {
+		ret = cbs_nl_error("cannot map the volume", ret, &gs);
+		genl_close(&gs);
+		return ret;
+	}
+	genl_close(&gs);
+	printf("/dev/cbs%d\n", index);
+	fflush(stdout);
+	if (a.reconnect)
+		return map_reconnect_loop(&a, index);
+	return 0;
+}
+
+static int parse_dev(const char *s, uint32_t *index)
+{
+	if (!strncmp(s, "/dev/", 5))
+		s += 5;
+	if (!strncmp(s, "cbs", 3))
+		s += 3;
+	return parse_u32(s, 0, 65535, index);
+}
+
+int do_unmap(int argc, char **argv)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+	struct genl_sock gs;
+	bool force = false;
+	uint32_t index;
+	int ret;
+
+	if (argc < 1 || parse_dev(argv[0], &index))
+		return cbs_invarg("a device (/dev/cbsN, cbsN or N) is required",
+				  argc ? argv[0] : "");
+	if (argc > 2 || (argc == 2 && strcmp(argv[1], "force")))
+		return cbs_invarg("only \"force\" may follow the device", argv[argc - 1]);
+	force = argc == 2;
+	if (cbs_nl_open(&gs))
+		return 2;
+	nlh = genl_msg(&gs, buf, CBS_CMD_UNMAP, NLM_F_REQUEST | NLM_F_ACK);
+	mnl_attr_put_u32(nlh, CBS_A_INDEX, index);
+	if (force)
+		mnl_attr_put(nlh, CBS_A_FORCE, 0, NULL);
+	ret = genl_talk(&gs, nlh, NULL, NULL);
+	if (ret)
+		ret = cbs_nl_error("cannot unmap", ret, &gs);
+	genl_close(&gs);
+	return ret;
+}
+
+int do_reconfigure(int argc, char **argv)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	uint32_t index, dead_timeout = 0;
+	struct nlmsghdr *nlh;
+	struct genl_sock gs;
+	uint64_t size = 0;
+	int ret;
+
+	if (argc < 1 || parse_dev(argv[0], &index))
+		return cbs_invarg("a device (/dev/cbsN, cbsN or N) is required",
+				  argc ? argv[0] : "");
+	for (argc--, argv++; argc > 0; argc -= 2, argv += 2) {
+		if (argc < 2) {
+			fprintf(stderr, "Error: \"%s\" needs a value\n", argv[0]);
+			return 1;
+		}
+		if (!strcmp(argv[0], "size")) {
+			if (parse_size(argv[1], &size) || !size)
+				return cbs_invarg("not a size", argv[1]);
+		} else if (!strcmp(argv[0], "dead-timeout")) {
+			if (parse_u32(argv[1], 1, 3600, &dead_timeout))
+				return cbs_invarg("dead-timeout must be 1..3600 seconds", argv[1]);
+		} else {
+			fprintf(stderr, "Error: unknown argument \"%s\", try \"cbs help\"\n",
+				argv[0]);
+			return 1;
+		}
+	}
+	if (cbs_nl_open(&gs))
+		return 2;
+	nlh = genl_msg(&gs, buf, CBS_CMD_RECONFIGURE, NLM_F_REQUEST | NLM_F_ACK);
+	mnl_attr_put_u32(nlh, CBS_A_INDEX, index);
+	if (size)
+		mnl_attr_put_u64(nlh, CBS_A_SIZE, size);
+	if (dead_timeout)
+		mnl_attr_put_u32(nlh, CBS_A_DEAD_TIMEOUT, dead_timeout);
+	ret = genl_talk(&gs, nlh, NULL, NULL);
+	if (ret)
+		ret = cbs_nl_error("cannot reconfigure", ret, &gs);
+	genl_close(&gs);
+	return ret;
+}
+
+struct show_filter {
+	bool all;
+	uint32_t index;
+	bool stats;
+};
+
+static uint64_t stat_u64(const struct nlattr *nest, uint16_t type)
+{
+	const struct nlattr *a;
+
+	mnl_attr_for_each_nested(a, nest)
+		if (mnl_attr_get_type(a) == type)
+			return mnl_attr_get_u64(a);
+	return 0;
+}
+
+static int show_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[CBS_A_MAX + 1] = { 0 };
+	const struct show_filter *f = data;
+	char dev[32];
+	uint32_t index;
+
+	genl_parse(nlh, tb, CBS_A_MAX);
+	if (!tb[CBS_A_INDEX] || !tb[CBS_A_NAME] || !tb[CBS_A_SIZE])
+		return MNL_CB_OK;
+	index = mnl_attr_get_u32(tb[CBS_A_INDEX]);
+	if (!f->all && index != f->index)
+		return MNL_CB_OK;
+	snprintf(dev, sizeof(dev), "/dev/cbs%u", index);
+	out_obj_begin();
+	out_str("dev", "%s:", dev);
+	out_str("volume", " volume %s", mnl_attr_get_str(tb[CBS_A_NAME]));
+	out_uint("size", " size %llu", mnl_attr_get_u64(tb[CBS_A_SIZE]));
+	out_uint("block_size", " block-size %llu", mnl_attr_get_u32(tb[CBS_A_BLOCK_SIZE]));
+	out_uint("generation", " generation %llu", mnl_attr_get_u64(tb[CBS_A_GENERATION]));
+	out_uint("conns", " conns %llu", mnl_attr_get_u32(tb[CBS_A_CONNS]));
+	out_uint("live_conns", " live %llu", mnl_attr_get_u32(tb[CBS_A_LIVE_CONNS]));
+	out_str("state", " state %s", tb[CBS_A_FENCED] ? "fenced" :
+		mnl_attr_get_u32(tb[CBS_A_LIVE_CONNS]) ? "up" : "waiting");
+	if (f->stats && tb[CBS_A_STATS]) {
+		const struct nlattr *s = tb[CBS_A_STATS];
+
+		out_uint("reads", "\n    reads %llu", stat_u64(s, CBS_A_STATS_READS));
+		out_uint("read_bytes", " read-bytes %llu", stat_u64(s, CBS_A_STATS_READ_BYTES));
+		out_uint("writes", " writes %llu", stat_u64(s, CBS_A_STATS_WRITES));
+		out_uint("write_bytes", " write-bytes %llu", stat_u64(s, CBS_A_STATS_WRITE_BYTES));
+		out_uint("errors", " errors %llu", stat_u64(s, CBS_A_STATS_ERRORS));
+	}
+	out_obj_end();
+	return MNL_CB_OK;
+}
+
+int do_show(int argc, char **argv)
+{
+	struct show_filter f = { .all = true, .stats = cbs_opts.stats };
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+	struct genl_sock gs;
+	int ret;
+
+	if (argc > 1)
+		return cbs_invarg("only one device may be named", argv[1]);
+	if (argc == 1) {
+		if (parse_dev(argv[0], &f.index))
+			return cbs_invarg("not a device (/dev/cbsN, cbsN or N)", argv[0]);
+		f.all = false;
+	}
+	if (cbs_nl_open(&gs))
+		return 2;
+	do {
+		nlh = genl_msg(&gs, buf, CBS_CMD_STATUS, NLM_F_REQUEST | NLM_F_DUMP);
+		ret = genl_talk(&gs, nlh, show_cb, &f);
+	} while (ret == -EINTR);
+	if (ret)
+		ret = cbs_nl_error("cannot show devices", ret, &gs);
+	genl_close(&gs);
+	return ret;
+}
+
+static int monitor_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[CBS_A_MAX + 1] = { 0 };
+	const struct genlmsghdr *g = mnl_nlmsg_get_payload(nlh);
+
+	(void)data;
+	genl_parse(nlh, tb, CBS_A_MAX);
+	if (g->cmd != CBS_CMD_LINK_DEAD || !tb[CBS_A_INDEX])
+		return MNL_CB_OK;
+	out_obj_begin();
+	out_str("event", "%s", "link-dead");
+	out_uint("index", " dev /dev/cbs%llu", mnl_attr_get_u32(tb[CBS_A_INDEX]));
+	if (tb[CBS_A_CONN])
+		out_uint("conn", " conn %llu", mnl_attr_get_u32(tb[CBS_A_CONN]));
+	if (tb[CBS_A_LIVE_CONNS])
+		out_uint("live_conns", " live %llu", mnl_attr_get_u32(tb[CBS_A_LIVE_CONNS]));
+	out_obj_end();
+	out_flush();
+	out_init(cbs_opts.json);
+	fflush(stdout);
+	return MNL_CB_OK;
+}
+
+int do_monitor(int argc, char **argv)
+{
+	struct genl_sock gs;
+	ssize_t len;
+	int ret;
+
+	if (argc)
+		return cbs_invarg("monitor takes no arguments", argv[0]);
+	if (cbs_nl_open(&gs))
+		return 2;
+	ret = genl_join(&gs, CBS_GENL_NAME, CBS_MCGRP_NOTIFY);
+	if (ret)
+		return cbs_nl_error("cannot join the notify group", ret, &gs);
+	while ((len = mnl_socket_recvfrom(gs.nl, gs.buf, MNL_SOCKET_BUFFER_SIZE)) > 0)
+		mnl_cb_run(gs.buf, (size_t)len, 0, 0, monitor_cb, NULL);
+	genl_close(&gs);
+	return 0;
+}

@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * One TCP connection to a cbs-server: sending requests and receiving
+ * replies in the wire format of Documentation/cbs-protocol.md.  The
+ * handshake was done in userspace before the socket was handed in.
+ */
+#include <linux/cbs_proto.h>
+#include <linux/net.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/uio.h>
+#include <net/sock.h>
+
+#include "conn.h"
+
+struct cbs_conn *cbs_conn_create(struct cbs_device *dev, struct socket *sock,
+				 unsigned int index)
+{
+	struct cbs_conn *conn;
+
+	conn = kzalloc(sizeof(*conn), GFP_KERNEL);
+	if (!conn)
+		return NULL;
+	conn->dev = dev;
+	conn->sock = sock;
+	conn->index = index;
+	mutex_init(&conn->tx_lock);
+	INIT_WORK(&conn->recv_work, cbs_conn_recv_work);
+	/* Block I/O must not recurse into reclaim through its own socket. */
+	sock->sk->sk_allocation = GFP_NOIO | __GFP_MEMALLOC;
+	sk_set_memalloc(sock->sk);
+	return conn;
+}
+
+void cbs_conn_shutdown(struct cbs_conn *conn)
+{
+	kernel_sock_shutdown(conn->sock, SHUT_RDWR);
+}
+
+void cbs_conn_free(struct cbs_conn *conn)
+{
+	sockfd_put(conn->sock);
+	mutex_destroy(&conn->tx_lock);
+	kfree(conn);
+}
+
+/* Move all of ITER through SOCK, or fail; a short transfer is an error. */
+static int cbs_sock_xfer(struct socket *sock, bool send, struct iov_iter *iter,
+			 int flags)
+{
+	struct msghdr msg = { .msg_flags = flags | MSG_NOSIGNAL };
+	unsigned int noreclaim;
+	int ret = 0;
+
+	noreclaim = memalloc_noreclaim_save();
+	msg.msg_iter = *iter;
+	while (msg_data_left(&msg)) {
+		if (send)
+			ret = sock_sendmsg(sock, &msg);
+		else
+			ret = sock_recvmsg(sock, &msg, msg.msg_flags | MSG_WAITALL);
+		if (ret <= 0) {
+			ret = ret ?: -EPIPE;
+			break;
+		}
+		ret = 0;
+	}
+	memalloc_noreclaim_restore(noreclaim);
+	return ret;
+}
+
+static int cbs_xfer_buf(struct socket *sock, bool send, void *buf, size_t len,
+			int flags)
+{
+	struct kvec vec = { .iov_base = buf, .iov_len = len };
+	struct iov_iter iter;
+
+	iov_iter_kvec(&iter, send ? ITER_SOURCE : ITER_DEST, &vec, 1, len);
+	return cbs_sock_xfer(sock, send, &iter, flags);
+}
+
+static int cbs_xfer_bio_data(struct socket *sock, bool send,
+			     struct request *rq)
+{
+	struct req_iterator it;
+	struct iov_iter iter;
+	struct bio_vec bvec;
+	int ret;
+
+	rq_for_each_segment(bvec, rq, it) {
+		iov_iter_bvec(&iter, send ? ITER_SOURCE : ITER_DEST, &bvec, 1,
+			      bvec.bv_len);
+		ret = cbs_sock_xfer(sock, send, &iter,
+				    send && !rq_iter_last(bvec, it) ? MSG_MORE : 0);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int cbs_rq_to_op(struct request *rq)
+{
+	switch (req_op(rq)) {
+	case REQ_OP_READ:
+		return CBS_OP_READ;
+	case REQ_OP_WRITE:
+		return CBS_OP_WRITE;
+	case REQ_OP_FLUSH:
+		return CBS_OP_FLUSH;
+	case REQ_OP_DISCARD:
+		return CBS_OP_DISCARD;
+	case REQ_OP_WRITE_ZEROES:
+		return CBS_OP_WRITE_ZEROES;
+	default:
+		return -EOPNOTSUPP;
+	}
+}
+
+/* Caller holds the request's cmd->lock. */
+int cbs_conn_send(struct cbs_conn *conn, struct request *rq, u64 handle)
+{
+	struct cbs_device *dev = conn->dev;
+	struct cbs_request req = {};
+	int op = cbs_rq_to_op(rq);
+	int ret;
+
+	if (op < 0)
+		return op;
+	req.magic = cpu_to_le32(CBS_REQUEST_MAGIC);
+	req.op = cpu_to_le16(op);
+	if ((rq->cmd_flags & REQ_FUA) &&
+	    (op == CBS_OP_WRITE || op == CBS_OP_WRITE_ZEROES))
+		req.flags = cpu_to_le16(CBS_REQ_F_FUA);
+	req.handle = cpu_to_le64(handle);
+	req.generation = cpu_to_le64(dev->generation);
+	if (op != CBS_OP_FLUSH) {
+		req.offset = cpu_to_le64(blk_rq_pos(rq) << SECTOR_SHIFT);
+		req.length = cpu_to_le32(blk_rq_bytes(rq));
+	}
+
+	mutex_lock(&conn->tx_lock);
+	ret = cbs_xfer_buf(conn->sock, true, &req, sizeof(req),
+			   op == CBS_OP_WRITE ? MSG_MORE : 0);
+	if (!ret && op == CBS_OP_WRITE)
+		ret = cbs_xfer_bio_data(conn->sock, true, rq);
+	mutex_unlock(&conn->tx_lock);
+	return ret;
+}
+
+static blk_status_t cbs_errno_to_status(struct cbs_device *dev, u32 err)
+{
+	switch (err) {
+	case 0:
+		return BLK_STS_OK;
+	case ENOSPC:
+		return BLK_STS_NOSPC;
+	case ESTALE:
+		cbs_dev_fence(dev);
+		return BLK_STS_IOERR;
+	case EOPNOTSUPP:
+		return BLK_STS_NOTSUPP;
+	default:
+		return BLK_STS_IOERR;
+	}
+}
+
+/*
+ * Receive one reply and complete its request.  Any protocol violation kills
+ * the connection (returns an error): its requests are then retried on
+ * another link, which is safe because every operation is idempotent.
+ */
+static int cbs_conn_recv_one(struct cbs_conn *conn)
+{
+	struct cbs_device *dev = conn->dev;
+	struct cbs_reply reply;
+	struct request *rq;
+	struct cbs_req *cmd;
+	u32 tag, hwq, err, len;
+	u64 handle;
+	int ret;
+
+	ret = cbs_xfer_buf(conn->sock, false, &reply, sizeof(reply), 0);
+	if (ret)
+		return ret;
+	if (le32_to_cpu(reply.magic) != CBS_REPLY_MAGIC)
+		return -EPROTO;
+	handle = le64_to_cpu(reply.handle);
+	tag = lower_32_bits(handle);
+	hwq = blk_mq_unique_tag_to_hwq(tag);
+	if (hwq >= dev->tag_set.nr_hw_queues)
+		return -EPROTO;
+	rq = blk_mq_tag_to_rq(dev->tag_set.tags[hwq],
+			      blk_mq_unique_tag_to_tag(tag));
+	if (!rq || !blk_mq_request_started(rq))
+		return -EPROTO;
+
+	cmd = blk_mq_rq_to_pdu(rq);
+	mutex_lock(&cmd->lock);
+	if (cmd->conn != conn->index || cmd->cookie != upper_32_bits(handle)) {
+		ret = -EPROTO;
+		goto out;
+	}
+	err = le32_to_cpu(reply.error);
+	len = le32_to_cpu(reply.length);
+	if (!err && req_op(rq) == REQ_OP_READ) {
+		if (len != blk_rq_bytes(rq)) {
+			ret = -EPROTO;
+			goto out;
+		}
+		ret = cbs_xfer_bio_data(conn->sock, false, rq);
+		if (ret)
+			goto out;
+	} else if (len) {
+		ret = -EPROTO;
+		goto out;
+	}
+	cmd->status = cbs_errno_to_status(dev, err);
+	cmd->conn = -1;
+out:
+	mutex_unlock(&cmd->lock);
+	if (!ret)
+		blk_mq_complete_request(rq);
+	return ret;
+}
+
+void cbs_conn_recv_work(struct work_struct *work)
+{
+	struct cbs_conn *conn = container_of(work, struct cbs_conn, recv_work);
+	int ret;
+
+	do {
+		ret = cbs_conn_recv_one(conn);
+	} while (!ret);
+	if (ret == -EPROTO)
+		pr_warn_ratelimited("cbs%d: protocol error on connection %u\n",
+				    conn->dev->index, conn->index);
+	cbs_dev_conn_dead(conn);
+}

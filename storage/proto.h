@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Decoding and validation of cbs wire frames (linux/cbs_proto.h).  Pure
+ * functions of their arguments: no I/O, no global state, so they can be
+ * unit-tested and fuzzed.  Each returns 0, -EPROTO when the stream cannot
+ * be trusted any more (the caller closes the connection), or another
+ * negative errno that the caller sends back in an error reply.
+ */
+#ifndef NIMBUS_CBS_PROTO_H
+#define NIMBUS_CBS_PROTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/cbs_proto.h>
+
+/* A handshake in host byte order; name and token NUL-padded to full size. */
+struct cbs_hello_req {
+	bool admin;
+	uint64_t generation;
+	char name[CBS_PROTO_NAME_LEN];
+	char token[CBS_PROTO_TOKEN_LEN];
+};
+
+/* A request header in host byte order. */
+struct cbs_req {
+	uint16_t op;
+	uint16_t flags;
+	uint64_t handle;
+	uint64_t offset;
+	uint64_t generation;
+	uint32_t length;
+	uint32_t reserved;
+};
+
+/* What a request is checked against: a snapshot of its session and volume. */
+struct cbs_session {
+	bool admin;
+	uint64_t generation;		/* from the session's handshake */
+	uint64_t volume_generation;	/* the volume's current one */
+	uint64_t size;
+	uint32_t block_size;
+};
+
+/* An admin payload (struct cbs_admin_volume) in host byte order. */
+struct cbs_admin_req {
+	char name[CBS_PROTO_NAME_LEN];
+	char token[CBS_PROTO_TOKEN_LEN];
+	uint64_t size;
+	uint32_t block_size;
+};
+
+/* 1..63 printable characters, no '/', not starting with '.'. */
+bool cbs_proto_name_ok(const char *name);
+bool cbs_proto_block_size_ok(uint32_t block_size);
+
+int cbs_proto_check_hello(const void *buf, size_t len, struct cbs_hello_req *out);
+
+/*
+ * Decode a request header: -EPROTO on a bad magic or a payload larger than
+ * CBS_PROTO_MAX_LEN, else 0 and the caller may read the payload.
+ */
+int cbs_proto_decode_request(const void *buf, size_t len, struct cbs_req *req);
+
+/* Check a decoded request against its session before acting on it. */
+int cbs_proto_check_request(const struct cbs_req *req, const struct cbs_session *s);
+
+/* Bytes of payload that follow this request header on the wire. */
+uint32_t cbs_proto_payload_len(const struct cbs_req *req);
+
+/* Decode and check the payload of a CREATE, DELETE or RESIZE. */
+int cbs_proto_check_admin(uint16_t op, const void *buf, size_t len,
+			  struct cbs_admin_req *out);
+
+#endif /* NIMBUS_CBS_PROTO_H */

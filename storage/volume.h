@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The volume table: each volume is a sparse data file DIR/NAME.vol (thin:
+ * holes read as zeros) and a small metadata file DIR/NAME.meta, replaced
+ * atomically, that holds its size, block size, generation and token.
+ */
+#ifndef NIMBUS_CBS_VOLUME_H
+#define NIMBUS_CBS_VOLUME_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "proto.h"
+
+struct cbs_volume {
+	char name[CBS_PROTO_NAME_LEN];
+	char token[CBS_PROTO_TOKEN_LEN];
+	int fd;				/* the data file */
+	/*
+	 * Readers: a request from its check to its reply.  Writer: changing
+	 * the generation or the size.  So once a higher generation is
+	 * acknowledged, no request checked against the old one is still
+	 * running.
+	 */
+	pthread_rwlock_t io_lock;
+	uint64_t size;			/* io_lock */
+	uint64_t generation;		/* io_lock */
+	uint32_t block_size;
+	unsigned int sessions;		/* table lock: open volume sessions */
+	struct cbs_volume *next;	/* table lock */
+};
+
+/* Open DIR and load its volumes; 0 or -errno. */
+int vol_table_init(const char *dir);
+void vol_table_exit(void);
+
+/*
+ * Open a volume session: check the token, fence (-ESTALE) a generation
+ * below the volume's, persist a higher one.  Pair with vol_close().
+ */
+int vol_open(const char *name, const char *token, uint64_t generation,
+	     struct cbs_volume **out);
+void vol_close(struct cbs_volume *v);
+
+int vol_create(const struct cbs_admin_req *r);
+int vol_delete(const char *name);
+int vol_resize(const char *name, uint64_t size);
+/* The LIST reply payload, malloc'd into *buf. */
+int vol_list(void **buf, uint32_t *len);
+
+#endif /* NIMBUS_CBS_VOLUME_H */

@@ -1,0 +1,308 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""A test client for cbs-server's wire protocol (linux/cbs_proto.h).
+
+Each subcommand checks one behaviour against a running server and exits 0
+if the server behaved as expected, 1 (with a message) if not:
+
+  cbs_client.py CASE HOST:PORT VOLUME TOKEN [GENERATION]
+"""
+import errno
+import os
+import random
+import socket
+import struct
+import sys
+
+VERSION = 1
+HELLO_MAGIC, HELLO_REPLY_MAGIC = 0x4E424831, 0x4E425231
+REQUEST_MAGIC, REPLY_MAGIC = 0x4E425131, 0x4E425031
+OP_READ, OP_WRITE, OP_FLUSH, OP_DISCARD, OP_WRITE_ZEROES = 0, 1, 2, 3, 4
+F_FUA = 1
+MAX_LEN = 32 << 20
+
+HELLO = struct.Struct("<IHHQ64s64s")
+HELLO_REPLY = struct.Struct("<IHHIIQQ")
+REQUEST = struct.Struct("<IHHQQQII")
+REPLY = struct.Struct("<IIQII")
+
+
+class Fail(Exception):
+    pass
+
+
+def expect(cond, what):
+    if not cond:
+        raise Fail(what)
+
+
+def recv_all(sock, n):
+    buf = b""
+    while len(buf) < n:
+        chunk = sock.recv(n - len(buf))
+        if not chunk:
+            raise ConnectionResetError("connection closed by the server")
+        buf += chunk
+    return buf
+
+
+def closed_by_server(sock, timeout=5):
+    """True if the server closes the connection (EOF or reset) in time."""
+    sock.settimeout(timeout)
+    try:
+        while sock.recv(4096):
+            pass
+        return True
+    except (ConnectionResetError, BrokenPipeError):
+        return True
+    except socket.timeout:
+        return False
+
+
+class Session:
+    def __init__(self, addr, name, token, generation):
+        host, port = addr.rsplit(":", 1)
+        self.sock = socket.create_connection((host, int(port)), timeout=10)
+        self.generation = generation
+        self.sock.sendall(HELLO.pack(HELLO_MAGIC, VERSION, 0, generation,
+                                     name.encode(), token.encode()))
+        (magic, version, self.flags, self.error, self.block_size, self.size,
+         self.volume_generation) = HELLO_REPLY.unpack(recv_all(self.sock, HELLO_REPLY.size))
+        expect(magic == HELLO_REPLY_MAGIC and version == VERSION, "bad handshake reply")
+        self.handle = 0
+
+    def send(self, op, offset=0, length=0, data=b"", flags=0):
+        self.handle += 1
+        self.sock.sendall(REQUEST.pack(REQUEST_MAGIC, op, flags, self.handle,
+                                       offset, self.generation, length, 0) + data)
+        return self.handle
+
+    def reply(self):
+        magic, err, handle, length, _ = REPLY.unpack(recv_all(self.sock, REPLY.size))
+        expect(magic == REPLY_MAGIC, "bad reply magic")
+        return handle, err, recv_all(self.sock, length) if length else b""
+
+    def call(self, op, offset=0, length=0, data=b"", flags=0):
+        sent = self.send(op, offset, length, data, flags)
+        handle, err, payload = self.reply()
+        expect(handle == sent, "reply handle %d, want %d" % (handle, sent))
+        return err, payload
+
+    def read(self, offset, length):
+        err, data = self.call(OP_READ, offset, length)
+        expect(err == 0, "READ at %d: %s" % (offset, os.strerror(err)))
+        expect(len(data) == length, "READ returned %d bytes" % len(data))
+        return data
+
+    def write(self, offset, data, flags=0):
+        err, _ = self.call(OP_WRITE, offset, len(data), data, flags)
+        expect(err == 0, "WRITE at %d: %s" % (offset, os.strerror(err)))
+
+
+def open_ok(addr, name, token, gen):
+    s = Session(addr, name, token, gen)
+    expect(s.error == 0, "handshake refused: %s" % os.strerror(s.error))
+    return s
+
+
+def pattern(seed, length):
+    return bytes((seed * 131 + i * 7) & 0xFF for i in range(length))
+
+
+def case_write(addr, name, token, gen):
+    """Write blocks (plain, FUA, far out in the volume, pipelined), flush."""
+    s = open_ok(addr, name, token, gen)
+    bs = s.block_size
+    s.write(0, pattern(1, bs))
+    s.write(s.size // 2, pattern(2, 4 * bs), F_FUA)
+    s.write(s.size - bs, pattern(3, bs))
+    # Several requests in flight, then their replies.
+    sent = [s.send(OP_WRITE, (10 + i) * bs, bs, pattern(10 + i, bs)) for i in range(8)]
+    got = sorted(s.reply()[:2] for _ in sent)
+    expect(got == [(h, 0) for h in sorted(sent)], "pipelined writes: %r" % got)
+    err, _ = s.call(OP_FLUSH)
+    expect(err == 0, "FLUSH: %s" % os.strerror(err))
+
+
+def case_read(addr, name, token, gen):
+    """Read back what case_write wrote; never-written blocks read as zeros."""
+    s = open_ok(addr, name, token, gen)
+    bs = s.block_size
+    expect(s.read(0, bs) == pattern(1, bs), "block 0 differs")
+    expect(s.read(s.size // 2, 4 * bs) == pattern(2, 4 * bs), "middle blocks differ")
+    expect(s.read(s.size - bs, bs) == pattern(3, bs), "last block differs")
+    for i in range(8):
+        expect(s.read((10 + i) * bs, bs) == pattern(10 + i, bs), "block %d differs" % (10 + i))
+
+
+def case_zeros(addr, name, token, gen):
+    """Unwritten, discarded and zeroed blocks read as zeros."""
+    s = open_ok(addr, name, token, gen)
+    bs = s.block_size
+    expect(s.read(bs, bs) == bytes(bs), "unwritten block 1 is not zeros")
+    expect(s.read(s.size // 4, 1 << 20) == bytes(1 << 20), "unwritten MiB is not zeros")
+    s.write(100 * bs, pattern(4, 2 * bs))
+    err, _ = s.call(OP_DISCARD, 100 * bs, bs)
+    expect(err == 0, "DISCARD: %s" % os.strerror(err))
+    err, _ = s.call(OP_WRITE_ZEROES, 101 * bs, bs, flags=F_FUA)
+    expect(err == 0, "WRITE_ZEROES: %s" % os.strerror(err))
+    expect(s.read(100 * bs, 2 * bs) == bytes(2 * bs), "discarded/zeroed blocks are not zeros")
+
+
+def case_bad_token(addr, name, token, gen):
+    """A wrong access token is refused with EACCES and the connection closed."""
+    s = Session(addr, name, token + "x", gen)
+    expect(s.error == errno.EACCES, "handshake error %d, want EACCES" % s.error)
+    expect(closed_by_server(s.sock), "connection left open")
+
+
+def case_fence(addr, name, token, gen):
+    """A handshake with generation gen+1 fences a session of generation gen."""
+    old = open_ok(addr, name, token, gen)
+    bs = old.block_size
+    old.write(200 * bs, pattern(5, bs))
+    new = open_ok(addr, name, token, gen + 1)
+    expect(new.volume_generation == gen + 1, "generation not raised")
+    err, _ = old.call(OP_WRITE, 200 * bs, bs, pattern(6, bs))
+    expect(err == errno.ESTALE, "stale WRITE: error %d, want ESTALE" % err)
+    err, _ = old.call(OP_READ, 200 * bs, bs)
+    expect(err == errno.ESTALE, "stale READ: error %d, want ESTALE" % err)
+    again = Session(addr, name, token, gen)
+    expect(again.error == errno.ESTALE, "stale handshake: error %d, want ESTALE" % again.error)
+    expect(new.read(200 * bs, bs) == pattern(5, bs), "fenced WRITE changed data")
+
+
+def case_stale(addr, name, token, gen):
+    """A handshake below the volume's (persisted) generation gets ESTALE."""
+    s = Session(addr, name, token, gen)
+    expect(s.error == errno.ESTALE, "handshake error %d, want ESTALE" % s.error)
+
+
+def case_malformed(addr, name, token, gen):
+    """Hostile frames get an error reply or a closed connection; others are served."""
+    host, port = addr.rsplit(":", 1)
+    bystander = open_ok(addr, name, token, gen)
+    bs = bystander.block_size
+
+    # Garbage instead of a handshake.
+    raw = socket.create_connection((host, int(port)), timeout=10)
+    raw.sendall(os.urandom(HELLO.size))
+    expect(closed_by_server(raw), "garbage handshake: connection left open")
+
+    # A request with a bad magic after a good handshake.
+    s = open_ok(addr, name, token, gen)
+    s.sock.sendall(b"\xff" * REQUEST.size)
+    expect(closed_by_server(s.sock), "bad magic: connection left open")
+
+    # A WRITE announcing a payload far over the limit.
+    s = open_ok(addr, name, token, gen)
+    s.sock.sendall(REQUEST.pack(REQUEST_MAGIC, OP_WRITE, 0, 1, 0, gen, 0xFFFFFFFF, 0))
+    expect(closed_by_server(s.sock), "huge WRITE: connection left open")
+
+    # Requests that are answered with an error, on a connection that lives on.
+    s = open_ok(addr, name, token, gen)
+    cases = [
+        ("offset past end", dict(op=OP_READ, offset=s.size, length=bs), errno.EINVAL),
+        ("offset+length wraps", dict(op=OP_READ, offset=2**64 - bs, length=2 * bs), errno.EINVAL),
+        ("unaligned", dict(op=OP_READ, offset=1, length=bs), errno.EINVAL),
+        ("length 0", dict(op=OP_READ, offset=0, length=0), errno.EINVAL),
+        ("READ over the limit", dict(op=OP_READ, offset=0, length=MAX_LEN + bs), errno.EINVAL),
+        ("unknown op", dict(op=77, offset=0, length=bs), errno.EOPNOTSUPP),
+        ("admin op", dict(op=19, offset=0, length=0), errno.EPERM),
+        ("WRITE past end", dict(op=OP_WRITE, offset=s.size, length=bs, data=bytes(bs)), errno.EINVAL),
+    ]
+    for what, req, want in cases:
+        err, _ = s.call(**req)
+        expect(err == want, "%s: error %d, want %d" % (what, err, want))
+    expect(s.read(0, bs) is not None, "connection unusable after errors")
+
+    # A peer that stalls mid-frame does not hold up anyone else.
+    stalled = open_ok(addr, name, token, gen)
+    stalled.sock.sendall(REQUEST.pack(REQUEST_MAGIC, OP_WRITE, 0, 1, 0, gen, bs, 0)[:10])
+    bystander.write(bs, pattern(7, bs))
+    expect(bystander.read(bs, bs) == pattern(7, bs), "bystander lost its data")
+    Session(addr, name, token, gen)  # and new connections still work
+
+
+def case_random_frames(addr, name, token, gen):
+    """Hundreds of random frames with a valid magic; the server survives them."""
+    rng = random.Random(int.from_bytes(os.urandom(8), "little"))
+    s = open_ok(addr, name, token, gen)
+    bs, size = s.block_size, s.size
+    fields = [
+        lambda: rng.choice([OP_READ, OP_WRITE, OP_FLUSH, OP_DISCARD, OP_WRITE_ZEROES,
+                            16, 17, 18, 19, rng.getrandbits(16)]),
+        lambda: rng.choice([0, F_FUA, rng.getrandbits(16)]),
+        lambda: rng.choice([0, bs, size - bs, size, rng.randrange(size // bs) * bs,
+                            rng.getrandbits(64)]),
+        lambda: rng.choice([gen, gen - 1, gen + 1, 0, rng.getrandbits(64)]),
+        lambda: rng.choice([0, bs, 1, bs - 1, 16 * bs, MAX_LEN, MAX_LEN + bs,
+                            rng.getrandbits(32)]),
+        lambda: rng.choice([0, 0, 0, rng.getrandbits(32)]),
+    ]
+    for _ in range(300):
+        op, flags, offset, rgen, length, reserved = (f() for f in fields)
+        frame = REQUEST.pack(REQUEST_MAGIC, op, flags, 1, offset, rgen, length, reserved)
+        if op in (OP_WRITE, 16, 17, 18):  # the ops that carry a payload
+            if MAX_LEN >= length > (1 << 20):
+                continue  # keep the run short; large payloads are tested elsewhere
+            if length <= MAX_LEN:
+                frame += bytes(length)
+        try:
+            s.sock.sendall(frame)
+            s.reply()
+        except (ConnectionError, Fail):
+            s = open_ok(addr, name, token, gen)
+    expect(s.read(0, bs) is not None, "server stopped answering")
+
+
+def case_enospc(addr, name, token, gen):
+    """On a full filesystem only the writes that hit it fail, with ENOSPC."""
+    s = open_ok(addr, name, token, gen)
+    chunk = 256 << 10
+    offset, err = 0, 0
+    while offset + chunk <= s.size:
+        err, _ = s.call(OP_WRITE, offset, chunk, pattern(8, chunk))
+        if err:
+            break
+        offset += chunk
+    expect(err == errno.ENOSPC, "WRITE on a full disk: error %d, want ENOSPC" % err)
+    expect(offset > 0, "not even the first write fit")
+    expect(s.read(0, chunk) == pattern(8, chunk), "written data lost")
+    err, _ = s.call(OP_FLUSH)
+    expect(err == 0, "FLUSH after ENOSPC: %s" % os.strerror(err))
+    err, _ = s.call(OP_DISCARD, 0, offset)
+    expect(err == 0, "DISCARD: %s" % os.strerror(err))
+    s.write(0, pattern(9, chunk))
+    expect(s.read(0, chunk) == pattern(9, chunk), "write after freeing space lost")
+
+
+CASES = {
+    "write": case_write,
+    "read": case_read,
+    "zeros": case_zeros,
+    "bad-token": case_bad_token,
+    "fence": case_fence,
+    "stale": case_stale,
+    "malformed": case_malformed,
+    "random-frames": case_random_frames,
+    "enospc": case_enospc,
+}
+
+
+def main():
+    if len(sys.argv) not in (5, 6) or sys.argv[1] not in CASES:
+        sys.stderr.write("usage: %s {%s} HOST:PORT VOLUME TOKEN [GENERATION]\n"
+                         % (sys.argv[0], "|".join(CASES)))
+        return 2
+    gen = int(sys.argv[5]) if len(sys.argv) == 6 else 1
+    try:
+        CASES[sys.argv[1]](sys.argv[2], sys.argv[3], sys.argv[4], gen)
+    except (Fail, OSError) as e:
+        sys.stderr.write("%s: %s\n" % (sys.argv[1], e))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
