@@ -1,0 +1,65 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# fio with crc32c verification on a cbs device with 4 connections, 4k random
+# writes at queue depth 32: once undisturbed, once with the server killed
+# (-9) and restarted in the middle; fio must see no error either time.
+. "$(dirname "$0")/lib.sh"
+require_cmd cbs cbs-server fio
+
+ktap_plan 6
+load_module cbs
+defer unload_module cbs
+
+WORK=$(mktemp -d /tmp/cbs-fio.XXXXXX)
+defer rm -rf "$WORK"
+ADMIN=admin-fio
+SERVER=127.0.0.1:17100
+mkdir -p "$WORK/data"
+
+# Not under check (a subshell): SERVER_PID must reach this shell.
+start_server() {
+	cbs-server --listen "$SERVER" --data "$WORK/data" --admin-token "$ADMIN" \
+		>>"$WORK/server.log" 2>&1 &
+	SERVER_PID=$!
+}
+server_answers() {
+	busywait 10000 cbs volume list server "$SERVER" admin-token "$ADMIN" >/dev/null
+}
+defer 'kill -9 $SERVER_PID'
+defer 'for d in /sys/block/cbs*; do cbs unmap "${d##*/}" force; done'
+
+run_fio() {
+	fio --name=verify --filename="$DEV" --ioengine=libaio --direct=1 \
+		--rw=randwrite --bs=4k --iodepth=32 --size=32M --verify=crc32c \
+		--do_verify=1 --verify_fatal=1 --randrepeat=0 --output="$1" \
+		--output-format=terse >/dev/null 2>"$1.err"
+}
+
+start_server
+check "server starts" server_answers
+cbs volume create fiovol size 64M token tokf server "$SERVER" admin-token "$ADMIN" >/dev/null
+cbs map fiovol server "$SERVER" token tokf conns 4 reconnect io-timeout 5 \
+	>"$WORK/map.out" 2>"$WORK/map.err" &
+MAP_PID=$!
+defer "kill $MAP_PID"
+busywait 10000 grep -q /dev/cbs "$WORK/map.out"
+DEV=$(cat "$WORK/map.out")
+check_output "mapped with 4 connections" 'conns 4 live 4 state up' cbs show "$DEV"
+
+check "fio randwrite qd32 + crc32c verify" run_fio "$WORK/fio1"
+
+run_fio "$WORK/fio2" &
+FIO_PID=$!
+busywait 20000 sh -c "cbs -s show $DEV | grep -q 'writes [1-9][0-9][0-9][0-9]'"
+kill -9 "$SERVER_PID"
+wait "$SERVER_PID" 2>/dev/null
+sleep 1
+start_server
+wait "$FIO_PID"
+fio_status=$?
+check "fio survives kill -9 of the server with zero errors and verify" test "$fio_status" -eq 0
+log "$(cat "$WORK/fio2.err")"
+check_output "fio reported no I/O errors" '^0$' sh -c "cut -d';' -f5 $WORK/fio2"
+check_output "links restored" 'live 4 state up' cbs show "$DEV"
+
+ktap_finished
