@@ -13,12 +13,26 @@
 
 #include "conn.h"
 
+/* Long-lived objects get their own cache: a leak shows at unload. */
+static struct kmem_cache *cbs_conn_cache __read_mostly;
+
+int cbs_conn_cache_init(void)
+{
+	cbs_conn_cache = KMEM_CACHE(cbs_conn, 0);
+	return cbs_conn_cache ? 0 : -ENOMEM;
+}
+
+void cbs_conn_cache_exit(void)
+{
+	kmem_cache_destroy(cbs_conn_cache);
+}
+
 struct cbs_conn *cbs_conn_create(struct cbs_device *dev, struct socket *sock,
 				 unsigned int index)
 {
 	struct cbs_conn *conn;
 
-	conn = kzalloc(sizeof(*conn), GFP_KERNEL);
+	conn = kmem_cache_zalloc(cbs_conn_cache, GFP_KERNEL);
 	if (!conn)
 		return NULL;
 	conn->dev = dev;
@@ -37,11 +51,16 @@ void cbs_conn_shutdown(struct cbs_conn *conn)
 	kernel_sock_shutdown(conn->sock, SHUT_RDWR);
 }
 
+void cbs_conn_destroy(struct cbs_conn *conn)
+{
+	mutex_destroy(&conn->tx_lock);
+	kmem_cache_free(cbs_conn_cache, conn);
+}
+
 void cbs_conn_free(struct cbs_conn *conn)
 {
 	sockfd_put(conn->sock);
-	mutex_destroy(&conn->tx_lock);
-	kfree(conn);
+	cbs_conn_destroy(conn);
 }
 
 /* Move all of ITER through SOCK, or fail; a short transfer is an error. */

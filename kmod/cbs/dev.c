@@ -21,6 +21,7 @@
 #define CBS_REQUEUE_DELAY_MS	100
 
 static int cbs_major;
+static struct kmem_cache *cbs_dev_cache __read_mostly;
 static DEFINE_IDR(cbs_index_idr);
 static DEFINE_MUTEX(cbs_devs_lock);	/* the idr and every config change */
 
@@ -269,7 +270,7 @@ struct cbs_device *cbs_dev_create(struct cbs_map_config *cfg,
 	unsigned int i;
 	int ret;
 
-	dev = kzalloc(sizeof(*dev), GFP_KERNEL);
+	dev = kmem_cache_zalloc(cbs_dev_cache, GFP_KERNEL);
 	if (!dev)
 		return ERR_PTR(-ENOMEM);
 	strscpy(dev->name, cfg->name, sizeof(dev->name));
@@ -347,7 +348,7 @@ err_disk:
 err_conns:
 	/* The sockets stay the caller's until the device owns them all. */
 	for (i = 0; i < dev->nconns; i++)
-		kfree(dev->conns[i]);
+		cbs_conn_destroy(dev->conns[i]);
 	blk_mq_free_tag_set(&dev->tag_set);
 err_wq:
 	destroy_workqueue(dev->recv_wq);
@@ -355,7 +356,7 @@ err_idr:
 	idr_remove(&cbs_index_idr, dev->index);
 err_free:
 	mutex_unlock(&cbs_devs_lock);
-	kfree(dev);
+	kmem_cache_free(cbs_dev_cache, dev);
 	return ERR_PTR(ret);
 }
 
@@ -376,7 +377,18 @@ static void cbs_dev_destroy(struct cbs_device *dev)
 	blk_mq_free_tag_set(&dev->tag_set);
 	idr_remove(&cbs_index_idr, dev->index);
 	put_disk(dev->disk);
-	kfree(dev);
+	kmem_cache_free(cbs_dev_cache, dev);
+}
+
+static struct cbs_device *cbs_dev_find(int index, struct netlink_ext_ack *extack)
+{
+	struct cbs_device *dev;
+
+	lockdep_assert_held(&cbs_devs_lock);
+	dev = idr_find(&cbs_index_idr, index);
+	if (!dev)
+		NL_SET_ERR_MSG_MOD(extack, "no such device");
+	return dev;
 }
 
 int cbs_dev_remove(int index, bool force, struct netlink_ext_ack *extack)
@@ -385,9 +397,8 @@ int cbs_dev_remove(int index, bool force, struct netlink_ext_ack *extack)
 	int ret = 0;
 
 	mutex_lock(&cbs_devs_lock);
-	dev = idr_find(&cbs_index_idr, index);
+	dev = cbs_dev_find(index, extack);
 	if (!dev) {
-		NL_SET_ERR_MSG_MOD(extack, "no such device");
 		ret = -ENOENT;
 		goto out;
 	}
@@ -414,9 +425,8 @@ int cbs_dev_reconfigure(int index, struct socket **socks, unsigned int nsocks,
 	int ret = 0;
 
 	mutex_lock(&cbs_devs_lock);
-	dev = idr_find(&cbs_index_idr, index);
+	dev = cbs_dev_find(index, extack);
 	if (!dev) {
-		NL_SET_ERR_MSG_MOD(extack, "no such device");
 		ret = -ENOENT;
 		goto out;
 	}
@@ -472,7 +482,8 @@ int cbs_dev_reconfigure(int index, struct socket **socks, unsigned int nsocks,
 
 out_free:
 	for (i = 0; i < nsocks; i++)
-		kfree(fresh[i]);
+		if (fresh[i])
+			cbs_conn_destroy(fresh[i]);
 out:
 	mutex_unlock(&cbs_devs_lock);
 	return ret;
@@ -497,8 +508,26 @@ int cbs_dev_for_each(int *index,
 
 int cbs_dev_init(void)
 {
+	int ret;
+
+	cbs_dev_cache = KMEM_CACHE(cbs_device, 0);
+	if (!cbs_dev_cache)
+		return -ENOMEM;
+	ret = cbs_conn_cache_init();
+	if (ret)
+		goto err_dev_cache;
 	cbs_major = register_blkdev(0, "cbs");
-	return cbs_major < 0 ? cbs_major : 0;
+	if (cbs_major < 0) {
+		ret = cbs_major;
+		goto err_conn_cache;
+	}
+	return 0;
+
+err_conn_cache:
+	cbs_conn_cache_exit();
+err_dev_cache:
+	kmem_cache_destroy(cbs_dev_cache);
+	return ret;
 }
 
 void cbs_dev_exit(void)
@@ -512,4 +541,6 @@ void cbs_dev_exit(void)
 	mutex_unlock(&cbs_devs_lock);
 	idr_destroy(&cbs_index_idr);
 	unregister_blkdev(cbs_major, "cbs");
+	cbs_conn_cache_exit();
+	kmem_cache_destroy(cbs_dev_cache);
 }

@@ -10,124 +10,116 @@
 . "$(dirname "$0")/lib.sh"
 require_cmd cbs cbs-server mkfs.ext4 nl_send
 
-ktap_plan 41
+ktap_plan 46
 load_module cbs
 defer unload_module cbs
 
-WORK=$(mktemp -d /tmp/cbs-test.XXXXXX)
-defer rm -rf "$WORK"
-ADMIN=admin-secret
-PORT=17000
-SERVER=127.0.0.1:$PORT
-mkdir -p "$WORK/data" "$WORK/mnt"
+cbs_setup 17000
+mkdir -p "$CBS_WORK/mnt"
+defer umount "$CBS_WORK/mnt"
 
-# Not under check: a background child would hold check's output pipe open.
-start_server() {
-	cbs-server --listen "$SERVER" --data "$WORK/data" --admin-token "$ADMIN" \
-		>>"$WORK/server.log" 2>&1 &
-	SERVER_PID=$!
-}
-server_answers() {
-	busywait 10000 cbs volume list server "$SERVER" admin-token "$ADMIN" >/dev/null
-}
-stop_server() {
-	kill -9 "$SERVER_PID" 2>/dev/null
-	wait "$SERVER_PID" 2>/dev/null
-}
-defer stop_server
-defer 'for d in /sys/block/cbs*; do cbs unmap "${d##*/}" force; done; umount '"$WORK/mnt"
-
-admin() {
-	cbs volume "$@" server "$SERVER" admin-token "$ADMIN"
-}
 sectors() {
 	cat "/sys/block/${1#/dev/}/size"
 }
 
-start_server
-check "server starts" server_answers
-check "create volume" admin create vol1 size 256M token tok1
-check_output "map with 2 connections" '^/dev/cbs[0-9]+$' cbs map vol1 server "$SERVER" token tok1 conns 2
+cbs_start_server
+check "server starts" cbs_server_answers
+check "create volume" cbs_admin create vol1 size 256M token tok1
+check_output "map with 2 connections" '^/dev/cbs[0-9]+$' cbs map vol1 server "$CBS_SERVER" token tok1 conns 2
 DEV=$(cbs -j show | grep -o '"dev":"/dev/cbs[0-9]*"' | head -n 1 | cut -d'"' -f4)
 check_output "size seen by the block layer" "^$((256 << 11))\$" sectors "$DEV"
 check_output "show lists it up with 2 live links" "^$DEV: volume vol1 size 268435456 block-size 4096 generation 1 conns 2 live 2 state up" cbs show "$DEV"
 check "mkfs.ext4" mkfs.ext4 -q -F "$DEV"
-check "mount" mount "$DEV" "$WORK/mnt"
-check "write files" sh -c "head -c 8M /dev/urandom >$WORK/mnt/a && cp $WORK/mnt/a $WORK/a.ref && mkdir $WORK/mnt/d && echo hi >$WORK/mnt/d/f && sync"
+check "mount" mount "$DEV" "$CBS_WORK/mnt"
+check "write files" sh -c "head -c 8M /dev/urandom >$CBS_WORK/mnt/a && cp $CBS_WORK/mnt/a $CBS_WORK/a.ref && mkdir $CBS_WORK/mnt/d && echo hi >$CBS_WORK/mnt/d/f && sync"
 check_output "unmap of a mounted device is refused" 'Device or resource busy.*open or mounted' cbs unmap "$DEV"
-check "umount" umount "$WORK/mnt"
+check "umount" umount "$CBS_WORK/mnt"
 check "unmap" cbs unmap "$DEV"
 check_output "gone from show" '^$' cbs show
-check_output "remap" '^/dev/cbs[0-9]+$' cbs map vol1 server "$SERVER" token tok1 conns 4
+check_output "remap" '^/dev/cbs[0-9]+$' cbs map vol1 server "$CBS_SERVER" token tok1 conns 4
 DEV=$(cbs -j show | grep -o '"dev":"/dev/cbs[0-9]*"' | head -n 1 | cut -d'"' -f4)
-check "data survives unmap and remap" sh -c "mount $DEV $WORK/mnt && cmp $WORK/mnt/a $WORK/a.ref && grep -q hi $WORK/mnt/d/f && umount $WORK/mnt"
+check "data survives unmap and remap" sh -c "mount $DEV $CBS_WORK/mnt && cmp $CBS_WORK/mnt/a $CBS_WORK/a.ref && grep -q hi $CBS_WORK/mnt/d/f && umount $CBS_WORK/mnt"
 check_output "wrong token refused" 'Permission denied|Operation not permitted|Access denied' \
-	cbs map vol1 server "$SERVER" token wrong
+	cbs map vol1 server "$CBS_SERVER" token wrong
 check_output "unmap of a missing device is ENOENT" 'No such file' cbs unmap cbs99
 
 # The server dies (-9) under I/O and comes back: the writer sees no error.
 check "unmap before the restart test" cbs unmap "$DEV"
-cbs map vol1 server "$SERVER" token tok1 conns 2 reconnect dead-timeout 60 io-timeout 5 \
-	>"$WORK/map.out" 2>"$WORK/map.err" &
+cbs map vol1 server "$CBS_SERVER" token tok1 conns 2 reconnect dead-timeout 60 io-timeout 5 \
+	>"$CBS_WORK/map.out" 2>"$CBS_WORK/map.err" &
 MAP_PID=$!
 defer kill "$MAP_PID"
-busywait 10000 grep -q /dev/cbs "$WORK/map.out"
-DEV=$(cat "$WORK/map.out")
-head -c 32M /dev/urandom >"$WORK/b.ref"
-dd if="$WORK/b.ref" of="$DEV" bs=1M oflag=direct status=none 2>"$WORK/dd.err" &
+busywait 10000 grep -q /dev/cbs "$CBS_WORK/map.out"
+DEV=$(cat "$CBS_WORK/map.out")
+head -c 32M /dev/urandom >"$CBS_WORK/b.ref"
+dd if="$CBS_WORK/b.ref" of="$DEV" bs=1M oflag=direct status=none 2>"$CBS_WORK/dd.err" &
 DD_PID=$!
-stop_server
+cbs_stop_server
 check_output "links seen dead" 'live 0 state waiting' cbs show "$DEV"
-start_server
-check "server restarts" server_answers
+cbs_start_server
+check "server restarts" cbs_server_answers
 wait "$DD_PID"
 dd_status=$?
-check "writer finishes without error" test "$dd_status" -eq 0 -a ! -s "$WORK/dd.err"
-check "every byte arrived" cmp -n $((32 << 20)) "$DEV" "$WORK/b.ref"
+check "writer finishes without error" test "$dd_status" -eq 0 -a ! -s "$CBS_WORK/dd.err"
+check "every byte arrived" cmp -n $((32 << 20)) "$DEV" "$CBS_WORK/b.ref"
 check_output "links restored by cbs map reconnect" 'live 2 state up' cbs show "$DEV"
 kill "$MAP_PID"
 wait "$MAP_PID" 2>/dev/null
 
 # A newer generation takes the volume: the old device is fenced, fails fast.
-NEWDEV=$(cbs map vol1 server "$SERVER" token tok1 generation 2)
+NEWDEV=$(cbs map vol1 server "$CBS_SERVER" token tok1 generation 2)
 check_output "map with generation 2" '^/dev/cbs[0-9]+$' echo "$NEWDEV"
 check_output "the old device's write fails at once" 'Input/output error' \
 	timeout 20 dd if=/dev/zero of="$DEV" bs=4k count=1 oflag=direct
 check_output "the old device shows fenced" 'state fenced' cbs show "$DEV"
-check_output "generation 1 is refused now" 'Stale file handle' cbs map vol1 server "$SERVER" token tok1 generation 1
+check_output "generation 1 is refused now" 'Stale file handle' cbs map vol1 server "$CBS_SERVER" token tok1 generation 1
 check "the fenced device unmaps" cbs unmap "$DEV"
-check "the new owner reads the data" cmp -n $((32 << 20)) "$NEWDEV" "$WORK/b.ref"
+check "the new owner reads the data" cmp -n $((32 << 20)) "$NEWDEV" "$CBS_WORK/b.ref"
 
 # Online resize: grow on the server, then tell the mapped device.
-check "grow the volume on the server" admin resize vol1 size 512M
+check "grow the volume on the server" cbs_admin resize vol1 size 512M
 check "reconfigure the device's size" cbs reconfigure "$NEWDEV" size 512M
 check_output "the block layer sees the new size" "^$((512 << 11))\$" sectors "$NEWDEV"
 check_output "a size that is not a block multiple is refused" 'multiple of the block size' \
 	cbs reconfigure "$NEWDEV" size 1000
 
 # Thin provisioning: 1 TiB on the tmpfs that holds everything else.
-check "create a 1 TiB volume" admin create big size 1T token tokb
-BIG=$(cbs map big server "$SERVER" token tokb)
+check "create a 1 TiB volume" cbs_admin create big size 1T token tokb
+BIG=$(cbs map big server "$CBS_SERVER" token tokb)
 check_output "map it" '^/dev/cbs[0-9]+$' echo "$BIG"
 LAST=$(((1 << 40) / 4096 - 1))
 check "write its last block" sh -c "echo last-block | dd of=$BIG bs=4096 seek=$LAST conv=sync oflag=direct status=none"
 check_output "read it back" 'last-block' sh -c "dd if=$BIG bs=4096 skip=$LAST count=1 iflag=direct status=none | tr -d '\\0'"
-check_output "the data directory stays small (KiB)" '^[0-9]{1,5}$' sh -c "du -sk $WORK/data | cut -f1"
+check_output "the data directory stays small (KiB)" '^[0-9]{1,5}$' sh -c "du -sk $CBS_WORK/data | cut -f1"
 
 # Out of space: a server on a 16 MiB tmpfs, a 64 MiB volume.
-mkdir -p "$WORK/small"
-mount -t tmpfs -o size=16M tmpfs "$WORK/small"
-defer umount "$WORK/small"
-cbs-server --listen 127.0.0.1:17001 --data "$WORK/small" --admin-token "$ADMIN" \
-	>>"$WORK/server2.log" 2>&1 &
+mkdir -p "$CBS_WORK/small"
+mount -t tmpfs -o size=16M tmpfs "$CBS_WORK/small"
+defer umount "$CBS_WORK/small"
+cbs-server --listen 127.0.0.1:17001 --data "$CBS_WORK/small" --admin-token "$CBS_ADMIN" \
+	>>"$CBS_WORK/server2.log" 2>&1 &
 defer kill -9 $!
-busywait 10000 cbs volume list server 127.0.0.1:17001 admin-token "$ADMIN" >/dev/null
-cbs volume create tight size 64M token tokt server 127.0.0.1:17001 admin-token "$ADMIN" >/dev/null
+busywait 10000 cbs volume list server 127.0.0.1:17001 admin-token "$CBS_ADMIN" >/dev/null
+cbs volume create tight size 64M token tokt server 127.0.0.1:17001 admin-token "$CBS_ADMIN" >/dev/null
 TIGHT=$(cbs map tight server 127.0.0.1:17001 token tokt)
 check_output "ENOSPC reaches the writer" 'No space left on device' \
 	dd if=/dev/urandom of="$TIGHT" bs=1M count=32 oflag=direct
 check_output "the device is still up" 'live 1 state up' cbs show "$TIGHT"
 check "reads still work" dd if="$TIGHT" of=/dev/null bs=1M count=4 iflag=direct status=none
-check "the other server's volumes are unaffected" cmp -n 4096 "$NEWDEV" "$WORK/b.ref"
+check "the other server's volumes are unaffected" cmp -n 4096 "$NEWDEV" "$CBS_WORK/b.ref"
+
+# Forced unmap of a mounted device under I/O: the I/O fails, nothing hangs.
+mkfs.ext4 -q -F "$NEWDEV"
+mount "$NEWDEV" "$CBS_WORK/mnt"
+dd if=/dev/zero of="$CBS_WORK/mnt/fill" bs=1M count=400 oflag=direct 2>/dev/null &
+DD_PID=$!
+busywait 10000 test -s "$CBS_WORK/mnt/fill"
+check_output "unmap without force is refused" 'busy' cbs unmap "$NEWDEV"
+check "forced unmap of the mounted device" cbs unmap "$NEWDEV" force
+wait "$DD_PID"
+dd_status=$?
+check "its writer gets an error" test "$dd_status" -ne 0
+check "umount finishes (no hang)" sh -c "timeout 60 umount $CBS_WORK/mnt; test \$? -ne 124"
+check_output "the device is gone" '^0$' sh -c "cbs show | grep -c '^$NEWDEV:'"
 
 ktap_finished

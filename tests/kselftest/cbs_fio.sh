@@ -10,23 +10,7 @@ ktap_plan 6
 load_module cbs
 defer unload_module cbs
 
-WORK=$(mktemp -d /tmp/cbs-fio.XXXXXX)
-defer rm -rf "$WORK"
-ADMIN=admin-fio
-SERVER=127.0.0.1:17100
-mkdir -p "$WORK/data"
-
-# Not under check (a subshell): SERVER_PID must reach this shell.
-start_server() {
-	cbs-server --listen "$SERVER" --data "$WORK/data" --admin-token "$ADMIN" \
-		>>"$WORK/server.log" 2>&1 &
-	SERVER_PID=$!
-}
-server_answers() {
-	busywait 10000 cbs volume list server "$SERVER" admin-token "$ADMIN" >/dev/null
-}
-defer 'kill -9 $SERVER_PID'
-defer 'for d in /sys/block/cbs*; do cbs unmap "${d##*/}" force; done'
+cbs_setup 17100
 
 run_fio() {
 	fio --name=verify --filename="$DEV" --ioengine=libaio --direct=1 \
@@ -35,31 +19,30 @@ run_fio() {
 		--output-format=terse >/dev/null 2>"$1.err"
 }
 
-start_server
-check "server starts" server_answers
-cbs volume create fiovol size 64M token tokf server "$SERVER" admin-token "$ADMIN" >/dev/null
-cbs map fiovol server "$SERVER" token tokf conns 4 reconnect io-timeout 5 \
-	>"$WORK/map.out" 2>"$WORK/map.err" &
+cbs_start_server
+check "server starts" cbs_server_answers
+cbs_admin create fiovol size 64M token tokf >/dev/null
+cbs map fiovol server "$CBS_SERVER" token tokf conns 4 reconnect io-timeout 5 \
+	>"$CBS_WORK/map.out" 2>"$CBS_WORK/map.err" &
 MAP_PID=$!
 defer "kill $MAP_PID"
-busywait 10000 grep -q /dev/cbs "$WORK/map.out"
-DEV=$(cat "$WORK/map.out")
+busywait 10000 grep -q /dev/cbs "$CBS_WORK/map.out"
+DEV=$(cat "$CBS_WORK/map.out")
 check_output "mapped with 4 connections" 'conns 4 live 4 state up' cbs show "$DEV"
 
-check "fio randwrite qd32 + crc32c verify" run_fio "$WORK/fio1"
+check "fio randwrite qd32 + crc32c verify" run_fio "$CBS_WORK/fio1"
 
-run_fio "$WORK/fio2" &
+run_fio "$CBS_WORK/fio2" &
 FIO_PID=$!
 busywait 20000 sh -c "cbs -s show $DEV | grep -q 'writes [1-9][0-9][0-9][0-9]'"
-kill -9 "$SERVER_PID"
-wait "$SERVER_PID" 2>/dev/null
+cbs_stop_server
 sleep 1
-start_server
+cbs_start_server
 wait "$FIO_PID"
 fio_status=$?
 check "fio survives kill -9 of the server with zero errors and verify" test "$fio_status" -eq 0
-log "$(cat "$WORK/fio2.err")"
-check_output "fio reported no I/O errors" '^0$' sh -c "cut -d';' -f5 $WORK/fio2"
+log "$(cat "$CBS_WORK/fio2.err")"
+check_output "fio reported no I/O errors" '^0$' sh -c "cut -d';' -f5 $CBS_WORK/fio2"
 check_output "links restored" 'live 4 state up' cbs show "$DEV"
 
 ktap_finished

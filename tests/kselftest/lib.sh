@@ -179,3 +179,38 @@ require_cmd() {
 		fi
 	done
 }
+
+# cbs tests: a cbs-server on loopback with its data under $CBS_WORK.
+# cbs_setup PORT: make the work directory, set CBS_SERVER and CBS_ADMIN,
+# unmap every cbs device and stop the server at exit.
+cbs_setup() {
+	CBS_WORK=$(mktemp -d /tmp/cbs-test.XXXXXX)
+	CBS_SERVER=127.0.0.1:$1
+	CBS_ADMIN=admin-$1
+	mkdir -p "$CBS_WORK/data"
+	defer rm -rf "$CBS_WORK"
+	defer cbs_stop_server
+	defer 'for d in /sys/block/cbs*; do cbs unmap "${d##*/}" force; done'
+}
+
+# Not under check (a subshell): CBS_SERVER_PID must reach the test's shell,
+# and a background child would hold check's output pipe open.
+cbs_start_server() {
+	cbs-server --listen "$CBS_SERVER" --data "$CBS_WORK/data" \
+		--admin-token "$CBS_ADMIN" >>"$CBS_WORK/server.log" 2>&1 &
+	CBS_SERVER_PID=$!
+}
+
+cbs_server_answers() {
+	busywait 10000 cbs volume list server "$CBS_SERVER" admin-token "$CBS_ADMIN" >/dev/null
+}
+
+cbs_stop_server() {
+	kill -9 "$CBS_SERVER_PID" 2>/dev/null
+	wait "$CBS_SERVER_PID" 2>/dev/null
+}
+
+# cbs_admin VERB ARGS...: cbs volume VERB ARGS... against the test server.
+cbs_admin() {
+	cbs volume "$@" server "$CBS_SERVER" admin-token "$CBS_ADMIN"
+}
