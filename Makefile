@@ -16,7 +16,7 @@ B := build
 BIN := $(B)/bin
 OBJ := $(B)/obj
 
-LIB_SRCS := agent/lib/genl.c agent/lib/parse.c agent/lib/output.c
+LIB_SRCS := agent/lib/genl.c agent/lib/parse.c agent/lib/output.c agent/lib/cli.c
 VPC_SRCS := $(wildcard agent/vpc/*.c)
 HELPER_SRCS := $(wildcard tests/kselftest/helpers/*.c)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)

@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <linux/cbs_proto.h>
 
+#include "../lib/cli.h"
+
 struct cbs_opts {
 	bool json;
 	bool stats;
@@ -13,9 +15,6 @@ struct cbs_opts {
 
 extern struct cbs_opts cbs_opts;
 
-bool matches(const char *arg, const char *pattern);
-/* Print "argument ARG is wrong: MSG"; returns the exit status 1. */
-int cbs_invarg(const char *msg, const char *arg);
 
 int do_volume(int argc, char **argv);
 /* map.c: the block devices of cbs.ko. */

@@ -21,19 +21,6 @@ static void usage(FILE *f)
 		"where  OPTIONS := { -j[son] | -s[tatistics] | -h[elp] }\n");
 }
 
-bool matches(const char *arg, const char *pattern)
-{
-	size_t len = strlen(arg);
-
-	return len && len <= strlen(pattern) && !strncmp(arg, pattern, len);
-}
-
-int cbs_invarg(const char *msg, const char *arg)
-{
-	fprintf(stderr, "Error: argument \"%s\" is wrong: %s\n", arg, msg);
-	return 1;
-}
-
 static const struct {
 	const char *name;
 	int (*func)(int argc, char **argv);

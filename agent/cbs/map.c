@@ -45,15 +45,6 @@ static int cbs_nl_open(struct genl_sock *gs)
 	return ret;
 }
 
-static int cbs_nl_error(const char *what, int err, const struct genl_sock *gs)
-{
-	if (gs->extack[0])
-		fprintf(stderr, "Error: %s: %s: %s\n", what, strerror(-err), gs->extack);
-	else
-		fprintf(stderr, "Error: %s: %s\n", what, strerror(-err));
-	return 2;
-}
-
 /* Connect and do a volume handshake; the fd, or -errno. */
 static int volume_connect(const struct map_args *a, struct cbs_hello_reply *rep)
 {
@@ -205,7 +196,7 @@ static int map_reconnect_loop(const struct map_args *a, int index)
 		return 2;
 	ret = genl_join(&mon, CBS_GENL_NAME, CBS_MCGRP_NOTIFY);
 	if (ret)
-		return cbs_nl_error("cannot join the notify group", ret, &mon);
+		return nl_error("cannot join the notify group", ret, &mon);
 	while (!map_stop) {
 		struct pollfd pfd = { .fd = mnl_socket_get_fd(mon.nl), .events = POLLIN };
 
@@ -251,7 +242,7 @@ static int read_token_file(const char *path, char *token)
 static int map_parse(int argc, char **argv, struct map_args *a)
 {
 	if (argc < 1 || parse_name(argv[0], CBS_PROTO_NAME_LEN))
-		return cbs_invarg("a volume name of 1..63 characters is required",
+		return invarg("a volume name of 1..63 characters is required",
 				  argc ? argv[0] : "");
 	a->name = argv[0];
 	for (argc--, argv++; argc > 0; argc--, argv++) {
@@ -271,23 +262,23 @@ static int map_parse(int argc, char **argv, struct map_args *a)
 			a->server = argv[0];
 		} else if (!strcmp(key, "token")) {
 			if (strlen(argv[0]) >= CBS_PROTO_TOKEN_LEN || !argv[0][0])
-				return cbs_invarg("token must be 1..63 characters", argv[0]);
+				return invarg("token must be 1..63 characters", argv[0]);
 			strcpy(a->token, argv[0]);
 		} else if (!strcmp(key, "token-file")) {
 			if (read_token_file(argv[0], a->token))
-				return cbs_invarg("cannot read a token from this file", argv[0]);
+				return invarg("cannot read a token from this file", argv[0]);
 		} else if (!strcmp(key, "conns")) {
 			if (parse_u32(argv[0], 1, CBS_MAX_SOCKETS, &a->conns))
-				return cbs_invarg("conns must be 1..16", argv[0]);
+				return invarg("conns must be 1..16", argv[0]);
 		} else if (!strcmp(key, "generation")) {
 			if (parse_u64(argv[0], &a->generation) || !a->generation)
-				return cbs_invarg("generation must be 1 or more", argv[0]);
+				return invarg("generation must be 1 or more", argv[0]);
 		} else if (!strcmp(key, "dead-timeout")) {
 			if (parse_u32(argv[0], 1, 3600, &a->dead_timeout))
-				return cbs_invarg("dead-timeout must be 1..3600 seconds", argv[0]);
+				return invarg("dead-timeout must be 1..3600 seconds", argv[0]);
 		} else if (!strcmp(key, "io-timeout")) {
 			if (parse_u32(argv[0], 1, 3600, &a->io_timeout))
-				return cbs_invarg("io-timeout must be 1..3600 seconds", argv[0]);
+				return invarg("io-timeout must be 1..3600 seconds", argv[0]);
 		} else {
 			fprintf(stderr, "Error: unknown argument \"%s\", try \"cbs help\"\n", key);
 			return 1;
@@ -335,7 +326,7 @@ int do_map(int argc, char **argv)
 	ret = genl_talk(&gs, nlh, map_reply_cb, &index);
 	close_fds(fds, a.conns);
 	if (ret) {
-		ret = cbs_nl_error("cannot map the volume", ret, &gs);
+		ret = nl_error("cannot map the volume", ret, &gs);
 		genl_close(&gs);
 		return ret;
 	}
@@ -366,10 +357,10 @@ int do_unmap(int argc, char **argv)
 	int ret;
 
 	if (argc < 1 || parse_dev(argv[0], &index))
-		return cbs_invarg("a device (/dev/cbsN, cbsN or N) is required",
+		return invarg("a device (/dev/cbsN, cbsN or N) is required",
 				  argc ? argv[0] : "");
 	if (argc > 2 || (argc == 2 && strcmp(argv[1], "force")))
-		return cbs_invarg("only \"force\" may follow the device", argv[argc - 1]);
+		return invarg("only \"force\" may follow the device", argv[argc - 1]);
 	force = argc == 2;
 	if (cbs_nl_open(&gs))
 		return 2;
@@ -379,7 +370,7 @@ int do_unmap(int argc, char **argv)
 		mnl_attr_put(nlh, CBS_A_FORCE, 0, NULL);
 	ret = genl_talk(&gs, nlh, NULL, NULL);
 	if (ret)
-		ret = cbs_nl_error("cannot unmap", ret, &gs);
+		ret = nl_error("cannot unmap", ret, &gs);
 	genl_close(&gs);
 	return ret;
 }
@@ -394,7 +385,7 @@ int do_reconfigure(int argc, char **argv)
 	int ret;
 
 	if (argc < 1 || parse_dev(argv[0], &index))
-		return cbs_invarg("a device (/dev/cbsN, cbsN or N) is required",
+		return invarg("a device (/dev/cbsN, cbsN or N) is required",
 				  argc ? argv[0] : "");
 	for (argc--, argv++; argc > 0; argc -= 2, argv += 2) {
 		if (argc < 2) {
@@ -403,10 +394,10 @@ int do_reconfigure(int argc, char **argv)
 		}
 		if (!strcmp(argv[0], "size")) {
 			if (parse_size(argv[1], &size) || !size)
-				return cbs_invarg("not a size", argv[1]);
+				return invarg("not a size", argv[1]);
 		} else if (!strcmp(argv[0], "dead-timeout")) {
 			if (parse_u32(argv[1], 1, 3600, &dead_timeout))
-				return cbs_invarg("dead-timeout must be 1..3600 seconds", argv[1]);
+				return invarg("dead-timeout must be 1..3600 seconds", argv[1]);
 		} else {
 			fprintf(stderr, "Error: unknown argument \"%s\", try \"cbs help\"\n",
 				argv[0]);
@@ -423,7 +414,7 @@ int do_reconfigure(int argc, char **argv)
 		mnl_attr_put_u32(nlh, CBS_A_DEAD_TIMEOUT, dead_timeout);
 	ret = genl_talk(&gs, nlh, NULL, NULL);
 	if (ret)
-		ret = cbs_nl_error("cannot reconfigure", ret, &gs);
+		ret = nl_error("cannot reconfigure", ret, &gs);
 	genl_close(&gs);
 	return ret;
 }
@@ -490,10 +481,10 @@ int do_show(int argc, char **argv)
 	int ret;
 
 	if (argc > 1)
-		return cbs_invarg("only one device may be named", argv[1]);
+		return invarg("only one device may be named", argv[1]);
 	if (argc == 1) {
 		if (parse_dev(argv[0], &f.index))
-			return cbs_invarg("not a device (/dev/cbsN, cbsN or N)", argv[0]);
+			return invarg("not a device (/dev/cbsN, cbsN or N)", argv[0]);
 		f.all = false;
 	}
 	if (cbs_nl_open(&gs))
@@ -503,7 +494,7 @@ int do_show(int argc, char **argv)
 		ret = genl_talk(&gs, nlh, show_cb, &f);
 	} while (ret == -EINTR);
 	if (ret)
-		ret = cbs_nl_error("cannot show devices", ret, &gs);
+		ret = nl_error("cannot show devices", ret, &gs);
 	genl_close(&gs);
 	return ret;
 }
@@ -538,12 +529,12 @@ int do_monitor(int argc, char **argv)
 	int ret;
 
 	if (argc)
-		return cbs_invarg("monitor takes no arguments", argv[0]);
+		return invarg("monitor takes no arguments", argv[0]);
 	if (cbs_nl_open(&gs))
 		return 2;
 	ret = genl_join(&gs, CBS_GENL_NAME, CBS_MCGRP_NOTIFY);
 	if (ret)
-		return cbs_nl_error("cannot join the notify group", ret, &gs);
+		return nl_error("cannot join the notify group", ret, &gs);
 	while ((len = mnl_socket_recvfrom(gs.nl, gs.buf, MNL_SOCKET_BUFFER_SIZE)) > 0)
 		mnl_cb_run(gs.buf, (size_t)len, 0, 0, monitor_cb, NULL);
 	genl_close(&gs);

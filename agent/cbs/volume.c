@@ -46,7 +46,7 @@ static int token_arg(char *token, const char *key, const char *value, bool file)
 	if (!ret)
 		return 0;
 	if (ret == -EINVAL)
-		return cbs_invarg(file ? "the file's first line must be a token of 1..63 printable characters"
+		return invarg(file ? "the file's first line must be a token of 1..63 printable characters"
 				       : "a token is 1..63 printable characters", key);
 	fprintf(stderr, "Error: argument \"%s\" is wrong: cannot read \"%s\": %s\n",
 		key, value, strerror(-ret));
@@ -62,7 +62,7 @@ static int parse_volume_args(int argc, char **argv, bool want_name, unsigned int
 			return 1;
 		}
 		if (!cbs_proto_name_ok(argv[0]))
-			return cbs_invarg("a volume name is 1..63 printable characters, no '/', not starting with '.'",
+			return invarg("a volume name is 1..63 printable characters, no '/', not starting with '.'",
 					  argv[0]);
 		a->name = argv[0];
 		argc--;
@@ -85,11 +85,11 @@ static int parse_volume_args(int argc, char **argv, bool want_name, unsigned int
 			ret = token_arg(a->token, key, value, key[5] == '-');
 		} else if ((allowed & ARG_SIZE) && !strcmp(key, "size")) {
 			if (parse_size(value, &a->size) || !a->size || a->size > INT64_MAX)
-				return cbs_invarg("a size is 1 byte to 8 EiB, e.g. 10G", value);
+				return invarg("a size is 1 byte to 8 EiB, e.g. 10G", value);
 		} else if ((allowed & ARG_BLOCK_SIZE) && !strcmp(key, "block-size")) {
 			if (parse_u32(value, 512, 4096, &a->block_size) ||
 			    !cbs_proto_block_size_ok(a->block_size))
-				return cbs_invarg("the block size is 512 or 4096", value);
+				return invarg("the block size is 512 or 4096", value);
 		} else {
 			fprintf(stderr, "Error: argument \"%s\" is unknown here, try \"cbs volume help\".\n",
 				key);
@@ -121,7 +121,7 @@ static int admin_op(const struct volume_args *a, uint16_t op, const char *what,
 
 	fd = cbs_admin_connect(a->server, a->admin_token);
 	if (fd == -EINVAL) {
-		cbs_invarg("want ADDR:PORT with a numeric address", a->server);
+		invarg("want ADDR:PORT with a numeric address", a->server);
 		return 1;
 	}
 	if (fd < 0) {

@@ -23,13 +23,6 @@ static void usage(FILE *f)
 		"                    -n[etns] NAME | -h[elp] }\n");
 }
 
-bool matches(const char *arg, const char *pattern)
-{
-	size_t len = strlen(arg);
-
-	return len && len <= strlen(pattern) && !strncmp(arg, pattern, len);
-}
-
 int vpc_invarg(const char *msg, const char *arg)
 {
 	fprintf(stderr, "Error: argument \"%s\" is wrong: %s\n", arg, msg);

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 
+#include "../lib/cli.h"
 #include "../lib/genl.h"
 
 struct vpc_opts {
@@ -19,7 +20,6 @@ struct genl_sock *vpc_sock(void);
 /* Report a failed request the way ip(8) does and return 2. */
 int vpc_nl_error(const char *what, int err, const struct genl_sock *gs);
 int vpc_invarg(const char *msg, const char *arg);
-bool matches(const char *arg, const char *pattern);
 
 int do_net(int argc, char **argv);
 
