@@ -461,12 +461,18 @@ static int show_cb(const struct nlmsghdr *nlh, void *data)
 		mnl_attr_get_u32(tb[CBS_A_LIVE_CONNS]) ? "up" : "waiting");
 	if (f->stats && tb[CBS_A_STATS]) {
 		const struct nlattr *s = tb[CBS_A_STATS];
+		uint64_t reads = stat_u64(s, CBS_A_STATS_READS);
+		uint64_t writes = stat_u64(s, CBS_A_STATS_WRITES);
 
-		out_uint("reads", "\n    reads %llu", stat_u64(s, CBS_A_STATS_READS));
+		out_uint("reads", "\n    reads %llu", reads);
 		out_uint("read_bytes", " read-bytes %llu", stat_u64(s, CBS_A_STATS_READ_BYTES));
-		out_uint("writes", " writes %llu", stat_u64(s, CBS_A_STATS_WRITES));
+		out_uint("writes", " writes %llu", writes);
 		out_uint("write_bytes", " write-bytes %llu", stat_u64(s, CBS_A_STATS_WRITE_BYTES));
 		out_uint("errors", " errors %llu", stat_u64(s, CBS_A_STATS_ERRORS));
+		out_uint("read_latency_us", "\n    read-latency-avg %lluus",
+			 reads ? stat_u64(s, CBS_A_STATS_READ_NS) / reads / 1000 : 0);
+		out_uint("write_latency_us", " write-latency-avg %lluus",
+			 writes ? stat_u64(s, CBS_A_STATS_WRITE_NS) / writes / 1000 : 0);
 	}
 	out_obj_end();
 	return MNL_CB_OK;

@@ -167,15 +167,19 @@ static void cbs_complete_rq(struct request *rq)
 {
 	struct cbs_device *dev = rq->q->queuedata;
 	struct cbs_req *cmd = blk_mq_rq_to_pdu(rq);
+	/* Set at allocation while iostats are on (the default): queueing counts. */
+	u64 ns = rq->start_time_ns ? ktime_get_ns() - rq->start_time_ns : 0;
 
 	if (cmd->status) {
 		atomic64_inc(&dev->errors);
 	} else if (req_op(rq) == REQ_OP_READ) {
 		atomic64_inc(&dev->reads);
 		atomic64_add(blk_rq_bytes(rq), &dev->read_bytes);
+		atomic64_add(ns, &dev->read_ns);
 	} else if (req_op(rq) == REQ_OP_WRITE) {
 		atomic64_inc(&dev->writes);
 		atomic64_add(blk_rq_bytes(rq), &dev->write_bytes);
+		atomic64_add(ns, &dev->write_ns);
 	}
 	blk_mq_end_request(rq, cmd->status);
 }

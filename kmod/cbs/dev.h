@@ -49,6 +49,7 @@ struct cbs_device {
 	unsigned long dead_since;	/* jiffies when the last live link died; 0 if one lives */
 
 	atomic64_t reads, writes, read_bytes, write_bytes, errors;
+	atomic64_t read_ns, write_ns;	/* summed request latencies */
 };
 
 /* Per-request state, set up once in init_request. */

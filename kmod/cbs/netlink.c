@@ -248,7 +248,11 @@ static int cbs_nl_fill_stats(struct sk_buff *skb, struct cbs_device *dev)
 	    nla_put_u64_64bit(skb, CBS_A_STATS_WRITE_BYTES,
 			      atomic64_read(&dev->write_bytes), CBS_A_STATS_PAD) ||
 	    nla_put_u64_64bit(skb, CBS_A_STATS_ERRORS,
-			      atomic64_read(&dev->errors), CBS_A_STATS_PAD))
+			      atomic64_read(&dev->errors), CBS_A_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, CBS_A_STATS_READ_NS,
+			      atomic64_read(&dev->read_ns), CBS_A_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, CBS_A_STATS_WRITE_NS,
+			      atomic64_read(&dev->write_ns), CBS_A_STATS_PAD))
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 	return 0;

@@ -10,7 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 require_cmd cbs cbs-server mkfs.ext4 nl_send
 
-ktap_plan 46
+ktap_plan 53
 load_module cbs
 defer unload_module cbs
 
@@ -24,6 +24,10 @@ sectors() {
 
 cbs_start_server
 check "server starts" cbs_server_answers
+# Started early so it has joined the notify group before links die.
+cbs monitor >"$CBS_WORK/monitor.out" 2>&1 &
+MON_PID=$!
+defer kill "$MON_PID"
 check "create volume" cbs_admin create vol1 size 256M token tok1
 check_output "map with 2 connections" '^/dev/cbs[0-9]+$' cbs map vol1 server "$CBS_SERVER" token tok1 conns 2
 DEV=$(cbs -j show | grep -o '"dev":"/dev/cbs[0-9]*"' | head -n 1 | cut -d'"' -f4)
@@ -56,6 +60,7 @@ dd if="$CBS_WORK/b.ref" of="$DEV" bs=1M oflag=direct status=none 2>"$CBS_WORK/dd
 DD_PID=$!
 cbs_stop_server
 check_output "links seen dead" 'live 0 state waiting' cbs show "$DEV"
+check "cbs monitor reports the dead links" busywait 10000 grep -q "^link-dead dev $DEV conn [01] live 0" "$CBS_WORK/monitor.out"
 cbs_start_server
 check "server restarts" cbs_server_answers
 wait "$DD_PID"
@@ -107,6 +112,8 @@ check_output "ENOSPC reaches the writer" 'No space left on device' \
 check_output "the device is still up" 'live 1 state up' cbs show "$TIGHT"
 check "reads still work" dd if="$TIGHT" of=/dev/null bs=1M count=4 iflag=direct status=none
 check "the other server's volumes are unaffected" cmp -n 4096 "$NEWDEV" "$CBS_WORK/b.ref"
+check_output "-s shows counters and latency" 'errors 0.*read-latency-avg [1-9][0-9]*us write-latency-avg [0-9]+us' \
+	sh -c "cbs -s show $NEWDEV | tr '\n' ' '"
 
 # Forced unmap of a mounted device under I/O: the I/O fails, nothing hangs.
 mkfs.ext4 -q -F "$NEWDEV"
@@ -121,5 +128,21 @@ dd_status=$?
 check "its writer gets an error" test "$dd_status" -ne 0
 check "umount finishes (no hang)" sh -c "timeout 60 umount $CBS_WORK/mnt; test \$? -ne 124"
 check_output "the device is gone" '^0$' sh -c "cbs show | grep -c '^$NEWDEV:'"
+
+# 512-byte blocks, and discard reading back as zeros.
+cbs volume create b512 size 16M block-size 512 token t5 server "$CBS_SERVER" admin-token "$CBS_ADMIN" >/dev/null
+B512=$(cbs map b512 server "$CBS_SERVER" token t5 dead-timeout 3)
+check_output "a 512-byte-block volume has 512-byte logical blocks" '^512$' \
+	cat "/sys/block/${B512#/dev/}/queue/logical_block_size"
+check "one 512-byte sector written and read back" sh -c \
+	"echo sector-one | dd of=$B512 bs=512 seek=1 conv=sync oflag=direct status=none && dd if=$B512 bs=512 skip=1 count=1 iflag=direct status=none | grep -q sector-one"
+dd if=/dev/urandom of="$B512" bs=1M count=1 oflag=direct status=none
+check "discard" blkdiscard -o 0 -l 1048576 "$B512"
+check "discarded blocks read as zeros" cmp -n 1048576 "$B512" /dev/zero
+
+# With no live link and no reconnect, I/O waits dead-timeout (3 s), then fails.
+cbs_stop_server
+check_output "after the dead timeout I/O fails with EIO" 'Input/output error' \
+	timeout 60 dd if="$B512" of=/dev/null bs=4k count=1 iflag=direct
 
 ktap_finished

@@ -56,6 +56,8 @@ enum cbs_stats_attr {
 	CBS_A_STATS_READ_BYTES,		/* u64 */
 	CBS_A_STATS_WRITE_BYTES,	/* u64 */
 	CBS_A_STATS_ERRORS,		/* u64 */
+	CBS_A_STATS_READ_NS,		/* u64: summed latency of the reads */
+	CBS_A_STATS_WRITE_NS,		/* u64: summed latency of the writes */
 
 	__CBS_A_STATS_MAX,
 	CBS_A_STATS_MAX = __CBS_A_STATS_MAX - 1
