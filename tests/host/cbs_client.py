@@ -256,6 +256,27 @@ def case_random_frames(addr, name, token, gen):
     expect(s.read(0, bs) is not None, "server stopped answering")
 
 
+def case_corpus(addr, name, token, gen):
+    """The fuzzer's seed corpus, each file sent raw after a handshake."""
+    corpus = os.environ.get("CBS_CORPUS", "tests/fuzz/corpus/cbs_proto")
+    files = sorted(os.listdir(corpus))
+    expect(files, "empty corpus %s" % corpus)
+    for f in files:
+        with open(os.path.join(corpus, f), "rb") as fh:
+            raw = fh.read()
+        s = open_ok(addr, name, token, gen)
+        try:
+            s.sock.sendall(raw)
+            s.sock.shutdown(socket.SHUT_WR)
+            while s.sock.recv(65536):
+                pass
+        except OSError:
+            pass  # the server closed first: a valid answer to a bad frame
+        s.sock.close()
+    s = open_ok(addr, name, token, gen)
+    expect(s.read(0, s.block_size) is not None, "server stopped answering")
+
+
 def case_enospc(addr, name, token, gen):
     """On a full filesystem only the writes that hit it fail, with ENOSPC."""
     s = open_ok(addr, name, token, gen)
@@ -286,6 +307,7 @@ CASES = {
     "stale": case_stale,
     "malformed": case_malformed,
     "random-frames": case_random_frames,
+    "corpus": case_corpus,
     "enospc": case_enospc,
 }
 

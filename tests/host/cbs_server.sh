@@ -99,7 +99,7 @@ cbs() {
 }
 
 echo "TAP version 13"
-echo "1..26"
+echo "1..27"
 
 check "server starts and reports its port" start_server
 # Volume admin through the cbs command, with the admin token from a file.
@@ -167,6 +167,8 @@ random_frames() {
 		cbs volume delete junk "${admin[@]}"
 }
 check "300 random frames: the server survives and keeps serving" random_frames
+check "the fuzz seed corpus, replayed against the server: it keeps serving" \
+	python3 "$CLIENT" corpus "$srv" big "$token" 2
 
 check "volume resize" cbs volume resize small size 128M "${admin[@]}"
 check "volume delete" cbs volume delete small "${admin[@]}"
