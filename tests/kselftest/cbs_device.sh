@@ -10,7 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 require_cmd cbs cbs-server mkfs.ext4 nl_send
 
-ktap_plan 53
+ktap_plan 56
 load_module cbs
 defer unload_module cbs
 
@@ -68,6 +68,20 @@ dd_status=$?
 check "writer finishes without error" test "$dd_status" -eq 0 -a ! -s "$CBS_WORK/dd.err"
 check "every byte arrived" cmp -n $((32 << 20)) "$DEV" "$CBS_WORK/b.ref"
 check_output "links restored by cbs map reconnect" 'live 2 state up' cbs show "$DEV"
+
+# A server that stops answering (SIGSTOP) past io-timeout (5 s): requests
+# are retried, not failed, and complete once it answers again.
+head -c 8M /dev/urandom >"$CBS_WORK/c.ref"
+kill -STOP "$CBS_SERVER_PID"
+dd if="$CBS_WORK/c.ref" of="$DEV" bs=1M seek=32 oflag=direct status=none 2>"$CBS_WORK/dd2.err" &
+DD_PID=$!
+check "past io-timeout the links are presumed dead" busywait 30000 \
+	sh -c "cbs show $DEV | grep -q 'live 0'"
+kill -CONT "$CBS_SERVER_PID"
+wait "$DD_PID"
+dd_status=$?
+check "the stalled writer finishes without error" test "$dd_status" -eq 0 -a ! -s "$CBS_WORK/dd2.err"
+check "its data arrived" cmp -n $((8 << 20)) -i $((32 << 20)):0 "$DEV" "$CBS_WORK/c.ref"
 kill "$MAP_PID"
 wait "$MAP_PID" 2>/dev/null
 
