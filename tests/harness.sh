@@ -47,7 +47,7 @@ else
 	echo "not ok $n harness: --disk: the write is in the file"
 fi
 rm -f "$disk"
-expect 124 "a timeout gives 124" $VM --timeout 25 -- sleep 600
+expect 124 "a timeout gives 124" $VM --timeout 12 -- sleep 600
 expect 125 "a bad option gives 125" $VM --bogus -- true
 
 [ "$failed" -eq 0 ]
