@@ -18,9 +18,9 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: vpc [OPTIONS] OBJECT { COMMAND | help }\n"
-		"where  OBJECT := { net }\n"
+		"where  OBJECT := { net | underlay | port | map | monitor }\n"
 		"       OPTIONS := { -j[son] | -s[tatistics] | -d[etails] |\n"
-		"                    -n[etns] NAME | -h[elp] }\n");
+		"                    -n[etns] NAME | -b[atch] FILE | -h[elp] }\n");
 }
 
 int vpc_invarg(const char *msg, const char *arg)
@@ -62,6 +62,10 @@ static const struct {
 	int (*func)(int argc, char **argv);
 } vpc_objects[] = {
 	{ "net", do_net },
+	{ "underlay", do_underlay },
+	{ "port", do_port },
+	{ "map", do_map },
+	{ "monitor", do_monitor },
 };
 
 static int do_object(int argc, char **argv)
@@ -77,9 +81,48 @@ static int do_object(int argc, char **argv)
 	return 1;
 }
 
+/*
+ * Commands one per line over the one netlink socket, as ip -batch: blank
+ * lines and '#' comments are skipped; the first failure stops the batch.
+ */
+static int do_batch(const char *path)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	unsigned int lineno = 0;
+	size_t cap = 0;
+	char *line = NULL;
+	int ret = 0;
+
+	if (!f) {
+		fprintf(stderr, "Error: cannot open batch file \"%s\": %s\n", path,
+			strerror(errno));
+		return 1;
+	}
+	while (getline(&line, &cap, f) > 0) {
+		char *args[64], *save = NULL, *tok;
+		int n = 0;
+
+		lineno++;
+		for (tok = strtok_r(line, " \t\r\n", &save); tok && n < 64;
+		     tok = strtok_r(NULL, " \t\r\n", &save))
+			args[n++] = tok;
+		if (!n || args[0][0] == '#')
+			continue;
+		ret = do_object(n, args);
+		if (ret) {
+			fprintf(stderr, "Command failed %s:%u\n", path, lineno);
+			break;
+		}
+	}
+	free(line);
+	if (f != stdin)
+		fclose(f);
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
-	const char *netns = NULL;
+	const char *netns = NULL, *batch = NULL;
 	int ret;
 
 	while (argc > 1 && argv[1][0] == '-') {
@@ -91,6 +134,14 @@ int main(int argc, char **argv)
 			vpc_opts.stats = true;
 		} else if (matches(opt, "details")) {
 			vpc_opts.details = true;
+		} else if (matches(opt, "batch")) {
+			if (argc < 3) {
+				fprintf(stderr, "Error: -batch needs a file name ('-' for stdin)\n");
+				return 1;
+			}
+			batch = argv[2];
+			argc--;
+			argv++;
 		} else if (matches(opt, "netns")) {
 			if (argc < 3) {
 				fprintf(stderr, "Error: -netns needs a namespace name\n");
@@ -110,7 +161,7 @@ int main(int argc, char **argv)
 		argc--;
 		argv++;
 	}
-	if (argc < 2) {
+	if (argc < 2 && !batch) {
 		usage(stderr);
 		return 1;
 	}
@@ -123,7 +174,7 @@ int main(int argc, char **argv)
 		}
 	}
 	out_init(vpc_opts.json);
-	ret = do_object(argc - 1, argv + 1);
+	ret = batch ? do_batch(batch) : do_object(argc - 1, argv + 1);
 	out_flush();
 	if (vpc_gs_open)
 		genl_close(&vpc_gs);

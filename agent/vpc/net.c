@@ -76,7 +76,7 @@ static int net_change(int argc, char **argv, uint8_t cmd)
 	return 0;
 }
 
-static int net_print_cb(const struct nlmsghdr *nlh, void *data)
+int vpc_net_print_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[VPC_A_MAX + 1] = { 0 };
 
@@ -112,7 +112,7 @@ static int net_show(int argc, char **argv)
 	} else {
 		nlh = genl_msg(gs, buf, VPC_CMD_NET_GET, NLM_F_REQUEST | NLM_F_DUMP);
 	}
-	ret = genl_talk(gs, nlh, net_print_cb, NULL);
+	ret = genl_talk(gs, nlh, vpc_net_print_cb, NULL);
 	if (ret)
 		return vpc_nl_error("cannot show VPCs", ret, gs);
 	return 0;

@@ -3,6 +3,8 @@
 #define NIMBUS_VPC_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "../lib/cli.h"
 #include "../lib/genl.h"
@@ -21,6 +23,24 @@ struct genl_sock *vpc_sock(void);
 int vpc_nl_error(const char *what, int err, const struct genl_sock *gs);
 int vpc_invarg(const char *msg, const char *arg);
 
+/* addr.c: parsers return 0 or -EINVAL; IPv4 addresses in network order. */
+int vpc_parse_ip4(const char *s, uint32_t *be);
+int vpc_parse_prefix4(const char *s, uint32_t *be, uint8_t *plen);
+int vpc_parse_mac(const char *s, uint8_t mac[6]);
+const char *vpc_fmt_ip4(uint32_t be, char *buf, size_t len);
+const char *vpc_fmt_mac(const uint8_t *mac, char *buf, size_t len);
+void vpc_print_stats(const struct nlattr *nest);
+
+/* Print one reply or notification of each object (also for monitor). */
+int vpc_net_print_cb(const struct nlmsghdr *nlh, void *data);
+int vpc_underlay_print_cb(const struct nlmsghdr *nlh, void *data);
+int vpc_port_print_cb(const struct nlmsghdr *nlh, void *data);
+int vpc_map_print_cb(const struct nlmsghdr *nlh, void *data);
+
 int do_net(int argc, char **argv);
+int do_monitor(int argc, char **argv);
+int do_underlay(int argc, char **argv);
+int do_port(int argc, char **argv);
+int do_map(int argc, char **argv);
 
 #endif /* NIMBUS_VPC_H */

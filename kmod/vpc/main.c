@@ -6,8 +6,10 @@
 #include <linux/module.h>
 #include <net/genetlink.h>
 
+#include "map.h"
 #include "netlink.h"
 #include "pernet.h"
+#include "port.h"
 #include "vnet.h"
 
 static int __init vpc_init(void)
@@ -17,9 +19,15 @@ static int __init vpc_init(void)
 	ret = vpc_net_cache_init();
 	if (ret)
 		goto err;
+	ret = vpc_map_cache_init();
+	if (ret)
+		goto err_net_cache;
+	ret = vpc_port_cache_init();
+	if (ret)
+		goto err_map_cache;
 	ret = vpc_pernet_init();
 	if (ret)
-		goto err_cache;
+		goto err_port_cache;
 	ret = vpc_genl_init();
 	if (ret)
 		goto err_pernet;
@@ -28,7 +36,11 @@ static int __init vpc_init(void)
 
 err_pernet:
 	vpc_pernet_exit();
-err_cache:
+err_port_cache:
+	vpc_port_cache_exit();
+err_map_cache:
+	vpc_map_cache_exit();
+err_net_cache:
 	vpc_net_cache_exit();
 err:
 	return ret;
@@ -38,6 +50,8 @@ static void __exit vpc_exit(void)
 {
 	vpc_genl_exit();
 	vpc_pernet_exit();
+	vpc_port_cache_exit();
+	vpc_map_cache_exit();
 	vpc_net_cache_exit();
 }
 

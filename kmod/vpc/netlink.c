@@ -3,11 +3,11 @@
 #include <net/genetlink.h>
 #include <net/sock.h>
 
+#include <linux/rtnetlink.h>
+
 #include "netlink.h"
 #include "pernet.h"
 #include "vnet.h"
-
-static struct genl_family vpc_genl_family;
 
 enum vpc_mcgrp {
 	VPC_MCGRP_NOTIFY_ID,
@@ -31,14 +31,82 @@ static const struct nla_policy vpc_net_id_policy[VPC_A_MAX + 1] = {
 	[VPC_A_NET_ID] = NLA_POLICY_FULL_RANGE(NLA_U32, &vpc_net_id_range),
 };
 
-/* Every rejection explains itself; GENL_REQ_ATTR_CHECK only names the type. */
-#define vpc_nl_missing(info, attr, msg) ({				\
-	struct genl_info *__vinfo = (info);				\
-	bool __missing = GENL_REQ_ATTR_CHECK(__vinfo, attr);		\
-	if (__missing)							\
-		NL_SET_ERR_MSG_MOD(__vinfo->extack, "missing " msg);	\
-	__missing;							\
-})
+static const struct nla_policy vpc_underlay_set_policy[VPC_A_MAX + 1] = {
+	[VPC_A_LOCAL] = { .type = NLA_BE32 },
+	[VPC_A_LOCAL1] = { .type = NLA_BE32 },
+};
+
+static const struct nla_policy vpc_none_policy[VPC_A_MAX + 1] = {
+};
+
+static const struct nla_policy vpc_addr_policy[VPC_ADDR_A_MAX + 1] = {
+	[VPC_ADDR_A_IP4] = { .type = NLA_BE32 },
+	[VPC_ADDR_A_PLEN] = NLA_POLICY_MAX(NLA_U8, 32),
+};
+
+static const struct nla_policy vpc_port_new_policy[VPC_A_MAX + 1] = {
+	[VPC_A_NET_ID] = NLA_POLICY_FULL_RANGE(NLA_U32, &vpc_net_id_range),
+	[VPC_A_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
+	[VPC_A_MAC] = NLA_POLICY_EXACT_LEN(ETH_ALEN),
+	[VPC_A_ADDR] = NLA_POLICY_NESTED(vpc_addr_policy),
+};
+
+static const struct nla_policy vpc_port_id_policy[VPC_A_MAX + 1] = {
+	[VPC_A_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
+};
+
+static const struct nla_policy vpc_map_new_policy[VPC_A_MAX + 1] = {
+	[VPC_A_NET_ID] = NLA_POLICY_FULL_RANGE(NLA_U32, &vpc_net_id_range),
+	[VPC_A_IP] = { .type = NLA_BE32 },
+	[VPC_A_MAC] = NLA_POLICY_EXACT_LEN(ETH_ALEN),
+	[VPC_A_HOST] = { .type = NLA_BE32 },
+	[VPC_A_HOST1] = { .type = NLA_BE32 },
+};
+
+static const struct nla_policy vpc_map_id_policy[VPC_A_MAX + 1] = {
+	[VPC_A_NET_ID] = NLA_POLICY_FULL_RANGE(NLA_U32, &vpc_net_id_range),
+	[VPC_A_IP] = { .type = NLA_BE32 },
+};
+
+struct vpc_net *vpc_nl_get_net(struct vpc_pernet *pn, struct genl_info *info)
+{
+	struct vpc_net *vnet;
+
+	lockdep_assert_held(&pn->lock);
+	vnet = vpc_net_find(pn, nla_get_u32(info->attrs[VPC_A_NET_ID]));
+	if (!vnet) {
+		NL_SET_ERR_MSG_MOD(info->extack, "no VPC with this id");
+		NL_SET_BAD_ATTR(info->extack, info->attrs[VPC_A_NET_ID]);
+	}
+	return vnet;
+}
+
+__be32 vpc_nl_get_ip(struct genl_info *info, int attr)
+{
+	__be32 ip = nla_get_in_addr(info->attrs[attr]);
+
+	if (!ip || ipv4_is_multicast(ip) || ipv4_is_lbcast(ip) ||
+	    ipv4_is_loopback(ip)) {
+		NL_SET_ERR_MSG_MOD(info->extack, "not a unicast IPv4 address");
+		NL_SET_BAD_ATTR(info->extack, info->attrs[attr]);
+		return 0;
+	}
+	return ip;
+}
+
+struct sk_buff *vpc_nl_notify_alloc(struct vpc_pernet *pn)
+{
+	if (!genl_has_listeners(&vpc_genl_family, pn->net, VPC_MCGRP_NOTIFY_ID))
+		return NULL;
+	return genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+}
+
+/* Best effort, like rtnetlink: a listener that cannot keep up loses some. */
+void vpc_nl_notify_send(struct vpc_pernet *pn, struct sk_buff *skb)
+{
+	genlmsg_multicast_netns(&vpc_genl_family, pn->net, skb, 0,
+				VPC_MCGRP_NOTIFY_ID, GFP_KERNEL);
+}
 
 static int vpc_net_fill(struct sk_buff *skb, const struct vpc_net *vnet,
 			u32 portid, u32 seq, int flags, u8 cmd,
@@ -60,23 +128,18 @@ static int vpc_net_fill(struct sk_buff *skb, const struct vpc_net *vnet,
 	return 0;
 }
 
-/* Tell listeners of this netns about a change; best effort, like rtnetlink. */
 static void vpc_net_notify(struct vpc_pernet *pn, const struct vpc_net *vnet,
 			   u8 cmd)
 {
-	struct sk_buff *skb;
+	struct sk_buff *skb = vpc_nl_notify_alloc(pn);
 
-	if (!genl_has_listeners(&vpc_genl_family, pn->net, VPC_MCGRP_NOTIFY_ID))
-		return;
-	skb = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
 	if (!skb)
 		return;
 	if (vpc_net_fill(skb, vnet, 0, 0, 0, cmd, NULL)) {
 		nlmsg_free(skb);
 		return;
 	}
-	genlmsg_multicast_netns(&vpc_genl_family, pn->net, skb, 0,
-				VPC_MCGRP_NOTIFY_ID, GFP_KERNEL);
+	vpc_nl_notify_send(pn, skb);
 }
 
 static int vpc_nl_net_new(struct sk_buff *skb, struct genl_info *info)
@@ -114,11 +177,11 @@ static int vpc_nl_net_del(struct sk_buff *skb, struct genl_info *info)
 	if (vpc_nl_missing(info, VPC_A_NET_ID, "VPC id"))
 		return -EINVAL;
 
+	/* Its ports go with it, and detaching a port needs RTNL. */
+	rtnl_lock();
 	mutex_lock(&pn->lock);
-	vnet = vpc_net_find(pn, nla_get_u32(info->attrs[VPC_A_NET_ID]));
+	vnet = vpc_nl_get_net(pn, info);
 	if (!vnet) {
-		NL_SET_ERR_MSG_MOD(info->extack, "no VPC with this id");
-		NL_SET_BAD_ATTR(info->extack, info->attrs[VPC_A_NET_ID]);
 		ret = -ENOENT;
 		goto out;
 	}
@@ -126,6 +189,7 @@ static int vpc_nl_net_del(struct sk_buff *skb, struct genl_info *info)
 	vpc_net_del(pn, vnet);
 out:
 	mutex_unlock(&pn->lock);
+	rtnl_unlock();
 	return ret;
 }
 
@@ -143,10 +207,8 @@ static int vpc_nl_net_get_doit(struct sk_buff *skb, struct genl_info *info)
 		return -ENOMEM;
 
 	mutex_lock(&pn->lock);
-	vnet = vpc_net_find(pn, nla_get_u32(info->attrs[VPC_A_NET_ID]));
+	vnet = vpc_nl_get_net(pn, info);
 	if (!vnet) {
-		NL_SET_ERR_MSG_MOD(info->extack, "no VPC with this id");
-		NL_SET_BAD_ATTR(info->extack, info->attrs[VPC_A_NET_ID]);
 		ret = -ENOENT;
 		goto out;
 	}
@@ -182,7 +244,7 @@ static int vpc_nl_net_get_dumpit(struct sk_buff *skb,
 	}
 	mutex_unlock(&pn->lock);
 	/* A full skb ends this round; the core calls again for the rest. */
-	return ret == -EMSGSIZE ? skb->len : ret ?: skb->len;
+	return vpc_nl_dump_ret(skb, ret);
 }
 
 static const struct genl_ops vpc_genl_ops[] = {
@@ -207,9 +269,64 @@ static const struct genl_ops vpc_genl_ops[] = {
 		.policy = vpc_net_id_policy,
 		.maxattr = VPC_A_MAX,
 	},
+	{
+		.cmd = VPC_CMD_UNDERLAY_SET,
+		.doit = vpc_nl_underlay_set,
+		.policy = vpc_underlay_set_policy,
+		.maxattr = VPC_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = VPC_CMD_UNDERLAY_GET,
+		.doit = vpc_nl_underlay_get,
+		.policy = vpc_none_policy,
+		.maxattr = VPC_A_MAX,
+	},
+	{
+		.cmd = VPC_CMD_PORT_NEW,
+		.doit = vpc_nl_port_new,
+		.policy = vpc_port_new_policy,
+		.maxattr = VPC_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = VPC_CMD_PORT_DEL,
+		.doit = vpc_nl_port_del,
+		.policy = vpc_port_id_policy,
+		.maxattr = VPC_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = VPC_CMD_PORT_GET,
+		.doit = vpc_nl_port_get_doit,
+		.dumpit = vpc_nl_port_get_dumpit,
+		.policy = vpc_port_id_policy,
+		.maxattr = VPC_A_MAX,
+	},
+	{
+		.cmd = VPC_CMD_MAP_NEW,
+		.doit = vpc_nl_map_new,
+		.policy = vpc_map_new_policy,
+		.maxattr = VPC_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = VPC_CMD_MAP_DEL,
+		.doit = vpc_nl_map_del,
+		.policy = vpc_map_id_policy,
+		.maxattr = VPC_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = VPC_CMD_MAP_GET,
+		.doit = vpc_nl_map_get_doit,
+		.dumpit = vpc_nl_map_get_dumpit,
+		.policy = vpc_map_id_policy,
+		.maxattr = VPC_A_MAX,
+	},
 };
 
-static struct genl_family vpc_genl_family __ro_after_init = {
+struct genl_family vpc_genl_family __ro_after_init = {
 	.name = VPC_GENL_NAME,
 	.version = VPC_GENL_VERSION,
 	.maxattr = VPC_A_MAX,

@@ -3,8 +3,55 @@
 #define _VPC_NETLINK_H
 
 #include <linux/vpc.h>
+#include <net/genetlink.h>
+
+struct vpc_pernet;
+struct vpc_net;
+struct vpc_port;
 
 int vpc_genl_init(void);
 void vpc_genl_exit(void);
+
+/* Shared by the per-object handlers (nl_*.c). */
+extern struct genl_family vpc_genl_family;
+
+/* Every rejection explains itself; GENL_REQ_ATTR_CHECK only names the type. */
+#define vpc_nl_missing(info, attr, msg) ({				\
+	struct genl_info *__vinfo = (info);				\
+	bool __missing = GENL_REQ_ATTR_CHECK(__vinfo, attr);		\
+	if (__missing)							\
+		NL_SET_ERR_MSG_MOD(__vinfo->extack, "missing " msg);	\
+	__missing;							\
+})
+
+/* The VPC named by VPC_A_NET_ID, or NULL with an extack message. */
+struct vpc_net *vpc_nl_get_net(struct vpc_pernet *pn, struct genl_info *info);
+/* A unicast IPv4 address in ATTR, or 0 with an extack message. */
+__be32 vpc_nl_get_ip(struct genl_info *info, int attr);
+
+/* Notifications: NULL when nobody listens in this netns. */
+struct sk_buff *vpc_nl_notify_alloc(struct vpc_pernet *pn);
+void vpc_nl_notify_send(struct vpc_pernet *pn, struct sk_buff *skb);
+/* Also for ports that go away with their netdev (device.c). */
+void vpc_nl_port_notify(struct vpc_pernet *pn, const struct vpc_port *port,
+			u8 cmd);
+
+/* Handlers, one file per object. */
+int vpc_nl_underlay_set(struct sk_buff *skb, struct genl_info *info);
+int vpc_nl_underlay_get(struct sk_buff *skb, struct genl_info *info);
+int vpc_nl_port_new(struct sk_buff *skb, struct genl_info *info);
+int vpc_nl_port_del(struct sk_buff *skb, struct genl_info *info);
+int vpc_nl_port_get_doit(struct sk_buff *skb, struct genl_info *info);
+int vpc_nl_port_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
+int vpc_nl_map_new(struct sk_buff *skb, struct genl_info *info);
+int vpc_nl_map_del(struct sk_buff *skb, struct genl_info *info);
+int vpc_nl_map_get_doit(struct sk_buff *skb, struct genl_info *info);
+int vpc_nl_map_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
+
+/* The end of a dump round: a full skb is not an error. */
+static inline int vpc_nl_dump_ret(struct sk_buff *skb, int ret)
+{
+	return ret == -EMSGSIZE ? skb->len : ret ?: skb->len;
+}
 
 #endif /* _VPC_NETLINK_H */

@@ -1,6 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Per-network-namespace state: each simulated or real host is one netns. */
+#include <linux/rtnetlink.h>
+
+#include "device.h"
+#include "map.h"
 #include "pernet.h"
+#include "port.h"
+#include "stats.h"
+#include "underlay.h"
 #include "vnet.h"
 
 unsigned int vpc_pernet_id __read_mostly;
@@ -8,20 +15,57 @@ unsigned int vpc_pernet_id __read_mostly;
 static int __net_init vpc_pernet_net_init(struct net *net)
 {
 	struct vpc_pernet *pn = vpc_pernet(net);
+	int ret;
 
 	pn->net = net;
 	mutex_init(&pn->lock);
 	xa_init(&pn->nets);
+	xa_init(&pn->ports);
+	pn->stats = vpc_stats_alloc();
+	if (!pn->stats)
+		return -ENOMEM;
+	ret = vpc_map_tables_init(pn);
+	if (ret)
+		goto err_stats;
+	ret = vpc_port_table_init(pn);
+	if (ret)
+		goto err_maps;
+	ret = vpc_device_notifier_register(pn);
+	if (ret)
+		goto err_ports;
 	return 0;
+
+err_ports:
+	vpc_port_table_exit(pn);
+err_maps:
+	vpc_map_tables_exit(pn);
+err_stats:
+	vpc_stats_free(pn->stats);
+	return ret;
 }
 
+/*
+ * On netns exit the netdevs are already gone (device exits run before
+ * subsystem exits) and the netdev notifier removed their ports; on module
+ * unload they are not, so ports and the GRE device are torn down here.
+ */
 static void __net_exit vpc_pernet_net_exit(struct net *net)
 {
 	struct vpc_pernet *pn = vpc_pernet(net);
 
+	rtnl_lock();
 	mutex_lock(&pn->lock);
+	vpc_port_flush(pn, NULL);
 	vpc_net_flush(pn);
 	mutex_unlock(&pn->lock);
+	vpc_underlay_teardown(pn);
+	rtnl_unlock();
+
+	vpc_device_notifier_unregister(pn);
+	vpc_port_table_exit(pn);
+	vpc_map_tables_exit(pn);
+	vpc_stats_free(pn->stats);
+	xa_destroy(&pn->ports);
 	xa_destroy(&pn->nets);
 	mutex_destroy(&pn->lock);
 }

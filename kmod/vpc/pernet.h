@@ -3,15 +3,36 @@
 #define _VPC_PERNET_H
 
 #include <linux/mutex.h>
+#include <linux/netdevice.h>
+#include <linux/rhashtable-types.h>
+#include <linux/vpc.h>
 #include <linux/xarray.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 
-/* Everything vpc.ko knows lives in one of these per network namespace. */
+/* The key of every (VPC, IPv4 address) table: mappings, ports, hosts. */
+struct vpc_key {
+	u32 vpc;
+	__be32 ip;
+};
+
+/*
+ * Everything vpc.ko knows lives in one of these per network namespace.
+ * Lock order: RTNL, then lock.  Changes hold lock (and RTNL when they
+ * touch a netdev); the packet path reads under RCU only.
+ */
 struct vpc_pernet {
 	struct net *net;
 	struct mutex lock;	/* serialises every change in this netns */
 	struct xarray nets;	/* VPC id -> struct vpc_net; RCU for readers */
+	struct xarray ports;	/* ifindex -> struct vpc_port */
+	struct rhashtable maps;	/* (VPC, IP) -> struct vpc_map, remote VMs */
+	struct rhashtable hosts; /* (VPC, underlay IP) -> struct vpc_host */
+	struct rhashtable addrs; /* (VPC, IP) -> struct vpc_port_addr, local */
+	__be32 underlay[VPC_PLANES]; /* this host's tunnel endpoints */
+	struct net_device __rcu *gre_dev; /* our collect_md gretap device */
+	struct vpc_stats __percpu *stats; /* GRE receive counters */
+	struct notifier_block netdev_nb; /* this netns's netdev events */
 	u32 gen;		/* bumped on every change; dumps check it */
 };
 

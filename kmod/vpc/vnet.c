@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /* VPC objects: created, found and destroyed per network namespace. */
+#include <linux/rtnetlink.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
+#include "map.h"
 #include "pernet.h"
+#include "port.h"
 #include "vnet.h"
 
 static struct kmem_cache *vpc_net_cache __read_mostly;
@@ -41,6 +44,7 @@ struct vpc_net *vpc_net_add(struct vpc_pernet *pn, u32 id, const char *name,
 	vnet->id = id;
 	if (name)
 		strscpy(vnet->name, name, sizeof(vnet->name));
+	xa_init(&vnet->maps);
 
 	ret = xa_insert(&pn->nets, id, vnet, GFP_KERNEL);
 	if (ret) {
@@ -60,9 +64,14 @@ static void vpc_net_free_rcu(struct rcu_head *head)
 	kmem_cache_free(vpc_net_cache, container_of(head, struct vpc_net, rcu));
 }
 
+/* Deleting a VPC detaches its ports and deletes its mappings. */
 void vpc_net_del(struct vpc_pernet *pn, struct vpc_net *vnet)
 {
+	ASSERT_RTNL();
 	lockdep_assert_held(&pn->lock);
+	vpc_port_flush(pn, vnet);
+	vpc_map_flush(pn, vnet);
+	xa_destroy(&vnet->maps);
 	xa_erase(&pn->nets, vnet->id);
 	vpc_pernet_changed(pn);
 	/* Packet-path readers may still hold it under RCU. */

@@ -5,6 +5,7 @@
 #include <linux/rcupdate.h>
 #include <linux/types.h>
 #include <linux/vpc.h>
+#include <linux/xarray.h>
 #include <net/netlink.h>
 
 struct vpc_pernet;
@@ -13,6 +14,7 @@ struct vpc_pernet;
 struct vpc_net {
 	u32 id;
 	char name[VPC_NAME_MAXLEN];
+	struct xarray maps;	/* IPv4 (host order) -> struct vpc_map */
 	struct rcu_head rcu;
 };
 

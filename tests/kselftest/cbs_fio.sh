@@ -15,7 +15,7 @@ cbs_setup 17100
 run_fio() {
 	fio --name=verify --filename="$DEV" --ioengine=libaio --direct=1 \
 		--rw=randwrite --bs=4k --iodepth=32 --size=32M --verify=crc32c \
-		--do_verify=1 --verify_fatal=1 --randrepeat=0 --output="$1" \
+		--do_verify=1 --verify_fatal=1 --verify_state_save=0 --randrepeat=0 --output="$1" \
 		--output-format=terse >/dev/null 2>"$1.err"
 }
 

@@ -9,7 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 require_cmd nl_send vpc
 
-ktap_plan 31
+ktap_plan 32
 load_module vpc
 defer unload_module vpc
 setup_ns ha hb
@@ -53,7 +53,9 @@ check_output "vpc: unknown namespace" 'cannot enter network namespace' vpc -n no
 for id in $(seq 1000 1399); do
 	echo "net add id $id"
 done >/tmp/vpc-nets.$$
-check "add 400 VPCs" sh -c "while read -r l; do vpc -n $hb \$l || exit 1; done </tmp/vpc-nets.$$"
+check "add 400 VPCs with -batch" vpc -n "$hb" -batch /tmp/vpc-nets.$$
+check_output "-batch names the failing line" 'Command failed /tmp/vpc-nets.[0-9]+:1' \
+	vpc -n "$hb" -batch /tmp/vpc-nets.$$
 rm -f /tmp/vpc-nets.$$
 check_output "dump returns all 401" '^401$' sh -c "vpc -n $hb net show | wc -l"
 

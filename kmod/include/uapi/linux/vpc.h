@@ -15,11 +15,29 @@
 #define VPC_NET_ID_MAX		0xffffffU
 #define VPC_NAME_MAXLEN		32	/* including the terminating NUL */
 
+/* Underlay planes: 0 = business network, 1 = storage network. */
+#define VPC_PLANE_MAX		1
+#define VPC_PLANES		(VPC_PLANE_MAX + 1)
+
+/* Allowed source addresses (or prefixes) of one port. */
+#define VPC_PORT_ADDRS_MAX	16
+
+/* The collect_md gretap device vpc.ko creates in each namespace it serves. */
+#define VPC_GRE_IFNAME		"vpc-gre"
+
 enum vpc_cmd {
 	VPC_CMD_UNSPEC,
 	VPC_CMD_NET_NEW,
 	VPC_CMD_NET_DEL,
 	VPC_CMD_NET_GET,
+	VPC_CMD_UNDERLAY_SET,
+	VPC_CMD_UNDERLAY_GET,
+	VPC_CMD_PORT_NEW,
+	VPC_CMD_PORT_DEL,
+	VPC_CMD_PORT_GET,
+	VPC_CMD_MAP_NEW,	/* NLM_F_REPLACE: create or update */
+	VPC_CMD_MAP_DEL,
+	VPC_CMD_MAP_GET,
 
 	__VPC_CMD_MAX,
 	VPC_CMD_MAX = __VPC_CMD_MAX - 1
@@ -29,9 +47,66 @@ enum vpc_attr {
 	VPC_A_UNSPEC,
 	VPC_A_NET_ID,		/* u32 */
 	VPC_A_NET_NAME,		/* string */
+	VPC_A_LOCAL,		/* be32: this host's plane-0 underlay IPv4 */
+	VPC_A_LOCAL1,		/* be32: its plane-1 underlay IPv4 */
+	VPC_A_IFINDEX,		/* u32: the host netdev of a port */
+	VPC_A_IFNAME,		/* string: its name, in replies */
+	VPC_A_MAC,		/* binary, 6 bytes */
+	VPC_A_ADDR,		/* nested vpc_addr_attr; may repeat */
+	VPC_A_IP,		/* be32: a VM's IPv4 address (mapping key) */
+	VPC_A_HOST,		/* be32: plane-0 underlay IPv4 of a remote host */
+	VPC_A_HOST1,		/* be32: its plane-1 underlay IPv4 */
+	VPC_A_STATS,		/* nested vpc_stats_attr, in replies */
 
 	__VPC_A_MAX,
 	VPC_A_MAX = __VPC_A_MAX - 1
 };
+
+/* An allowed source of a port: an IPv4 address or prefix. */
+enum vpc_addr_attr {
+	VPC_ADDR_A_UNSPEC,
+	VPC_ADDR_A_IP4,		/* be32 */
+	VPC_ADDR_A_PLEN,	/* u8: 0..32, 32 if absent */
+
+	__VPC_ADDR_A_MAX,
+	VPC_ADDR_A_MAX = __VPC_ADDR_A_MAX - 1
+};
+
+/*
+ * Counters, all u64.  Ports report the first group (rx = frames from the
+ * VM, tx = frames to it); the underlay reports the GRE group, for frames
+ * that reached this host from the underlay.
+ */
+enum vpc_stats_attr {
+	VPC_STATS_A_UNSPEC,
+	VPC_STATS_A_PAD,
+	VPC_STATS_A_RX_PACKETS,
+	VPC_STATS_A_RX_BYTES,
+	VPC_STATS_A_TX_PACKETS,
+	VPC_STATS_A_TX_BYTES,
+	VPC_STATS_A_ENCAP_PACKETS,	/* sent to another host in GRE */
+	VPC_STATS_A_ARP_REPLIES,	/* ARP requests answered locally */
+	VPC_STATS_A_DROP_SPOOF_MAC,
+	VPC_STATS_A_DROP_SPOOF_IP,
+	VPC_STATS_A_DROP_ARP,		/* ARP for an address nobody has */
+	VPC_STATS_A_DROP_NO_DEST,	/* no port or mapping for the target */
+	VPC_STATS_A_DROP_NO_UNDERLAY,	/* no local plane-0 underlay IP */
+	VPC_STATS_A_DROP_UNSUPPORTED,	/* broadcast, multicast, not IPv4 */
+	VPC_STATS_A_DROP_MALFORMED,
+	VPC_STATS_A_GRE_RX_PACKETS,
+	VPC_STATS_A_GRE_RX_BYTES,
+	VPC_STATS_A_GRE_DROP_UNKNOWN_KEY,
+	VPC_STATS_A_GRE_DROP_UNKNOWN_SOURCE,
+	VPC_STATS_A_GRE_DROP_NO_PORT,
+	VPC_STATS_A_GRE_DROP_MALFORMED,
+
+	__VPC_STATS_A_MAX,
+	VPC_STATS_A_MAX = __VPC_STATS_A_MAX - 1
+};
+
+#define VPC_STATS_PORT_FIRST	VPC_STATS_A_RX_PACKETS
+#define VPC_STATS_PORT_LAST	VPC_STATS_A_DROP_MALFORMED
+#define VPC_STATS_GRE_FIRST	VPC_STATS_A_GRE_RX_PACKETS
+#define VPC_STATS_GRE_LAST	VPC_STATS_A_GRE_DROP_MALFORMED
 
 #endif /* _UAPI_LINUX_VPC_H */

@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Addresses on the command line and in output: IPv4, prefixes, MACs. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/vpc.h>
+
+#include "../lib/output.h"
+#include "vpc.h"
+
+int vpc_parse_ip4(const char *s, uint32_t *be)
+{
+	struct in_addr a;
+
+	if (inet_pton(AF_INET, s, &a) != 1)
+		return -EINVAL;
+	*be = a.s_addr;
+	return 0;
+}
+
+int vpc_parse_prefix4(const char *s, uint32_t *be, uint8_t *plen)
+{
+	char buf[INET_ADDRSTRLEN + 4];
+	const char *slash = strchr(s, '/');
+	unsigned long v;
+	char *end;
+
+	if (!slash) {
+		*plen = 32;
+		return vpc_parse_ip4(s, be);
+	}
+	if ((size_t)(slash - s) >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, s, (size_t)(slash - s));
+	buf[slash - s] = '\0';
+	if (!slash[1] || slash[1] < '0' || slash[1] > '9')
+		return -EINVAL;
+	v = strtoul(slash + 1, &end, 10);
+	if (*end || v > 32)
+		return -EINVAL;
+	*plen = (uint8_t)v;
+	return vpc_parse_ip4(buf, be);
+}
+
+int vpc_parse_mac(const char *s, uint8_t mac[6])
+{
+	int n = 0;
+
+	if (sscanf(s, "%2hhx:%2hhx:%2hhx:%2hhx:%2hhx:%2hhx%n", &mac[0], &mac[1],
+		   &mac[2], &mac[3], &mac[4], &mac[5], &n) != 6 || s[n])
+		return -EINVAL;
+	return 0;
+}
+
+const char *vpc_fmt_ip4(uint32_t be, char *buf, size_t len)
+{
+	struct in_addr a = { .s_addr = be };
+
+	return inet_ntop(AF_INET, &a, buf, (socklen_t)len) ? buf : "?";
+}
+
+const char *vpc_fmt_mac(const uint8_t *mac, char *buf, size_t len)
+{
+	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1],
+		 mac[2], mac[3], mac[4], mac[5]);
+	return buf;
+}
+
+static const char *const vpc_stat_names[VPC_STATS_A_MAX + 1] = {
+	[VPC_STATS_A_RX_PACKETS] = "rx_packets",
+	[VPC_STATS_A_RX_BYTES] = "rx_bytes",
+	[VPC_STATS_A_TX_PACKETS] = "tx_packets",
+	[VPC_STATS_A_TX_BYTES] = "tx_bytes",
+	[VPC_STATS_A_ENCAP_PACKETS] = "encap_packets",
+	[VPC_STATS_A_ARP_REPLIES] = "arp_replies",
+	[VPC_STATS_A_DROP_SPOOF_MAC] = "drop_spoof_mac",
+	[VPC_STATS_A_DROP_SPOOF_IP] = "drop_spoof_ip",
+	[VPC_STATS_A_DROP_ARP] = "drop_arp",
+	[VPC_STATS_A_DROP_NO_DEST] = "drop_no_dest",
+	[VPC_STATS_A_DROP_NO_UNDERLAY] = "drop_no_underlay",
+	[VPC_STATS_A_DROP_UNSUPPORTED] = "drop_unsupported",
+	[VPC_STATS_A_DROP_MALFORMED] = "drop_malformed",
+	[VPC_STATS_A_GRE_RX_PACKETS] = "gre_rx_packets",
+	[VPC_STATS_A_GRE_RX_BYTES] = "gre_rx_bytes",
+	[VPC_STATS_A_GRE_DROP_UNKNOWN_KEY] = "gre_drop_unknown_key",
+	[VPC_STATS_A_GRE_DROP_UNKNOWN_SOURCE] = "gre_drop_unknown_source",
+	[VPC_STATS_A_GRE_DROP_NO_PORT] = "gre_drop_no_port",
+	[VPC_STATS_A_GRE_DROP_MALFORMED] = "gre_drop_malformed",
+};
+
+/* Text: one "\n    name value" per counter; JSON: "name": value. */
+void vpc_print_stats(const struct nlattr *nest)
+{
+	const struct nlattr *a;
+	char fmt[64];
+
+	mnl_attr_for_each_nested(a, nest) {
+		uint16_t type = mnl_attr_get_type(a);
+
+		if (type > VPC_STATS_A_MAX || !vpc_stat_names[type] ||
+		    mnl_attr_get_payload_len(a) != sizeof(uint64_t))
+			continue;
+		snprintf(fmt, sizeof(fmt), "\n    %s %%llu", vpc_stat_names[type]);
+		out_uint(vpc_stat_names[type], fmt, mnl_attr_get_u64(a));
+	}
+}

@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: GPL-2.0
+/* vpc monitor: print the module's change notifications as they happen. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/genetlink.h>
+#include <linux/vpc.h>
+
+#include "../lib/output.h"
+#include "vpc.h"
+
+static const struct {
+	uint8_t cmd;
+	const char *verb;
+	mnl_cb_t print;
+} monitor_events[] = {
+	{ VPC_CMD_NET_NEW, "add", vpc_net_print_cb },
+	{ VPC_CMD_NET_DEL, "del", vpc_net_print_cb },
+	{ VPC_CMD_UNDERLAY_SET, "set", vpc_underlay_print_cb },
+	{ VPC_CMD_PORT_NEW, "add", vpc_port_print_cb },
+	{ VPC_CMD_PORT_DEL, "del", vpc_port_print_cb },
+	{ VPC_CMD_MAP_NEW, "add", vpc_map_print_cb },
+	{ VPC_CMD_MAP_DEL, "del", vpc_map_print_cb },
+};
+
+static int monitor_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct genlmsghdr *g = mnl_nlmsg_get_payload(nlh);
+	uint16_t family = *(const uint16_t *)data;
+
+	if (nlh->nlmsg_type != family)
+		return MNL_CB_OK;
+	for (size_t i = 0; i < sizeof(monitor_events) / sizeof(monitor_events[0]); i++) {
+		if (monitor_events[i].cmd != g->cmd)
+			continue;
+		/* Text: "add map net 10 ...", JSON: one array per event. */
+		if (!vpc_opts.json)
+			printf("%s ", monitor_events[i].verb);
+		monitor_events[i].print(nlh, NULL);
+		out_flush();
+		out_init(vpc_opts.json);
+		fflush(stdout);
+	}
+	return MNL_CB_OK;
+}
+
+int do_monitor(int argc, char **argv)
+{
+	struct genl_sock *gs;
+	ssize_t len;
+	int ret;
+
+	if (argc > 0) {
+		if (matches(argv[0], "help")) {
+			printf("Usage: vpc monitor\n");
+			return 0;
+		}
+		fprintf(stderr, "Error: unknown argument \"%s\", try \"vpc monitor help\"\n",
+			argv[0]);
+		return 1;
+	}
+	gs = vpc_sock();
+	if (!gs)
+		return 2;
+	ret = genl_join(gs, VPC_GENL_NAME, VPC_MCGRP_NOTIFY);
+	if (ret)
+		return vpc_nl_error("cannot join the notify group", ret, gs);
+	for (;;) {
+		len = mnl_socket_recvfrom(gs->nl, gs->buf, MNL_SOCKET_BUFFER_SIZE);
+		if (len < 0) {
+			if (errno == ENOBUFS) {
+				fprintf(stderr, "Warning: notifications lost (receive buffer full)\n");
+				continue;
+			}
+			return vpc_nl_error("cannot receive", -errno, NULL);
+		}
+		ret = mnl_cb_run(gs->buf, (size_t)len, 0, 0, monitor_cb, &gs->family);
+		if (ret < 0)
+			return vpc_nl_error("bad notification", -errno, NULL);
+	}
+}

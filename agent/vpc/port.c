@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: GPL-2.0
+/* vpc port: VM NICs (host netdevs) bound to a VPC. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <linux/genetlink.h>
+#include <linux/vpc.h>
+
+#include "../lib/output.h"
+#include "../lib/parse.h"
+#include "vpc.h"
+
+static void port_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: vpc port add dev IFACE net ID mac MAC ip ADDR[/PLEN] [ ip ADDR[/PLEN] ... ]\n"
+		"       vpc port del dev IFACE\n"
+		"       vpc port show [ dev IFACE ]\n"
+		"where  at most %u addresses; a prefix allows a VM to forward for others\n",
+		(unsigned int)VPC_PORT_ADDRS_MAX);
+}
+
+struct port_args {
+	const char *dev;
+	uint32_t ifindex;
+	uint32_t net;
+	bool has_mac;
+	uint8_t mac[6];
+	unsigned int n_addrs;
+	uint32_t ip[VPC_PORT_ADDRS_MAX];
+	uint8_t plen[VPC_PORT_ADDRS_MAX];
+};
+
+static int port_parse(int argc, char **argv, struct port_args *a, bool add)
+{
+	for (; argc > 0; argc -= 2, argv += 2) {
+		if (argc < 2) {
+			fprintf(stderr, "Error: \"%s\" needs a value\n", argv[0]);
+			return 1;
+		}
+		if (!strcmp(argv[0], "dev")) {
+			a->dev = argv[1];
+			a->ifindex = if_nametoindex(argv[1]);
+			if (!a->ifindex)
+				return vpc_invarg("no such device", argv[1]);
+		} else if (add && !strcmp(argv[0], "net")) {
+			if (parse_u32(argv[1], VPC_NET_ID_MIN, VPC_NET_ID_MAX, &a->net))
+				return vpc_invarg("VPC id must be 1..16777215", argv[1]);
+		} else if (add && !strcmp(argv[0], "mac")) {
+			if (vpc_parse_mac(argv[1], a->mac))
+				return vpc_invarg("not a MAC address", argv[1]);
+			a->has_mac = true;
+		} else if (add && !strcmp(argv[0], "ip")) {
+			if (a->n_addrs == VPC_PORT_ADDRS_MAX)
+				return vpc_invarg("too many addresses", argv[1]);
+			if (vpc_parse_prefix4(argv[1], &a->ip[a->n_addrs],
+					      &a->plen[a->n_addrs]))
+				return vpc_invarg("not an IPv4 address or prefix", argv[1]);
+			a->n_addrs++;
+		} else {
+			fprintf(stderr, "Error: unknown argument \"%s\", try \"vpc port help\"\n",
+				argv[0]);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int port_add(int argc, char **argv)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct port_args a = { 0 };
+	struct nlmsghdr *nlh;
+	struct genl_sock *gs;
+	struct nlattr *nest;
+	int ret;
+
+	ret = port_parse(argc, argv, &a, true);
+	if (ret)
+		return ret;
+	if (!a.ifindex || !a.net || !a.has_mac || !a.n_addrs) {
+		fprintf(stderr, "Error: \"dev\", \"net\", \"mac\" and \"ip\" are required\n");
+		return 1;
+	}
+	gs = vpc_sock();
+	if (!gs)
+		return 2;
+	nlh = genl_msg(gs, buf, VPC_CMD_PORT_NEW, NLM_F_REQUEST | NLM_F_ACK);
+	mnl_attr_put_u32(nlh, VPC_A_IFINDEX, a.ifindex);
+	mnl_attr_put_u32(nlh, VPC_A_NET_ID, a.net);
+	mnl_attr_put(nlh, VPC_A_MAC, sizeof(a.mac), a.mac);
+	for (unsigned int i = 0; i < a.n_addrs; i++) {
+		nest = mnl_attr_nest_start(nlh, VPC_A_ADDR);
+		mnl_attr_put_u32(nlh, VPC_ADDR_A_IP4, a.ip[i]);
+		mnl_attr_put_u8(nlh, VPC_ADDR_A_PLEN, a.plen[i]);
+		mnl_attr_nest_end(nlh, nest);
+	}
+	ret = genl_talk(gs, nlh, NULL, NULL);
+	if (ret)
+		return vpc_nl_error("cannot add port", ret, gs);
+	return 0;
+}
+
+static int port_del(int argc, char **argv)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct port_args a = { 0 };
+	struct nlmsghdr *nlh;
+	struct genl_sock *gs;
+	int ret;
+
+	ret = port_parse(argc, argv, &a, false);
+	if (ret)
+		return ret;
+	if (!a.ifindex) {
+		fprintf(stderr, "Error: \"dev\" is required\n");
+		return 1;
+	}
+	gs = vpc_sock();
+	if (!gs)
+		return 2;
+	nlh = genl_msg(gs, buf, VPC_CMD_PORT_DEL, NLM_F_REQUEST | NLM_F_ACK);
+	mnl_attr_put_u32(nlh, VPC_A_IFINDEX, a.ifindex);
+	ret = genl_talk(gs, nlh, NULL, NULL);
+	if (ret)
+		return vpc_nl_error("cannot delete port", ret, gs);
+	return 0;
+}
+
+/* "10.0.0.1/32,10.0.1.0/24": one field serves text and JSON alike. */
+static void port_fmt_addrs(const struct nlmsghdr *nlh, char *out, size_t len)
+{
+	const struct nlattr *a, *x;
+	char ip[INET_ADDRSTRLEN];
+	size_t used = 0;
+
+	out[0] = '\0';
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
+		uint32_t addr = 0;
+		unsigned int plen = 32;
+
+		if (mnl_attr_get_type(a) != VPC_A_ADDR)
+			continue;
+		mnl_attr_for_each_nested(x, a) {
+			if (mnl_attr_get_type(x) == VPC_ADDR_A_IP4)
+				addr = mnl_attr_get_u32(x);
+			else if (mnl_attr_get_type(x) == VPC_ADDR_A_PLEN)
+				plen = mnl_attr_get_u8(x);
+		}
+		if (used < len)
+			used += (size_t)snprintf(out + used, len - used, "%s%s/%u",
+						 used ? "," : "",
+						 vpc_fmt_ip4(addr, ip, sizeof(ip)), plen);
+	}
+}
+
+int vpc_port_print_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[VPC_A_MAX + 1] = { 0 };
+	char addrs[VPC_PORT_ADDRS_MAX * 20], mac[18];
+
+	(void)data;
+	genl_parse(nlh, tb, VPC_A_MAX);
+	if (!tb[VPC_A_IFINDEX] || !tb[VPC_A_NET_ID] || !tb[VPC_A_MAC] ||
+	    mnl_attr_get_payload_len(tb[VPC_A_MAC]) != 6)
+		return MNL_CB_OK;
+	out_obj_begin();
+	out_str("dev", "port %s", tb[VPC_A_IFNAME] ? mnl_attr_get_str(tb[VPC_A_IFNAME]) : "?");
+	out_uint("net", " net %llu", mnl_attr_get_u32(tb[VPC_A_NET_ID]));
+	out_str("mac", " mac %s", vpc_fmt_mac(mnl_attr_get_payload(tb[VPC_A_MAC]), mac,
+					      sizeof(mac)));
+	port_fmt_addrs(nlh, addrs, sizeof(addrs));
+	out_str("ip", " ip %s", addrs);
+	if (vpc_opts.stats && tb[VPC_A_STATS])
+		vpc_print_stats(tb[VPC_A_STATS]);
+	out_obj_end();
+	return MNL_CB_OK;
+}
+
+static int port_show(int argc, char **argv)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct port_args a = { 0 };
+	struct nlmsghdr *nlh;
+	struct genl_sock *gs;
+	int ret;
+
+	ret = port_parse(argc, argv, &a, false);
+	if (ret)
+		return ret;
+	gs = vpc_sock();
+	if (!gs)
+		return 2;
+	if (a.ifindex) {
+		nlh = genl_msg(gs, buf, VPC_CMD_PORT_GET, NLM_F_REQUEST | NLM_F_ACK);
+		mnl_attr_put_u32(nlh, VPC_A_IFINDEX, a.ifindex);
+	} else {
+		nlh = genl_msg(gs, buf, VPC_CMD_PORT_GET, NLM_F_REQUEST | NLM_F_DUMP);
+	}
+	ret = genl_talk(gs, nlh, vpc_port_print_cb, NULL);
+	if (ret)
+		return vpc_nl_error("cannot show ports", ret, gs);
+	return 0;
+}
+
+int do_port(int argc, char **argv)
+{
+	if (argc < 1 || matches(argv[0], "show") || matches(argv[0], "list"))
+		return port_show(argc ? argc - 1 : 0, argv + (argc ? 1 : 0));
+	if (matches(argv[0], "add"))
+		return port_add(argc - 1, argv + 1);
+	if (matches(argv[0], "delete"))
+		return port_del(argc - 1, argv + 1);
+	if (matches(argv[0], "help")) {
+		port_usage(stdout);
+		return 0;
+	}
+	fprintf(stderr, "Command \"%s\" is unknown, try \"vpc port help\".\n", argv[0]);
+	return 1;
+}

@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-2.0
+/* vpc underlay: this host's tunnel endpoint IPs, one per network plane. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <linux/vpc.h>
+
+#include "../lib/output.h"
+#include "../lib/parse.h"
+#include "vpc.h"
+
+static void underlay_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: vpc underlay set local IP [ plane { 0 | 1 } ]\n"
+		"       vpc underlay show\n"
+		"where  plane 0 is the business network (default), 1 the storage network\n");
+}
+
+static int underlay_set(int argc, char **argv)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	uint32_t ip = 0, plane = 0;
+	struct nlmsghdr *nlh;
+	struct genl_sock *gs;
+	int ret;
+
+	for (; argc > 0; argc -= 2, argv += 2) {
+		if (argc < 2) {
+			fprintf(stderr, "Error: \"%s\" needs a value\n", argv[0]);
+			return 1;
+		}
+		if (!strcmp(argv[0], "local")) {
+			if (vpc_parse_ip4(argv[1], &ip) || !ip)
+				return vpc_invarg("not an IPv4 address", argv[1]);
+		} else if (!strcmp(argv[0], "plane")) {
+			if (parse_u32(argv[1], 0, VPC_PLANE_MAX, &plane))
+				return vpc_invarg("plane must be 0 or 1", argv[1]);
+		} else {
+			fprintf(stderr, "Error: unknown argument \"%s\", try \"vpc underlay help\"\n",
+				argv[0]);
+			return 1;
+		}
+	}
+	if (!ip) {
+		fprintf(stderr, "Error: \"local\" is required\n");
+		return 1;
+	}
+	gs = vpc_sock();
+	if (!gs)
+		return 2;
+	nlh = genl_msg(gs, buf, VPC_CMD_UNDERLAY_SET, NLM_F_REQUEST | NLM_F_ACK);
+	mnl_attr_put_u32(nlh, plane ? VPC_A_LOCAL1 : VPC_A_LOCAL, ip);
+	ret = genl_talk(gs, nlh, NULL, NULL);
+	if (ret)
+		return vpc_nl_error("cannot set underlay", ret, gs);
+	return 0;
+}
+
+int vpc_underlay_print_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[VPC_A_MAX + 1] = { 0 };
+	char ip[INET_ADDRSTRLEN];
+
+	(void)data;
+	genl_parse(nlh, tb, VPC_A_MAX);
+	out_obj_begin();
+	out_str("local", "underlay local %s",
+		tb[VPC_A_LOCAL] ? vpc_fmt_ip4(mnl_attr_get_u32(tb[VPC_A_LOCAL]), ip, sizeof(ip)) :
+		"none");
+	if (tb[VPC_A_LOCAL1])
+		out_str("local1", " local1 %s",
+			vpc_fmt_ip4(mnl_attr_get_u32(tb[VPC_A_LOCAL1]), ip, sizeof(ip)));
+	if (tb[VPC_A_IFNAME])
+		out_str("dev", " dev %s", mnl_attr_get_str(tb[VPC_A_IFNAME]));
+	if (vpc_opts.stats && tb[VPC_A_STATS])
+		vpc_print_stats(tb[VPC_A_STATS]);
+	out_obj_end();
+	return MNL_CB_OK;
+}
+
+static int underlay_show(int argc, char **argv)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+	struct genl_sock *gs;
+	int ret;
+
+	if (argc > 0) {
+		fprintf(stderr, "Error: unknown argument \"%s\", try \"vpc underlay help\"\n",
+			argv[0]);
+		return 1;
+	}
+	gs = vpc_sock();
+	if (!gs)
+		return 2;
+	nlh = genl_msg(gs, buf, VPC_CMD_UNDERLAY_GET, NLM_F_REQUEST | NLM_F_ACK);
+	ret = genl_talk(gs, nlh, vpc_underlay_print_cb, NULL);
+	if (ret)
+		return vpc_nl_error("cannot show underlay", ret, gs);
+	return 0;
+}
+
+int do_underlay(int argc, char **argv)
+{
+	if (argc < 1 || matches(argv[0], "show") || matches(argv[0], "list"))
+		return underlay_show(argc ? argc - 1 : 0, argv + (argc ? 1 : 0));
+	if (matches(argv[0], "set"))
+		return underlay_set(argc - 1, argv + 1);
+	if (matches(argv[0], "help")) {
+		underlay_usage(stdout);
+		return 0;
+	}
+	fprintf(stderr, "Command \"%s\" is unknown, try \"vpc underlay help\".\n", argv[0]);
+	return 1;
+}

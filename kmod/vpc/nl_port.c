@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Netlink: ports, the host netdevs of VM NICs. */
+#include <linux/etherdevice.h>
+#include <linux/rtnetlink.h>
+#include <linux/inetdevice.h>
+#include <net/sock.h>
+
+#include "netlink.h"
+#include "pernet.h"
+#include "port.h"
+#include "stats.h"
+#include "vnet.h"
+
+static int vpc_port_fill_addrs(struct sk_buff *skb, const struct vpc_port *port)
+{
+	struct nlattr *nest;
+	unsigned int i;
+
+	for (i = 0; i < port->n_addrs; i++) {
+		nest = nla_nest_start(skb, VPC_A_ADDR);
+		if (!nest ||
+		    nla_put_in_addr(skb, VPC_ADDR_A_IP4, port->addrs[i].key.ip) ||
+		    nla_put_u8(skb, VPC_ADDR_A_PLEN, port->addrs[i].plen))
+			return -EMSGSIZE;
+		nla_nest_end(skb, nest);
+	}
+	return 0;
+}
+
+static int vpc_port_fill(struct sk_buff *skb, const struct vpc_port *port,
+			 u32 portid, u32 seq, int flags, u8 cmd,
+			 struct netlink_callback *cb)
+{
+	void *hdr;
+
+	hdr = genlmsg_put(skb, portid, seq, &vpc_genl_family, flags, cmd);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (cb)
+		genl_dump_check_consistent(cb, hdr);
+	if (nla_put_u32(skb, VPC_A_IFINDEX, port->dev->ifindex) ||
+	    nla_put_string(skb, VPC_A_IFNAME, port->dev->name) ||
+	    nla_put_u32(skb, VPC_A_NET_ID, port->vnet->id) ||
+	    nla_put(skb, VPC_A_MAC, ETH_ALEN, port->mac) ||
+	    vpc_port_fill_addrs(skb, port) ||
+	    vpc_stats_fill(skb, port->stats, VPC_STATS_PORT_FIRST,
+			   VPC_STATS_PORT_LAST)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+void vpc_nl_port_notify(struct vpc_pernet *pn, const struct vpc_port *port,
+			u8 cmd)
+{
+	struct sk_buff *skb = vpc_nl_notify_alloc(pn);
+
+	if (!skb)
+		return;
+	if (vpc_port_fill(skb, port, 0, 0, 0, cmd, NULL)) {
+		nlmsg_free(skb);
+		return;
+	}
+	vpc_nl_notify_send(pn, skb);
+}
+
+/* The VPC_A_ADDR attributes of a request, checked, into ADDRS. */
+static int vpc_nl_port_addrs(struct genl_info *info,
+			     struct vpc_port_addr *addrs, unsigned int *n)
+{
+	struct nlattr *tb[VPC_ADDR_A_MAX + 1];
+	const struct nlattr *attr;
+	__be32 ip;
+	int rem, ret;
+	u8 plen;
+
+	*n = 0;
+	nla_for_each_attr(attr, genlmsg_data(info->genlhdr),
+			  genlmsg_len(info->genlhdr), rem) {
+		if (nla_type(attr) != VPC_A_ADDR)
+			continue;
+		if (*n == VPC_PORT_ADDRS_MAX) {
+			NL_SET_ERR_MSG_MOD(info->extack, "too many addresses for one port");
+			NL_SET_BAD_ATTR(info->extack, attr);
+			return -EINVAL;
+		}
+		/* The policy validated the nest already. */
+		ret = nla_parse_nested(tb, VPC_ADDR_A_MAX, attr, NULL,
+				       info->extack);
+		if (ret)
+			return ret;
+		if (!tb[VPC_ADDR_A_IP4]) {
+			NL_SET_ERR_MSG_MOD(info->extack, "missing IPv4 address in an address");
+			NL_SET_BAD_ATTR(info->extack, attr);
+			return -EINVAL;
+		}
+		ip = nla_get_in_addr(tb[VPC_ADDR_A_IP4]);
+		plen = tb[VPC_ADDR_A_PLEN] ? nla_get_u8(tb[VPC_ADDR_A_PLEN]) : 32;
+		if (ipv4_is_multicast(ip) || ipv4_is_lbcast(ip) ||
+		    (plen == 32 && !ip)) {
+			NL_SET_ERR_MSG_MOD(info->extack, "not a unicast IPv4 address");
+			NL_SET_BAD_ATTR(info->extack, attr);
+			return -EINVAL;
+		}
+		if (ip & ~inet_make_mask(plen)) {
+			NL_SET_ERR_MSG_MOD(info->extack, "address has bits set beyond its prefix");
+			NL_SET_BAD_ATTR(info->extack, attr);
+			return -EINVAL;
+		}
+		addrs[*n].key.ip = ip;
+		addrs[*n].plen = plen;
+		(*n)++;
+	}
+	if (!*n) {
+		NL_SET_ERR_MSG_MOD(info->extack, "missing port address");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int vpc_nl_port_new(struct sk_buff *skb, struct genl_info *info)
+{
+	struct vpc_pernet *pn = vpc_pernet(genl_info_net(info));
+	struct vpc_port_addr *addrs;
+	struct net_device *dev;
+	struct vpc_port *port;
+	struct vpc_net *vnet;
+	unsigned int n_addrs;
+	const u8 *mac;
+	int ret;
+
+	if (vpc_nl_missing(info, VPC_A_NET_ID, "VPC id") ||
+	    vpc_nl_missing(info, VPC_A_IFINDEX, "device") ||
+	    vpc_nl_missing(info, VPC_A_MAC, "MAC address"))
+		return -EINVAL;
+	mac = nla_data(info->attrs[VPC_A_MAC]);
+	if (!is_valid_ether_addr(mac)) {
+		NL_SET_ERR_MSG_MOD(info->extack, "not a unicast MAC address");
+		NL_SET_BAD_ATTR(info->extack, info->attrs[VPC_A_MAC]);
+		return -EINVAL;
+	}
+	addrs = kcalloc(VPC_PORT_ADDRS_MAX, sizeof(*addrs), GFP_KERNEL);
+	if (!addrs)
+		return -ENOMEM;
+	ret = vpc_nl_port_addrs(info, addrs, &n_addrs);
+	if (ret)
+		goto out_free;
+
+	rtnl_lock();
+	mutex_lock(&pn->lock);
+	dev = __dev_get_by_index(genl_info_net(info),
+				 nla_get_u32(info->attrs[VPC_A_IFINDEX]));
+	if (!dev) {
+		NL_SET_ERR_MSG_MOD(info->extack, "no such device in this namespace");
+		NL_SET_BAD_ATTR(info->extack, info->attrs[VPC_A_IFINDEX]);
+		ret = -ENODEV;
+		goto out;
+	}
+	vnet = vpc_nl_get_net(pn, info);
+	if (!vnet) {
+		ret = -ENOENT;
+		goto out;
+	}
+	port = vpc_port_add(pn, vnet, dev, mac, addrs, n_addrs, info->extack);
+	ret = PTR_ERR_OR_ZERO(port);
+	if (ret)
+		goto out;
+	vpc_nl_port_notify(pn, port, VPC_CMD_PORT_NEW);
+out:
+	mutex_unlock(&pn->lock);
+	rtnl_unlock();
+out_free:
+	kfree(addrs);
+	return ret;
+}
+
+static struct vpc_port *vpc_nl_get_port(struct vpc_pernet *pn,
+					struct genl_info *info)
+{
+	struct vpc_port *port;
+
+	port = vpc_port_find(pn, nla_get_u32(info->attrs[VPC_A_IFINDEX]));
+	if (!port) {
+		NL_SET_ERR_MSG_MOD(info->extack, "the device is not a port");
+		NL_SET_BAD_ATTR(info->extack, info->attrs[VPC_A_IFINDEX]);
+	}
+	return port;
+}
+
+int vpc_nl_port_del(struct sk_buff *skb, struct genl_info *info)
+{
+	struct vpc_pernet *pn = vpc_pernet(genl_info_net(info));
+	struct vpc_port *port;
+	int ret = 0;
+
+	if (vpc_nl_missing(info, VPC_A_IFINDEX, "device"))
+		return -EINVAL;
+
+	rtnl_lock();
+	mutex_lock(&pn->lock);
+	port = vpc_nl_get_port(pn, info);
+	if (!port) {
+		ret = -ENOENT;
+		goto out;
+	}
+	vpc_nl_port_notify(pn, port, VPC_CMD_PORT_DEL);
+	vpc_port_del(pn, port);
+out:
+	mutex_unlock(&pn->lock);
+	rtnl_unlock();
+	return ret;
+}
+
+int vpc_nl_port_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct vpc_pernet *pn = vpc_pernet(genl_info_net(info));
+	struct vpc_port *port;
+	struct sk_buff *msg;
+	int ret;
+
+	if (vpc_nl_missing(info, VPC_A_IFINDEX, "device"))
+		return -EINVAL;
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+
+	mutex_lock(&pn->lock);
+	port = vpc_nl_get_port(pn, info);
+	if (!port) {
+		ret = -ENOENT;
+		goto out;
+	}
+	ret = vpc_port_fill(msg, port, info->snd_portid, info->snd_seq, 0,
+			    VPC_CMD_PORT_GET, NULL);
+out:
+	mutex_unlock(&pn->lock);
+	if (ret) {
+		nlmsg_free(msg);
+		return ret;
+	}
+	return genlmsg_reply(msg, info);
+}
+
+/* cb->args[0]: the next ifindex to emit. */
+int vpc_nl_port_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct vpc_pernet *pn = vpc_pernet(sock_net(skb->sk));
+	unsigned long ifindex;
+	struct vpc_port *port;
+	int ret = 0;
+
+	mutex_lock(&pn->lock);
+	cb->seq = pn->gen;
+	xa_for_each_start(&pn->ports, ifindex, port, cb->args[0]) {
+		ret = vpc_port_fill(skb, port, NETLINK_CB(cb->skb).portid,
+				    cb->nlh->nlmsg_seq, NLM_F_MULTI,
+				    VPC_CMD_PORT_GET, cb);
+		if (ret)
+			break;
+		cb->args[0] = ifindex + 1;
+	}
+	mutex_unlock(&pn->lock);
+	return vpc_nl_dump_ret(skb, ret);
+}

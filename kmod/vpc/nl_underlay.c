@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Netlink: the underlay (this host's tunnel endpoints and GRE counters). */
+#include <linux/rtnetlink.h>
+
+#include "netlink.h"
+#include "pernet.h"
+#include "stats.h"
+#include "underlay.h"
+
+static int vpc_underlay_fill(struct sk_buff *skb, struct vpc_pernet *pn,
+			     u32 portid, u32 seq, u8 cmd)
+{
+	struct net_device *gre;
+	void *hdr;
+
+	lockdep_assert_held(&pn->lock);
+	hdr = genlmsg_put(skb, portid, seq, &vpc_genl_family, 0, cmd);
+	if (!hdr)
+		return -EMSGSIZE;
+	gre = rcu_dereference_protected(pn->gre_dev, lockdep_is_held(&pn->lock));
+	if ((pn->underlay[0] &&
+	     nla_put_in_addr(skb, VPC_A_LOCAL, pn->underlay[0])) ||
+	    (pn->underlay[1] &&
+	     nla_put_in_addr(skb, VPC_A_LOCAL1, pn->underlay[1])) ||
+	    (gre && (nla_put_u32(skb, VPC_A_IFINDEX, gre->ifindex) ||
+		     nla_put_string(skb, VPC_A_IFNAME, gre->name))) ||
+	    vpc_stats_fill(skb, pn->stats, VPC_STATS_GRE_FIRST,
+			   VPC_STATS_GRE_LAST)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+static void vpc_underlay_notify(struct vpc_pernet *pn)
+{
+	struct sk_buff *skb = vpc_nl_notify_alloc(pn);
+
+	if (!skb)
+		return;
+	if (vpc_underlay_fill(skb, pn, 0, 0, VPC_CMD_UNDERLAY_SET)) {
+		nlmsg_free(skb);
+		return;
+	}
+	vpc_nl_notify_send(pn, skb);
+}
+
+int vpc_nl_underlay_set(struct sk_buff *skb, struct genl_info *info)
+{
+	struct vpc_pernet *pn = vpc_pernet(genl_info_net(info));
+	static const int attrs[VPC_PLANES] = { VPC_A_LOCAL, VPC_A_LOCAL1 };
+	__be32 ip[VPC_PLANES] = { 0 };
+	int plane, ret;
+
+	for (plane = 0; plane < VPC_PLANES; plane++) {
+		if (!info->attrs[attrs[plane]])
+			continue;
+		ip[plane] = vpc_nl_get_ip(info, attrs[plane]);
+		if (!ip[plane])
+			return -EINVAL;
+	}
+	if (!ip[0] && !ip[1]) {
+		NL_SET_ERR_MSG_MOD(info->extack, "missing underlay IP (local or local1)");
+		return -EINVAL;
+	}
+	ret = vpc_underlay_prepare();
+	if (ret) {
+		NL_SET_ERR_MSG_MOD(info->extack, "GRE (ip_gre) is not available");
+		return ret;
+	}
+
+	rtnl_lock();
+	for (plane = 0; plane < VPC_PLANES; plane++) {
+		if (!ip[plane])
+			continue;
+		ret = vpc_underlay_set(pn, plane, ip[plane], info->extack);
+		if (ret)
+			break;
+	}
+	rtnl_unlock();
+	if (!ret) {
+		mutex_lock(&pn->lock);
+		vpc_underlay_notify(pn);
+		mutex_unlock(&pn->lock);
+	}
+	return ret;
+}
+
+int vpc_nl_underlay_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct vpc_pernet *pn = vpc_pernet(genl_info_net(info));
+	struct sk_buff *msg;
+	int ret;
+
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	mutex_lock(&pn->lock);
+	ret = vpc_underlay_fill(msg, pn, info->snd_portid, info->snd_seq,
+				VPC_CMD_UNDERLAY_GET);
+	mutex_unlock(&pn->lock);
+	if (ret) {
+		nlmsg_free(msg);
+		return ret;
+	}
+	return genlmsg_reply(msg, info);
+}

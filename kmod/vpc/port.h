@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _VPC_PORT_H
+#define _VPC_PORT_H
+
+#include <linux/if_ether.h>
+#include <linux/netdevice.h>
+#include <linux/rhashtable-types.h>
+#include <net/netlink.h>
+
+#include "pernet.h"
+
+struct vpc_net;
+struct vpc_port;
+
+/* An allowed source of a port; host addresses (/32) are also reachable. */
+struct vpc_port_addr {
+	struct rhash_head node;		/* in pn->addrs when plen == 32 */
+	struct vpc_key key;
+	u8 plen;
+	struct vpc_port *port;
+};
+
+/* One VM NIC: a host netdev bound to one VPC. */
+struct vpc_port {
+	struct net_device *dev;
+	netdevice_tracker dev_tracker;
+	struct vpc_net *vnet;		/* outlives the port */
+	u8 mac[ETH_ALEN];
+	unsigned int n_addrs;
+	struct vpc_port_addr addrs[VPC_PORT_ADDRS_MAX];
+	struct vpc_stats __percpu *stats;
+	struct rcu_head rcu;
+};
+
+int vpc_port_cache_init(void);
+void vpc_port_cache_exit(void);
+int vpc_port_table_init(struct vpc_pernet *pn);
+void vpc_port_table_exit(struct vpc_pernet *pn);
+
+/* Packet path, under RCU. */
+struct vpc_port *vpc_port_lookup(struct vpc_pernet *pn, u32 vpc, __be32 ip);
+bool vpc_port_src_allowed(const struct vpc_port *port, __be32 ip);
+
+/* Changes, under RTNL and pn->lock. */
+struct vpc_port *vpc_port_find(struct vpc_pernet *pn, int ifindex);
+struct vpc_port *vpc_port_add(struct vpc_pernet *pn, struct vpc_net *vnet,
+			      struct net_device *dev, const u8 *mac,
+			      const struct vpc_port_addr *addrs,
+			      unsigned int n_addrs,
+			      struct netlink_ext_ack *extack);
+void vpc_port_del(struct vpc_pernet *pn, struct vpc_port *port);
+/* Delete the ports of VNET, or all ports when VNET is NULL. */
+void vpc_port_flush(struct vpc_pernet *pn, struct vpc_net *vnet);
+
+#endif /* _VPC_PORT_H */

@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Frames from a VM: port security first (the source MAC and IP must be the
+ * port's), then ARP is answered locally, IPv4 goes to a local port of the
+ * same VPC or in GRE to the host of a mapping, and everything else is
+ * dropped and counted.  Nothing is ever flooded.
+ */
+#include <linux/etherdevice.h>
+#include <linux/if_vlan.h>
+#include <linux/ip.h>
+
+#include "datapath.h"
+#include "map.h"
+#include "pernet.h"
+#include "port.h"
+#include "stats.h"
+#include "vnet.h"
+
+static void vpc_port_rx_ip(struct vpc_pernet *pn, struct vpc_port *port,
+			   struct sk_buff *skb)
+{
+	u32 vpc = port->vnet->id;
+	const struct ethhdr *eth;
+	const struct iphdr *iph;
+	struct vpc_port *to;
+	struct vpc_map *map;
+
+	if (!pskb_may_pull(skb, sizeof(*iph)))
+		goto malformed;
+	eth = eth_hdr(skb);
+	iph = ip_hdr(skb);
+	if (iph->version != 4 || iph->ihl < 5)
+		goto malformed;
+	if (!vpc_port_src_allowed(port, iph->saddr)) {
+		vpc_drop(port->stats, VPC_STATS_A_DROP_SPOOF_IP, skb);
+		return;
+	}
+	if (is_multicast_ether_addr(eth->h_dest)) {
+		vpc_drop(port->stats, VPC_STATS_A_DROP_UNSUPPORTED, skb);
+		return;
+	}
+
+	skb_push(skb, ETH_HLEN);
+	to = vpc_port_lookup(pn, vpc, iph->daddr);
+	if (to) {
+		if (!ether_addr_equal(eth->h_dest, to->mac))
+			goto no_dest;
+		vpc_deliver(to, skb);
+		return;
+	}
+	map = vpc_map_lookup(pn, vpc, iph->daddr);
+	if (!map || !ether_addr_equal(eth->h_dest, map->mac))
+		goto no_dest;
+	vpc_encap(pn, port, map, skb);
+	return;
+
+no_dest:
+	vpc_drop(port->stats, VPC_STATS_A_DROP_NO_DEST, skb);
+	return;
+malformed:
+	vpc_drop(port->stats, VPC_STATS_A_DROP_MALFORMED, skb);
+}
+
+rx_handler_result_t vpc_port_rx(struct sk_buff **pskb)
+{
+	struct sk_buff *skb = *pskb;
+	struct vpc_pernet *pn;
+	struct vpc_port *port;
+
+	if (unlikely(skb->pkt_type == PACKET_LOOPBACK))
+		return RX_HANDLER_PASS;
+	port = rcu_dereference(skb->dev->rx_handler_data);
+	pn = vpc_pernet(dev_net(skb->dev));
+	skb = skb_share_check(skb, GFP_ATOMIC);
+	if (!skb)
+		return RX_HANDLER_CONSUMED;
+
+	vpc_stats_pkt(port->stats, VPC_STATS_A_RX_PACKETS,
+		      skb->len + skb->mac_len);
+	if (!ether_addr_equal(eth_hdr(skb)->h_source, port->mac)) {
+		vpc_drop(port->stats, VPC_STATS_A_DROP_SPOOF_MAC, skb);
+		return RX_HANDLER_CONSUMED;
+	}
+	if (skb_vlan_tag_present(skb) || skb->mac_len != ETH_HLEN) {
+		vpc_drop(port->stats, VPC_STATS_A_DROP_UNSUPPORTED, skb);
+		return RX_HANDLER_CONSUMED;
+	}
+	switch (skb->protocol) {
+	case htons(ETH_P_IP):
+		vpc_port_rx_ip(pn, port, skb);
+		break;
+	case htons(ETH_P_ARP):
+		vpc_arp_rx(pn, port, skb);
+		break;
+	default:
+		vpc_drop(port->stats, VPC_STATS_A_DROP_UNSUPPORTED, skb);
+		break;
+	}
+	return RX_HANDLER_CONSUMED;
+}

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _VPC_STATS_H
+#define _VPC_STATS_H
+
+#include <linux/percpu.h>
+#include <linux/u64_stats_sync.h>
+#include <linux/vpc.h>
+#include <net/netlink.h>
+
+/* Per-CPU counters indexed by enum vpc_stats_attr; lock-free on the fast path. */
+struct vpc_stats {
+	u64_stats_t cnt[__VPC_STATS_A_MAX];
+	struct u64_stats_sync syncp;
+};
+
+struct vpc_stats __percpu *vpc_stats_alloc(void);
+void vpc_stats_free(struct vpc_stats __percpu *stats);
+/* Put counters FIRST..LAST as a VPC_A_STATS nest. */
+int vpc_stats_fill(struct sk_buff *skb, struct vpc_stats __percpu *stats,
+		   unsigned int first, unsigned int last);
+
+static inline void vpc_stats_add(struct vpc_stats __percpu *stats,
+				 unsigned int idx, u64 n)
+{
+	struct vpc_stats *s = this_cpu_ptr(stats);
+
+	u64_stats_update_begin(&s->syncp);
+	u64_stats_add(&s->cnt[idx], n);
+	u64_stats_update_end(&s->syncp);
+}
+
+static inline void vpc_stats_inc(struct vpc_stats __percpu *stats,
+				 unsigned int idx)
+{
+	vpc_stats_add(stats, idx, 1);
+}
+
+/* A packet and its bytes, as one update. */
+static inline void vpc_stats_pkt(struct vpc_stats __percpu *stats,
+				 unsigned int pkt_idx, unsigned int len)
+{
+	struct vpc_stats *s = this_cpu_ptr(stats);
+
+	u64_stats_update_begin(&s->syncp);
+	u64_stats_inc(&s->cnt[pkt_idx]);
+	u64_stats_add(&s->cnt[pkt_idx + 1], len);
+	u64_stats_update_end(&s->syncp);
+}
+
+#endif /* _VPC_STATS_H */
