@@ -98,19 +98,31 @@ static int cbs_xfer_buf(struct socket *sock, bool send, void *buf, size_t len,
 	return cbs_sock_xfer(sock, send, &iter, flags);
 }
 
+/*
+ * A request's data, one socket call per bio over the bio's own bvec array
+ * (as loop does) rather than one per page: a 1 MiB request is a single
+ * sendmsg or MSG_WAITALL recvmsg, not 256.
+ */
 static int cbs_xfer_bio_data(struct socket *sock, bool send,
 			     struct request *rq)
 {
-	struct req_iterator it;
 	struct iov_iter iter;
+	struct bvec_iter bi;
 	struct bio_vec bvec;
+	unsigned int nr_bvec;
+	struct bio *bio;
 	int ret;
 
-	rq_for_each_segment(bvec, rq, it) {
-		iov_iter_bvec(&iter, send ? ITER_SOURCE : ITER_DEST, &bvec, 1,
-			      bvec.bv_len);
+	__rq_for_each_bio(bio, rq) {
+		nr_bvec = 0;
+		bio_for_each_bvec(bvec, bio, bi)
+			nr_bvec++;
+		iov_iter_bvec(&iter, send ? ITER_SOURCE : ITER_DEST,
+			      __bvec_iter_bvec(bio->bi_io_vec, bio->bi_iter),
+			      nr_bvec, bio->bi_iter.bi_size);
+		iter.iov_offset = bio->bi_iter.bi_bvec_done;
 		ret = cbs_sock_xfer(sock, send, &iter,
-				    send && !rq_iter_last(bvec, it) ? MSG_MORE : 0);
+				    send && bio->bi_next ? MSG_MORE : 0);
 		if (ret)
 			return ret;
 	}

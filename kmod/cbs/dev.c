@@ -241,6 +241,12 @@ static void cbs_dev_set_limits(struct cbs_device *dev)
 	blk_queue_logical_block_size(q, dev->block_size);
 	blk_queue_physical_block_size(q, dev->block_size);
 	blk_queue_max_hw_sectors(q, CBS_MAX_IO_BYTES >> SECTOR_SHIFT);
+	/*
+	 * Data goes through a socket, not DMA: any page layout is one
+	 * request, so a 1 MiB write is one round trip, not several.
+	 */
+	blk_queue_max_segments(q, USHRT_MAX);
+	blk_queue_max_segment_size(q, UINT_MAX);
 	blk_queue_max_discard_sectors(q, CBS_MAX_IO_BYTES >> SECTOR_SHIFT);
 	blk_queue_max_write_zeroes_sectors(q, CBS_MAX_IO_BYTES >> SECTOR_SHIFT);
 	q->limits.discard_granularity = dev->block_size;
@@ -304,8 +310,13 @@ struct cbs_device *cbs_dev_create(struct cbs_map_config *cfg,
 	dev->tag_set.queue_depth = CBS_QUEUE_DEPTH;
 	dev->tag_set.numa_node = NUMA_NO_NODE;
 	dev->tag_set.cmd_size = sizeof(struct cbs_req);
-	/* queue_rq sleeps: it sends on a socket under a mutex. */
-	dev->tag_set.flags = BLK_MQ_F_SHOULD_MERGE | BLK_MQ_F_BLOCKING;
+	/*
+	 * queue_rq sleeps: it sends on a socket under a mutex.  No I/O
+	 * scheduler by default: the server orders its own I/O, and behind a
+	 * scheduler a blocking queue dispatches from kblockd, not the caller.
+	 */
+	dev->tag_set.flags = BLK_MQ_F_SHOULD_MERGE | BLK_MQ_F_BLOCKING |
+			     BLK_MQ_F_NO_SCHED_BY_DEFAULT;
 	dev->tag_set.timeout = cfg->io_timeout * HZ;
 	dev->tag_set.driver_data = dev;
 	ret = blk_mq_alloc_tag_set(&dev->tag_set);
