@@ -6,7 +6,10 @@
 #include <string.h>
 #include <unistd.h>
 #include <endian.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include "conn.h"
 #include "log.h"
@@ -15,6 +18,11 @@
 #include "volume.h"
 
 #define HANDSHAKE_TIMEOUT_S 10
+/* Requests are read in batches: one recv() takes all the headers queued. */
+#define INBUF_SIZE (64 * 1024)
+/* Below this, copying a payload costs less than splicing it. */
+#define SPLICE_MIN (64 * 1024)
+#define PIPE_SIZE (1024 * 1024)
 
 struct cbs_conn {
 	int fd;
@@ -23,6 +31,16 @@ struct cbs_conn {
 	uint64_t generation;
 	void *buf;			/* payloads, grown up to CBS_PROTO_MAX_LEN */
 	size_t buf_size;
+	char *in;			/* received, not yet parsed: in[in_head, in_tail) */
+	size_t in_head, in_tail;
+	/*
+	 * Large payloads move through this pipe by splice(): page references,
+	 * not copies, between the data file and the socket.  -1 if the pipe
+	 * could not be made, then payloads are copied through buf.
+	 */
+	int pipe[2];
+	size_t pipe_size;
+	size_t pipe_len;		/* READ reply bytes waiting in the pipe */
 	struct cbs_conn *next;		/* conns_lock */
 };
 
@@ -51,6 +69,70 @@ static int buf_reserve(struct cbs_conn *c, size_t len)
 	c->buf = p;
 	c->buf_size = len;
 	return 0;
+}
+
+/* len bytes of the stream into dst: buffered bytes first. */
+static int stream_recv(struct cbs_conn *c, void *dst, size_t len)
+{
+	char *p = dst;
+	size_t n;
+	ssize_t r;
+
+	while (len) {
+		n = c->in_tail - c->in_head;
+		if (n) {
+			n = n < len ? n : len;
+			memcpy(p, c->in + c->in_head, n);
+			c->in_head += n;
+			p += n;
+			len -= n;
+			continue;
+		}
+		/* A large payload goes straight to its buffer. */
+		if (len >= INBUF_SIZE)
+			return cbs_recv_all(c->fd, p, len);
+		r = recv(c->fd, c->in, INBUF_SIZE, 0);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			return -ECONNRESET;
+		c->in_head = 0;
+		c->in_tail = (size_t)r;
+	}
+	return 0;
+}
+
+/* Another request is already here: its reply will follow this one soon. */
+static bool stream_has_request(const struct cbs_conn *c)
+{
+	return c->in_tail - c->in_head >= sizeof(struct cbs_request);
+}
+
+static void pipe_close(struct cbs_conn *c)
+{
+	if (c->pipe[0] < 0)
+		return;
+	close(c->pipe[0]);
+	close(c->pipe[1]);
+	c->pipe[0] = c->pipe[1] = -1;
+}
+
+/* Without a pipe (no fds, pipe-user-pages limit) payloads are copied. */
+static void pipe_open(struct cbs_conn *c)
+{
+	int size;
+
+	if (pipe2(c->pipe, O_CLOEXEC)) {
+		c->pipe[0] = c->pipe[1] = -1;
+		return;
+	}
+	size = fcntl(c->pipe[1], F_SETPIPE_SZ, PIPE_SIZE);
+	if (size < SPLICE_MIN)
+		pipe_close(c);
+	else
+		c->pipe_size = (size_t)size;
 }
 
 static int pread_full(int fd, char *buf, size_t len, off_t off)
@@ -102,6 +184,71 @@ static int zero_range(int fd, off_t off, off_t len)
 	return -errno;
 }
 
+/* Discard what is left in the pipe after an error: a new, empty one. */
+static void pipe_reset(struct cbs_conn *c)
+{
+	pipe_close(c);
+	pipe_open(c);
+}
+
+/* Throw away len bytes of the stream. */
+static int stream_discard(struct cbs_conn *c, size_t len)
+{
+	size_t n;
+	int ret;
+
+	ret = buf_reserve(c, SPLICE_MIN);
+	while (!ret && len) {
+		n = len < SPLICE_MIN ? len : SPLICE_MIN;
+		ret = stream_recv(c, c->buf, n);
+		len -= n;
+	}
+	return ret;
+}
+
+/*
+ * A READ's data: a large one is spliced from the file into the pipe (page
+ * references, no copy); whatever that leaves (a small read, a short
+ * splice) is copied into buf.  The reply sends the pipe's part first.
+ */
+static int read_data(struct cbs_conn *c, int fd, uint32_t len, off_t off)
+{
+	loff_t pos = off;
+	ssize_t n = 0;
+	int ret;
+
+	if (c->pipe[0] >= 0 && len >= SPLICE_MIN) {
+		/* The pipe is empty, so this never waits for room in it. */
+		n = splice(fd, &pos, c->pipe[1], NULL, len, 0);
+		/* On failure the copy below meets the same error, or succeeds. */
+		if (n < 0)
+			n = 0;
+		c->pipe_len = (size_t)n;
+	}
+	ret = buf_reserve(c, len - (size_t)n);
+	if (!ret)
+		ret = pread_full(fd, c->buf, len - (size_t)n, off + n);
+	if (ret && c->pipe_len) {
+		c->pipe_len = 0;
+		pipe_reset(c);
+	}
+	return ret;
+}
+
+/* Check a request against its session and its volume; io_lock held. */
+static int check_locked(const struct cbs_conn *c, const struct cbs_req *req)
+{
+	const struct cbs_volume *v = c->vol;
+	const struct cbs_session s = {
+		.generation = c->generation,
+		.volume_generation = v->generation,
+		.size = v->size,
+		.block_size = v->block_size,
+	};
+
+	return cbs_proto_check_request(req, &s);
+}
+
 /* Called with the volume's io_lock held for reading, after the checks. */
 static int io_exec(struct cbs_conn *c, const struct cbs_req *req, uint32_t *out_len)
 {
@@ -110,9 +257,7 @@ static int io_exec(struct cbs_conn *c, const struct cbs_req *req, uint32_t *out_
 
 	switch (req->op) {
 	case CBS_OP_READ:
-		ret = buf_reserve(c, req->length);
-		if (!ret)
-			ret = pread_full(fd, c->buf, req->length, off);
+		ret = read_data(c, fd, req->length, off);
 		if (!ret)
 			*out_len = req->length;
 		return ret;
@@ -140,20 +285,86 @@ static int io_exec(struct cbs_conn *c, const struct cbs_req *req, uint32_t *out_
 static int do_io(struct cbs_conn *c, const struct cbs_req *req, uint32_t *out_len)
 {
 	struct cbs_volume *v = c->vol;
-	struct cbs_session s = {
-		.generation = c->generation,
-		.block_size = v->block_size,
-	};
 	int ret;
 
 	pthread_rwlock_rdlock(&v->io_lock);
-	s.volume_generation = v->generation;
-	s.size = v->size;
-	ret = cbs_proto_check_request(req, &s);
+	ret = check_locked(c, req);
 	if (!ret)
 		ret = io_exec(c, req, out_len);
 	pthread_rwlock_unlock(&v->io_lock);
 	return ret;
+}
+
+/* Move len bytes from the pipe to fd: a file at *pos, or the socket. */
+static int splice_out(struct cbs_conn *c, int fd, loff_t *pos, size_t len,
+		      unsigned int flags)
+{
+	ssize_t n;
+
+	while (len) {
+		n = splice(c->pipe[0], NULL, fd, pos, len, flags);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n ? -errno : -EIO;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * A large WRITE: its payload goes socket -> pipe -> file a pipeful at a
+ * time, copied once (into the file) instead of twice.  io_lock is taken
+ * per pipeful and never held while waiting for the network; each pipeful
+ * is checked again, so a fence between two stops the rest and no byte
+ * lands after a higher generation was acknowledged.  After an error the
+ * rest of the payload is read and dropped, keeping the stream in step.
+ * Returns 0 or an error that ends the connection; *err is the reply's.
+ */
+static int write_spliced(struct cbs_conn *c, const struct cbs_req *req, int *err)
+{
+	struct cbs_volume *v = c->vol;
+	loff_t pos = (loff_t)req->offset;
+	size_t left = req->length, n;
+	ssize_t r;
+
+	pthread_rwlock_rdlock(&v->io_lock);
+	*err = check_locked(c, req);
+	/* The start of the payload may have come in with the header. */
+	n = c->in_tail - c->in_head;
+	n = n < left ? n : left;
+	if (!*err && n)
+		*err = pwrite_full(v->fd, c->in + c->in_head, n, pos);
+	pthread_rwlock_unlock(&v->io_lock);
+	c->in_head += n;
+	left -= n;
+	pos += (loff_t)n;
+
+	while (left && !*err) {
+		r = splice(c->fd, NULL, c->pipe[1], NULL,
+			   left < c->pipe_size ? left : c->pipe_size, 0);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return r ? -errno : -ECONNRESET;
+		left -= (size_t)r;
+		pthread_rwlock_rdlock(&v->io_lock);
+		*err = check_locked(c, req);
+		if (!*err)
+			*err = splice_out(c, v->fd, &pos, (size_t)r, 0);
+		pthread_rwlock_unlock(&v->io_lock);
+		if (*err)
+			pipe_reset(c);
+	}
+	if (*err)
+		return stream_discard(c, left);
+	if (req->flags & CBS_REQ_F_FUA) {
+		pthread_rwlock_rdlock(&v->io_lock);
+		if (fdatasync(v->fd))
+			*err = -errno;
+		pthread_rwlock_unlock(&v->io_lock);
+	}
+	return 0;
 }
 
 /* *list: the malloc'd payload of a LIST reply. */
@@ -187,6 +398,37 @@ static int do_admin(struct cbs_conn *c, const struct cbs_req *req,
 	return ret;
 }
 
+/* Send all of iov[0..cnt) (which it consumes); 0 or -errno. */
+static int send_iov(int fd, struct iovec *iov, int cnt, int flags)
+{
+	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = (size_t)cnt };
+	ssize_t n;
+
+	while (msg.msg_iovlen) {
+		n = sendmsg(fd, &msg, flags | MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		while (msg.msg_iovlen && (size_t)n >= msg.msg_iov->iov_len) {
+			n -= (ssize_t)msg.msg_iov->iov_len;
+			msg.msg_iov++;
+			msg.msg_iovlen--;
+		}
+		if (msg.msg_iovlen) {
+			msg.msg_iov->iov_base = (char *)msg.msg_iov->iov_base + n;
+			msg.msg_iov->iov_len -= (size_t)n;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The reply header and its payload: the part of a READ's data in the pipe,
+ * then the rest from payload.  While another request is already waiting
+ * its reply will follow at once, so this one is held back (MSG_MORE) to
+ * share its segments: fewer, fuller packets for both ends to process.
+ */
 static int send_reply(struct cbs_conn *c, uint64_t handle, int err,
 		      const void *payload, uint32_t len)
 {
@@ -196,11 +438,23 @@ static int send_reply(struct cbs_conn *c, uint64_t handle, int err,
 		.handle = htole64(handle),
 		.length = htole32(len),
 	};
+	size_t piped = c->pipe_len;
+	struct iovec iov[2] = {
+		{ .iov_base = &rep, .iov_len = sizeof(rep) },
+		{ .iov_base = (void *)payload, .iov_len = len - piped },
+	};
+	int more = stream_has_request(c) ? MSG_MORE : 0;
 	int ret;
 
-	ret = cbs_send_all(c->fd, &rep, sizeof(rep), len ? MSG_MORE : 0);
-	if (!ret && len)
-		ret = cbs_send_all(c->fd, payload, len, 0);
+	c->pipe_len = 0;
+	if (!piped)
+		return send_iov(c->fd, iov, 2, more);
+	ret = send_iov(c->fd, iov, 1, MSG_MORE);
+	if (!ret)
+		ret = splice_out(c, c->fd, NULL, piped,
+				 len > piped || more ? SPLICE_F_MORE : 0);
+	if (!ret && len > piped)
+		ret = send_iov(c->fd, iov + 1, 1, more);
 	return ret;
 }
 
@@ -212,25 +466,37 @@ static int serve(struct cbs_conn *c)
 	void *list;
 	int err, ret;
 
+	c->in = malloc(INBUF_SIZE);
+	if (!c->in)
+		return -ENOMEM;
+	if (c->vol)
+		pipe_open(c);
 	for (;;) {
-		ret = cbs_recv_all(c->fd, &raw, sizeof(raw));
+		ret = stream_recv(c, &raw, sizeof(raw));
 		if (ret)
 			return ret;
 		ret = cbs_proto_decode_request(&raw, sizeof(raw), &req);
 		if (ret)
 			return ret;
 		plen = cbs_proto_payload_len(&req);
-		ret = buf_reserve(c, plen);
-		if (!ret)
-			ret = cbs_recv_all(c->fd, c->buf, plen);
-		if (ret)
-			return ret;
 		list = NULL;
 		out_len = 0;
-		if (c->vol)
-			err = do_io(c, &req, &out_len);
-		else
-			err = do_admin(c, &req, &list, &out_len);
+		if (c->vol && req.op == CBS_OP_WRITE && plen >= SPLICE_MIN &&
+		    c->pipe[0] >= 0) {
+			ret = write_spliced(c, &req, &err);
+			if (ret)
+				return ret;
+		} else {
+			ret = buf_reserve(c, plen);
+			if (!ret)
+				ret = stream_recv(c, c->buf, plen);
+			if (ret)
+				return ret;
+			if (c->vol)
+				err = do_io(c, &req, &out_len);
+			else
+				err = do_admin(c, &req, &list, &out_len);
+		}
 		/* A READ's data is in c->buf, which do_io() may have moved. */
 		ret = send_reply(c, req.handle, err, list ? list : c->buf, out_len);
 		free(list);
@@ -295,6 +561,8 @@ static void *conn_main(void *arg)
 	/* A client that never completes its handshake must not keep a thread. */
 	setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(c->fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+	/* Replies go out when written; send_reply() batches them itself. */
+	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	ret = handshake(c);
 	if (!ret) {
 		tv.tv_sec = 0;
@@ -305,6 +573,8 @@ static void *conn_main(void *arg)
 		srv_log("%s: malformed frame, connection closed", c->peer);
 	if (c->vol)
 		vol_close(c->vol);
+	pipe_close(c);
+	free(c->in);
 	free(c->buf);
 
 	pthread_mutex_lock(&conns_lock);
@@ -331,6 +601,7 @@ int conn_start(int fd, const char *peer)
 	if (!c)
 		return -ENOMEM;
 	c->fd = fd;
+	c->pipe[0] = c->pipe[1] = -1;
 	strncpy(c->peer, peer, sizeof(c->peer) - 1);
 	pthread_mutex_lock(&conns_lock);
 	if (nconns >= max_conns) {

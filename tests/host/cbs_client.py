@@ -135,6 +135,29 @@ def case_read(addr, name, token, gen):
         expect(s.read((10 + i) * bs, bs) == pattern(10 + i, bs), "block %d differs" % (10 + i))
 
 
+def case_large(addr, name, token, gen):
+    """1 MiB writes and reads (the server splices these), pipelined and unaligned."""
+    s = open_ok(addr, name, token, gen)
+    mib = 1 << 20
+    base = 64 * mib
+    sent = [s.send(OP_WRITE, base + i * mib, mib, pattern(20 + i, mib)) for i in range(4)]
+    got = sorted(s.reply()[:2] for _ in sent)
+    expect(got == [(h, 0) for h in sorted(sent)], "pipelined 1 MiB writes: %r" % got)
+    s.write(base + 4 * mib, pattern(24, mib), F_FUA)
+    sent = [s.send(OP_READ, base + i * mib, mib) for i in range(5)]
+    replies = dict((h, (err, data)) for h, err, data in (s.reply() for _ in sent))
+    for i, h in enumerate(sent):
+        expect(replies[h] == (0, pattern(20 + i, mib)), "1 MiB block %d differs" % i)
+    # Not page-aligned, and spanning two writes.
+    off = base + mib - 3 * s.block_size
+    want = pattern(20, mib)[-3 * s.block_size:] + pattern(21, mib)[:mib - 3 * s.block_size]
+    expect(s.read(off, mib) == want, "unaligned 1 MiB read differs")
+    # A refused large write (past the end) leaves the stream in step.
+    err, _ = s.call(OP_WRITE, s.size - s.block_size, mib, pattern(25, mib))
+    expect(err == errno.EINVAL, "WRITE past the end: error %d, want EINVAL" % err)
+    expect(s.read(base, mib) == pattern(20, mib), "session broken after a refused write")
+
+
 def case_zeros(addr, name, token, gen):
     """Unwritten, discarded and zeroed blocks read as zeros."""
     s = open_ok(addr, name, token, gen)
@@ -301,6 +324,7 @@ def case_enospc(addr, name, token, gen):
 CASES = {
     "write": case_write,
     "read": case_read,
+    "large": case_large,
     "zeros": case_zeros,
     "bad-token": case_bad_token,
     "fence": case_fence,

@@ -99,7 +99,7 @@ cbs() {
 }
 
 echo "TAP version 13"
-echo "1..27"
+echo "1..28"
 
 check "server starts and reports its port" start_server
 # Volume admin through the cbs command, with the admin token from a file.
@@ -155,6 +155,8 @@ else
 	not_ok "a written-to 1 TiB volume uses almost no disk (${used_kib} KiB)"
 fi
 
+check "1 MiB writes and reads, pipelined and unaligned, round-trip" \
+	python3 "$CLIENT" large "$srv" big "$token"
 check "wrong access token refused (EACCES)" python3 "$CLIENT" bad-token "$srv" big "$token"
 check "generation 2 fences generation 1 (ESTALE)" python3 "$CLIENT" fence "$srv" big "$token" 1
 check "malformed frames: error or close, others still served" \

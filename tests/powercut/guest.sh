@@ -15,6 +15,7 @@ mnt=/tmp/disk
 ADMIN=admin-pc
 SERVER=127.0.0.1:17200
 BLOCKS=16
+BIG=64		# blocks per large FUA write: 256 KiB, spliced by the server
 
 modprobe ext4
 insmod kmod/cbs/cbs.ko || exit 1
@@ -41,6 +42,14 @@ if [ "$phase" = write ]; then
 		dd if=/tmp/blk of="$dev" bs=4096 seek="$i" oflag=direct,sync status=none || exit 1
 		echo "$i $(sha256sum </tmp/blk | cut -d' ' -f1)" >>"$acked"
 	done
+	# Large FUA writes: "first-block checksum block-count".
+	for j in 0 1; do
+		first=$((2 * BLOCKS + j * BIG))
+		head -c $((BIG * 4096)) /dev/urandom >/tmp/big
+		dd if=/tmp/big of="$dev" bs=$((BIG * 4096)) seek=$((first * 4096)) \
+			oflag=seek_bytes,direct,sync status=none || exit 1
+		echo "$first $(sha256sum </tmp/big | cut -d' ' -f1) $BIG" >>"$acked"
+	done
 	# A burst of plain writes made durable by one flush (fsync of the device).
 	head -c $((BLOCKS * 4096)) /dev/urandom >/tmp/burst
 	dd if=/tmp/burst of="$dev" bs=4096 seek=$BLOCKS conv=fsync status=none || exit 1
@@ -57,14 +66,14 @@ fi
 dev=$(cbs map pc server "$SERVER" token tokp) || exit 1
 total=$(wc -l <"$acked")
 bad=0
-while read -r blk sum; do
-	got=$(dd if="$dev" bs=4096 skip="$blk" count=1 iflag=direct status=none | sha256sum | cut -d' ' -f1)
+while read -r blk sum count; do
+	got=$(dd if="$dev" bs=4096 skip="$blk" count="${count:-1}" iflag=direct status=none | sha256sum | cut -d' ' -f1)
 	[ "$got" = "$sum" ] || { bad=$((bad + 1)); echo "# block $blk differs"; }
 done <"$acked"
-if [ "$total" -eq $((2 * BLOCKS)) ]; then
+if [ "$total" -eq $((2 * BLOCKS + 2)) ]; then
 	echo "ok 2 powercut: the first boot acknowledged $total writes"
 else
-	echo "not ok 2 powercut: the first boot acknowledged $total of $((2 * BLOCKS)) writes"
+	echo "not ok 2 powercut: the first boot acknowledged $total of $((2 * BLOCKS + 2)) writes"
 fi
 if [ "$bad" -eq 0 ] && [ "$total" -gt 0 ]; then
 	echo "ok 3 powercut: all $total acknowledged writes survived the power cut"
