@@ -110,8 +110,10 @@ void genl_close(struct genl_sock *gs)
 	if (gs->nl)
 		mnl_socket_close(gs->nl);
 	free(gs->buf);
+	free(gs->pipe);
 	gs->nl = NULL;
 	gs->buf = NULL;
+	gs->pipe = NULL;
 }
 
 struct nlmsghdr *genl_msg(struct genl_sock *gs, void *buf, uint8_t cmd,
@@ -230,6 +232,79 @@ int genl_talk(struct genl_sock *gs, struct nlmsghdr *nlh, mnl_cb_t cb,
 			break;
 	}
 	return interrupted ? -EINTR : 0;
+}
+
+int genl_pipe_add(struct genl_sock *gs, struct nlmsghdr *nlh)
+{
+	struct nlmsghdr *queued;
+
+	if (!gs->pipe) {
+		gs->pipe = malloc(GENL_PIPE_BYTES);
+		if (!gs->pipe)
+			return -ENOMEM;
+	}
+	if (gs->pipe_count == GENL_PIPE_MAX ||
+	    gs->pipe_len + nlh->nlmsg_len > GENL_PIPE_BYTES)
+		return -ENOSPC;
+	queued = (struct nlmsghdr *)(gs->pipe + gs->pipe_len);
+	memcpy(queued, nlh, nlh->nlmsg_len);
+	queued->nlmsg_flags &= (uint16_t)~NLM_F_ACK;
+	/* Consecutive sequence numbers: an answer's number is its index. */
+	if (!gs->pipe_count)
+		gs->pipe_seq = nlh->nlmsg_seq;
+	queued->nlmsg_seq = gs->pipe_seq + gs->pipe_count;
+	gs->seq = queued->nlmsg_seq;
+	gs->pipe_last = gs->pipe_len;
+	gs->pipe_len += MNL_ALIGN(nlh->nlmsg_len);
+	return (int)gs->pipe_count++;
+}
+
+bool genl_pipe_full(const struct genl_sock *gs)
+{
+	return gs->pipe_count == GENL_PIPE_MAX ||
+	       gs->pipe_len + MNL_SOCKET_BUFFER_SIZE > GENL_PIPE_BYTES;
+}
+
+int genl_pipe_flush(struct genl_sock *gs, genl_fail_cb fail, void *data)
+{
+	struct nlmsghdr *last = (struct nlmsghdr *)(gs->pipe + gs->pipe_last);
+	unsigned int count = gs->pipe_count, failed = 0;
+	uint32_t first = gs->pipe_seq;
+	const struct nlmsgerr *err;
+	struct nlmsghdr *m;
+	int remaining;
+	ssize_t len;
+
+	if (!count)
+		return 0;
+	/* The last one is always answered: its ACK says all are done. */
+	last->nlmsg_flags |= NLM_F_ACK;
+	gs->pipe_count = 0;
+	gs->pipe_len = 0;
+	if (mnl_socket_sendto(gs->nl, gs->pipe, (size_t)((char *)last - gs->pipe) +
+			      last->nlmsg_len) < 0)
+		return -errno;
+	for (;;) {
+		len = mnl_socket_recvfrom(gs->nl, gs->buf, MNL_SOCKET_BUFFER_SIZE);
+		if (len < 0)
+			return -errno;
+		remaining = (int)len;
+		for (m = (struct nlmsghdr *)gs->buf; mnl_nlmsg_ok(m, remaining);
+		     m = mnl_nlmsg_next(m, &remaining)) {
+			if (m->nlmsg_type != NLMSG_ERROR ||
+			    m->nlmsg_len < mnl_nlmsg_size(sizeof(*err)) ||
+			    m->nlmsg_seq - first >= count)
+				return -EPROTO;
+			err = mnl_nlmsg_get_payload(m);
+			if (err->error) {
+				genl_save_extack(gs, m);
+				fail(m->nlmsg_seq - first, err->error, gs, data);
+				failed++;
+			}
+			if (m->nlmsg_seq == last->nlmsg_seq)
+				return (int)failed;
+		}
+	}
 }
 
 int genl_join(struct genl_sock *gs, const char *family, const char *group)

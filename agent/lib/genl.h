@@ -15,7 +15,21 @@ struct genl_sock {
 	uint32_t seq;
 	char *buf;		/* MNL_SOCKET_BUFFER_SIZE-sized scratch for replies */
 	char extack[256];	/* the kernel's message for the last error */
+	char *pipe;		/* GENL_PIPE_BYTES of queued requests, or NULL */
+	size_t pipe_len;
+	size_t pipe_last;	/* offset of the last queued request */
+	unsigned int pipe_count;
+	uint32_t pipe_seq;	/* sequence number of the first */
 };
+
+/*
+ * A pipeline of change requests: queued requests go to the kernel in one
+ * send and are answered only when they fail, instead of one round trip and
+ * one ACK each.  The bounds keep a send under the socket's send buffer and
+ * every failure's answer within its receive buffer.
+ */
+#define GENL_PIPE_BYTES	32768
+#define GENL_PIPE_MAX	64
 
 /* Resolve FAMILY; returns 0 or a negative errno (-ENOENT: not registered). */
 int genl_open(struct genl_sock *gs, const char *family);
@@ -32,6 +46,25 @@ struct nlmsghdr *genl_msg(struct genl_sock *gs, void *buf, uint8_t cmd,
  */
 int genl_talk(struct genl_sock *gs, struct nlmsghdr *nlh, mnl_cb_t cb,
 	      void *data);
+
+/*
+ * Queue change request NLH (built with genl_msg(); NLM_F_ACK is dropped).
+ * Returns its index in the pipeline, 0..GENL_PIPE_MAX-1, or a negative
+ * errno (-ENOSPC: full, flush first).
+ */
+int genl_pipe_add(struct genl_sock *gs, struct nlmsghdr *nlh);
+/* Whether a request of any size may not fit: time to flush. */
+bool genl_pipe_full(const struct genl_sock *gs);
+
+/* Called for each failed request; gs->extack holds the kernel's message. */
+typedef void (*genl_fail_cb)(unsigned int index, int err, struct genl_sock *gs,
+			     void *data);
+/*
+ * Send the queued requests and wait until the kernel has handled them all,
+ * in order; FAIL is called for each that failed.  Returns the number that
+ * failed, or a negative errno if the exchange itself broke.
+ */
+int genl_pipe_flush(struct genl_sock *gs, genl_fail_cb fail, void *data);
 
 /* Join the multicast GROUP of the family, for monitor commands. */
 int genl_join(struct genl_sock *gs, const char *family, const char *group);

@@ -82,8 +82,72 @@ static int do_object(int argc, char **argv)
 }
 
 /*
+ * -batch: the line being run, and for each queued change its line and what
+ * it was, to report a failure that comes back later.
+ */
+static struct {
+	const char *path;
+	unsigned int lineno;
+	struct {
+		unsigned int lineno;
+		const char *what;
+	} queued[GENL_PIPE_MAX];
+} vpc_batch;
+
+int vpc_change(struct genl_sock *gs, struct nlmsghdr *nlh, const char *what)
+{
+	int ret;
+
+	if (!vpc_batch.lineno) {
+		ret = genl_talk(gs, nlh, NULL, NULL);
+		return ret ? vpc_nl_error(what, ret, gs) : 0;
+	}
+	ret = genl_pipe_add(gs, nlh);
+	if (ret < 0)
+		return vpc_nl_error(what, ret, NULL);
+	vpc_batch.queued[ret].lineno = vpc_batch.lineno;
+	vpc_batch.queued[ret].what = what;
+	return 0;
+}
+
+static void batch_failed(unsigned int index, int err, struct genl_sock *gs,
+			 void *data)
+{
+	(void)data;
+	vpc_nl_error(vpc_batch.queued[index].what, err, gs);
+	fprintf(stderr, "Command failed %s:%u\n", vpc_batch.path,
+		vpc_batch.queued[index].lineno);
+}
+
+/* Send the queued changes; 0 if all of them succeeded. */
+static int batch_flush(void)
+{
+	int ret;
+
+	if (!vpc_gs_open)
+		return 0;
+	ret = genl_pipe_flush(&vpc_gs, batch_failed, NULL);
+	if (ret < 0) {
+		vpc_nl_error("cannot send the batch", ret, NULL);
+		fprintf(stderr, "Command failed %s:%u\n", vpc_batch.path,
+			vpc_batch.lineno);
+	}
+	return ret ? 2 : 0;
+}
+
+/* Mapping changes are queued (vpc_change); anything else waits for them. */
+static bool batch_queues(int argc, char **argv)
+{
+	return argc > 1 && matches(argv[0], "map") && !matches(argv[1], "show") &&
+	       !matches(argv[1], "list") && !matches(argv[1], "help");
+}
+
+/*
  * Commands one per line over the one netlink socket, as ip -batch: blank
  * lines and '#' comments are skipped; the first failure stops the batch.
+ * Mapping changes go to the kernel GENL_PIPE_MAX at a time: a failing one
+ * is reported with its line, and the changes queued after it in the same
+ * group are still made.
  */
 static int do_batch(const char *path)
 {
@@ -91,8 +155,9 @@ static int do_batch(const char *path)
 	unsigned int lineno = 0;
 	size_t cap = 0;
 	char *line = NULL;
-	int ret = 0;
+	int ret = 0, flushed;
 
+	vpc_batch.path = path;
 	if (!f) {
 		fprintf(stderr, "Error: cannot open batch file \"%s\": %s\n", path,
 			strerror(errno));
@@ -108,12 +173,23 @@ static int do_batch(const char *path)
 			args[n++] = tok;
 		if (!n || args[0][0] == '#')
 			continue;
+		if (vpc_gs_open && (!batch_queues(n, args) || genl_pipe_full(&vpc_gs))) {
+			ret = batch_flush();
+			if (ret)
+				break;
+		}
+		vpc_batch.lineno = lineno;
 		ret = do_object(n, args);
 		if (ret) {
 			fprintf(stderr, "Command failed %s:%u\n", path, lineno);
 			break;
 		}
 	}
+	/* The lines before a failure are made, whatever their group. */
+	flushed = batch_flush();
+	if (!ret)
+		ret = flushed;
+	vpc_batch.lineno = 0;
 	free(line);
 	if (f != stdin)
 		fclose(f);

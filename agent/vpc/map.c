@@ -106,11 +106,7 @@ static int map_change(int argc, char **argv, uint8_t cmd, bool replace)
 		if (a.host[1])
 			mnl_attr_put_u32(nlh, VPC_A_HOST1, a.host[1]);
 	}
-	ret = genl_talk(gs, nlh, NULL, NULL);
-	if (ret)
-		return vpc_nl_error(add ? "cannot add mapping" : "cannot delete mapping",
-				    ret, gs);
-	return 0;
+	return vpc_change(gs, nlh, add ? "cannot add mapping" : "cannot delete mapping");
 }
 
 int vpc_map_print_cb(const struct nlmsghdr *nlh, void *data)

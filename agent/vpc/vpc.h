@@ -22,6 +22,11 @@ struct genl_sock *vpc_sock(void);
 /* Report a failed request the way ip(8) does and return 2. */
 int vpc_nl_error(const char *what, int err, const struct genl_sock *gs);
 int vpc_invarg(const char *msg, const char *arg);
+/*
+ * Send a change request and report its failure as "cannot WHAT"; in a
+ * batch it is queued and a failure is reported with its line later.
+ */
+int vpc_change(struct genl_sock *gs, struct nlmsghdr *nlh, const char *what);
 
 /* addr.c: parsers return 0 or -EINVAL; IPv4 addresses in network order. */
 int vpc_parse_ip4(const char *s, uint32_t *be);
