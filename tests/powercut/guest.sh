@@ -83,4 +83,4 @@ fi
 cbs unmap "$dev"
 kill %1
 umount "$mnt" 2>/dev/null
-[ "$bad" -eq 0 ] && [ "$total" -eq $((2 * BLOCKS)) ]
+[ "$bad" -eq 0 ] && [ "$total" -eq $((2 * BLOCKS + 2)) ]
