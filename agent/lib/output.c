@@ -5,14 +5,15 @@
 #include "output.h"
 
 static bool out_json;
-static json_t *out_array;
+static bool out_open;		/* a JSON array is being printed */
+static unsigned long out_count;	/* objects printed in it */
 static json_t *out_cur;
 
 void out_init(bool json)
 {
 	out_json = json;
-	if (json && !out_array)
-		out_array = json_array();
+	out_open = json;
+	out_count = 0;
 }
 
 void out_obj_begin(void)
@@ -21,13 +22,19 @@ void out_obj_begin(void)
 		out_cur = json_object();
 }
 
+/*
+ * Each object is printed as it ends, so a dump of a million mappings needs
+ * the memory of one, not of a million.
+ */
 void out_obj_end(void)
 {
 	if (!out_json) {
 		putchar('\n');
 		return;
 	}
-	json_array_append_new(out_array, out_cur);
+	fputs(out_count++ ? "," : "[", stdout);
+	json_dumpf(out_cur, stdout, JSON_COMPACT);
+	json_decref(out_cur);
 	out_cur = NULL;
 }
 
@@ -49,10 +56,8 @@ void out_str(const char *key, const char *fmt, const char *v)
 
 void out_flush(void)
 {
-	if (!out_json || !out_array)
+	if (!out_open)
 		return;
-	json_dumpf(out_array, stdout, JSON_COMPACT);
-	putchar('\n');
-	json_decref(out_array);
-	out_array = NULL;
+	puts(out_count ? "]" : "[]");
+	out_open = false;
 }

@@ -14,7 +14,7 @@ void out_obj_begin(void);
 void out_obj_end(void);
 void out_uint(const char *key, const char *fmt, uint64_t v);
 void out_str(const char *key, const char *fmt, const char *v);
-/* Print the JSON array collected so far (no-op for text); call once. */
+/* End the JSON array (no-op for text); out_init() starts another. */
 void out_flush(void);
 
 #endif /* NIMBUS_OUTPUT_H */
