@@ -34,6 +34,13 @@ struct sk_buff *vpc_reply_alloc(const struct vpc_port *port,
 				unsigned int len);
 
 /*
+ * Whether a frame fits the underlay path once encapsulated; if not, the VM
+ * gets ICMP frag-needed or packet-too-big and the frame is consumed (pmtu.c).
+ */
+bool vpc_pmtu_fits(struct vpc_pernet *pn, struct vpc_port *from,
+		   struct sk_buff *skb, __be32 local, __be32 remote);
+
+/*
  * forward.c: hand a frame (skb->data at its Ethernet header) to a local
  * port's VM, or to another host in GRE with key = VPC id.  Both consume it.
  */

@@ -62,6 +62,8 @@ void vpc_encap(struct vpc_pernet *pn, struct vpc_port *from,
 		vpc_drop(from->stats, VPC_STATS_A_DROP_NO_UNDERLAY, skb);
 		return;
 	}
+	if (!vpc_pmtu_fits(pn, from, skb, local, map->host[0]))
+		return;
 	md = metadata_dst_alloc(0, METADATA_IP_TUNNEL, GFP_ATOMIC);
 	if (unlikely(!md)) {
 		kfree_skb(skb);

@@ -103,6 +103,7 @@ enum vpc_stats_attr {
 	VPC_STATS_A_GRE_DROP_MALFORMED,
 	VPC_STATS_A_ND_REPLIES,		/* neighbour solicitations answered */
 	VPC_STATS_A_DROP_ND,		/* other neighbour discovery */
+	VPC_STATS_A_TOO_BIG,		/* answered with ICMP frag-needed/too-big */
 
 	__VPC_STATS_A_MAX,
 	VPC_STATS_A_MAX = __VPC_STATS_A_MAX - 1
@@ -114,6 +115,6 @@ enum vpc_stats_attr {
 #define VPC_STATS_GRE_LAST	VPC_STATS_A_GRE_DROP_MALFORMED
 /* Port counters added after the GRE group. */
 #define VPC_STATS_PORT2_FIRST	VPC_STATS_A_ND_REPLIES
-#define VPC_STATS_PORT2_LAST	VPC_STATS_A_DROP_ND
+#define VPC_STATS_PORT2_LAST	VPC_STATS_A_TOO_BIG
 
 #endif /* _UAPI_LINUX_VPC_H */
