@@ -67,7 +67,7 @@ ip netns exec "$hv1" tcpdump --immediate-mode -n -U -i ul0 -w "$pcap" proto gre 
 	>/dev/null 2>"$pcap.log" &
 capture=$!
 defer "kill $capture 2>/dev/null"
-check "tcpdump listens on hv1's underlay" busywait 10000 grep -q listening "$pcap.log"
+check "tcpdump listens on hv1's underlay" busywait 30000 grep -q listening "$pcap.log"
 nd_before=$(stat "$hv1" a1 nd_replies)
 ip -n "$a1" -6 neigh flush dev eth0
 check "ND resolved after a flush" pings "$a1" 2001:db8::2

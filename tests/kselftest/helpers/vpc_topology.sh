@@ -80,7 +80,7 @@ s = socket.socket(fam)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind((sys.argv[1], 5001))
 s.listen(1)
-s.settimeout(60)
+s.settimeout(120)
 c = s.accept()[0]
 c.settimeout(60)
 h, n = hashlib.sha256(), 0
@@ -96,7 +96,8 @@ print(n, h.hexdigest())
 	sent=$(ip netns exec "$src" python3 -c '
 import hashlib, os, socket, sys, time
 data = os.urandom(int(sys.argv[2]))
-deadline = time.time() + 10
+# The receiver may still be starting: Python is slow to start in the VM.
+deadline = time.time() + 60
 while True:
     try:
         c = socket.create_connection((sys.argv[1], 5001), timeout=60)
