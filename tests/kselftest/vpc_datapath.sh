@@ -88,7 +88,7 @@ capture_start() {
 		>/dev/null 2>"$f.log" &
 	capture_pids+=($!)
 	defer "kill $! 2>/dev/null"
-	busywait 10000 grep -q listening "$f.log"
+	busywait 30000 grep -q listening "$f.log"
 }
 pcap=/tmp/vpc-dp.$$
 if capture_start "$b1" "$pcap.b1" && capture_start "$b2" "$pcap.b2" &&
