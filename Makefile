@@ -54,6 +54,9 @@ $(BIN)/%: $(OBJ)/tests/kselftest/helpers/%.o $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_NL) $(LDLIBS_JSON)
 
+# The vpc command's address parsers are tested on their own.
+$(B)/unit/test_vpc_addr: $(OBJ)/agent/vpc/addr.o
+
 $(B)/unit/%: $(OBJ)/tests/unit/%.o $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS_NL) $(LDLIBS_JSON)

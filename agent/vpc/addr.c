@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Addresses on the command line and in output: IPv4, prefixes, MACs. */
+/* Addresses on the command line and in output: IPv4, IPv6, prefixes, MACs. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
@@ -20,28 +20,53 @@ int vpc_parse_ip4(const char *s, uint32_t *be)
 	return 0;
 }
 
-int vpc_parse_prefix4(const char *s, uint32_t *be, uint8_t *plen)
+int vpc_parse_ip(const char *s, struct vpc_ip *ip)
 {
-	char buf[INET_ADDRSTRLEN + 4];
+	memset(ip, 0, sizeof(*ip));
+	if (inet_pton(AF_INET, s, ip->addr) == 1)
+		ip->family = AF_INET;
+	else if (inet_pton(AF_INET6, s, ip->addr) == 1)
+		ip->family = AF_INET6;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+int vpc_parse_prefix(const char *s, struct vpc_ip *ip, uint8_t *plen)
+{
+	char buf[INET6_ADDRSTRLEN];
 	const char *slash = strchr(s, '/');
-	unsigned long v;
+	unsigned long v, max;
 	char *end;
 
 	if (!slash) {
-		*plen = 32;
-		return vpc_parse_ip4(s, be);
+		if (vpc_parse_ip(s, ip))
+			return -EINVAL;
+		*plen = ip->family == AF_INET ? 32 : 128;
+		return 0;
 	}
 	if ((size_t)(slash - s) >= sizeof(buf))
 		return -EINVAL;
 	memcpy(buf, s, (size_t)(slash - s));
 	buf[slash - s] = '\0';
-	if (!slash[1] || slash[1] < '0' || slash[1] > '9')
+	if (vpc_parse_ip(buf, ip) || slash[1] < '0' || slash[1] > '9')
 		return -EINVAL;
+	max = ip->family == AF_INET ? 32 : 128;
 	v = strtoul(slash + 1, &end, 10);
-	if (*end || v > 32)
+	if (*end || v > max)
 		return -EINVAL;
 	*plen = (uint8_t)v;
-	return vpc_parse_ip4(buf, be);
+	return 0;
+}
+
+int vpc_parse_prefix4(const char *s, uint32_t *be, uint8_t *plen)
+{
+	struct vpc_ip ip;
+
+	if (vpc_parse_prefix(s, &ip, plen) || ip.family != AF_INET)
+		return -EINVAL;
+	memcpy(be, ip.addr, sizeof(*be));
+	return 0;
 }
 
 int vpc_parse_mac(const char *s, uint8_t mac[6])
@@ -59,6 +84,11 @@ const char *vpc_fmt_ip4(uint32_t be, char *buf, size_t len)
 	struct in_addr a = { .s_addr = be };
 
 	return inet_ntop(AF_INET, &a, buf, (socklen_t)len) ? buf : "?";
+}
+
+const char *vpc_fmt_ip6(const void *addr, char *buf, size_t len)
+{
+	return inet_ntop(AF_INET6, addr, buf, (socklen_t)len) ? buf : "?";
 }
 
 const char *vpc_fmt_mac(const uint8_t *mac, char *buf, size_t len)
@@ -88,6 +118,9 @@ static const char *const vpc_stat_names[VPC_STATS_A_MAX + 1] = {
 	[VPC_STATS_A_GRE_DROP_UNKNOWN_SOURCE] = "gre_drop_unknown_source",
 	[VPC_STATS_A_GRE_DROP_NO_PORT] = "gre_drop_no_port",
 	[VPC_STATS_A_GRE_DROP_MALFORMED] = "gre_drop_malformed",
+	[VPC_STATS_A_ND_REPLIES] = "nd_replies",
+	[VPC_STATS_A_DROP_ND] = "drop_nd",
+	[VPC_STATS_A_TOO_BIG] = "too_big",
 };
 
 /* Text: one "\n    name value" per counter; JSON: "name": value. */

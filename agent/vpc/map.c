@@ -16,13 +16,14 @@ static void map_usage(FILE *f)
 		"Usage: vpc map { add | replace } net ID ip ADDR mac MAC host IP[,IP]\n"
 		"       vpc map del net ID ip ADDR\n"
 		"       vpc map show [ net ID ]\n"
-		"where  host is the remote host's plane-0 underlay IP, then its plane-1 IP\n"
+		"where  ADDR is the VM's IPv4 or IPv6 address\n"
+		"       host is the remote host's plane-0 underlay IP, then its plane-1 IP\n"
 		"       add fails if the mapping exists; replace creates or updates\n");
 }
 
 struct map_args {
 	uint32_t net;
-	uint32_t ip;
+	struct vpc_ip ip;
 	bool has_mac;
 	uint8_t mac[6];
 	uint32_t host[VPC_PLANES];
@@ -45,6 +46,13 @@ static int map_parse_hosts(const char *s, uint32_t host[VPC_PLANES])
 	return 0;
 }
 
+static bool map_ip_unspecified(const struct vpc_ip *ip)
+{
+	static const uint8_t zero[16];
+
+	return !memcmp(ip->addr, zero, ip->family == AF_INET ? 4 : 16);
+}
+
 static int map_parse(int argc, char **argv, struct map_args *a, bool add)
 {
 	for (; argc > 0; argc -= 2, argv += 2) {
@@ -56,8 +64,8 @@ static int map_parse(int argc, char **argv, struct map_args *a, bool add)
 			if (parse_u32(argv[1], VPC_NET_ID_MIN, VPC_NET_ID_MAX, &a->net))
 				return vpc_invarg("VPC id must be 1..16777215", argv[1]);
 		} else if (!strcmp(argv[0], "ip")) {
-			if (vpc_parse_ip4(argv[1], &a->ip) || !a->ip)
-				return vpc_invarg("not an IPv4 address", argv[1]);
+			if (vpc_parse_ip(argv[1], &a->ip) || map_ip_unspecified(&a->ip))
+				return vpc_invarg("not an IPv4 or IPv6 address", argv[1]);
 		} else if (add && !strcmp(argv[0], "mac")) {
 			if (vpc_parse_mac(argv[1], a->mac))
 				return vpc_invarg("not a MAC address", argv[1]);
@@ -74,6 +82,14 @@ static int map_parse(int argc, char **argv, struct map_args *a, bool add)
 	return 0;
 }
 
+static void map_put_ip(struct nlmsghdr *nlh, const struct vpc_ip *ip)
+{
+	if (ip->family == AF_INET)
+		mnl_attr_put(nlh, VPC_A_IP, 4, ip->addr);
+	else
+		mnl_attr_put(nlh, VPC_A_IP6, 16, ip->addr);
+}
+
 static int map_change(int argc, char **argv, uint8_t cmd, bool replace)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
@@ -87,7 +103,7 @@ static int map_change(int argc, char **argv, uint8_t cmd, bool replace)
 	ret = map_parse(argc, argv, &a, add);
 	if (ret)
 		return ret;
-	if (!a.net || !a.ip || (add && (!a.has_mac || !a.host[0]))) {
+	if (!a.net || !a.ip.family || (add && (!a.has_mac || !a.host[0]))) {
 		fprintf(stderr, add ? "Error: \"net\", \"ip\", \"mac\" and \"host\" are required\n" :
 			"Error: \"net\" and \"ip\" are required\n");
 		return 1;
@@ -99,7 +115,7 @@ static int map_change(int argc, char **argv, uint8_t cmd, bool replace)
 		flags |= NLM_F_CREATE | (replace ? NLM_F_REPLACE : NLM_F_EXCL);
 	nlh = genl_msg(gs, buf, cmd, flags);
 	mnl_attr_put_u32(nlh, VPC_A_NET_ID, a.net);
-	mnl_attr_put_u32(nlh, VPC_A_IP, a.ip);
+	map_put_ip(nlh, &a.ip);
 	if (add) {
 		mnl_attr_put(nlh, VPC_A_MAC, sizeof(a.mac), a.mac);
 		mnl_attr_put_u32(nlh, VPC_A_HOST, a.host[0]);
@@ -112,16 +128,19 @@ static int map_change(int argc, char **argv, uint8_t cmd, bool replace)
 int vpc_map_print_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[VPC_A_MAX + 1] = { 0 };
-	char ip[INET_ADDRSTRLEN], mac[18];
+	char ip[INET6_ADDRSTRLEN], mac[18];
 
 	(void)data;
 	genl_parse(nlh, tb, VPC_A_MAX);
-	if (!tb[VPC_A_NET_ID] || !tb[VPC_A_IP] || !tb[VPC_A_MAC] || !tb[VPC_A_HOST] ||
-	    mnl_attr_get_payload_len(tb[VPC_A_MAC]) != 6)
+	if (!tb[VPC_A_NET_ID] || (!tb[VPC_A_IP] && !tb[VPC_A_IP6]) || !tb[VPC_A_MAC] ||
+	    !tb[VPC_A_HOST] || mnl_attr_get_payload_len(tb[VPC_A_MAC]) != 6 ||
+	    (tb[VPC_A_IP6] && mnl_attr_get_payload_len(tb[VPC_A_IP6]) != 16))
 		return MNL_CB_OK;
 	out_obj_begin();
 	out_uint("net", "map net %llu", mnl_attr_get_u32(tb[VPC_A_NET_ID]));
-	out_str("ip", " ip %s", vpc_fmt_ip4(mnl_attr_get_u32(tb[VPC_A_IP]), ip, sizeof(ip)));
+	out_str("ip", " ip %s", tb[VPC_A_IP] ?
+		vpc_fmt_ip4(mnl_attr_get_u32(tb[VPC_A_IP]), ip, sizeof(ip)) :
+		vpc_fmt_ip6(mnl_attr_get_payload(tb[VPC_A_IP6]), ip, sizeof(ip)));
 	out_str("mac", " mac %s", vpc_fmt_mac(mnl_attr_get_payload(tb[VPC_A_MAC]), mac,
 					      sizeof(mac)));
 	out_str("host", " host %s", vpc_fmt_ip4(mnl_attr_get_u32(tb[VPC_A_HOST]), ip, sizeof(ip)));
@@ -146,13 +165,13 @@ static int map_show(int argc, char **argv)
 	gs = vpc_sock();
 	if (!gs)
 		return 2;
-	if (a.ip) {
+	if (a.ip.family) {
 		if (!a.net) {
 			fprintf(stderr, "Error: \"ip\" needs \"net\"\n");
 			return 1;
 		}
 		nlh = genl_msg(gs, buf, VPC_CMD_MAP_GET, NLM_F_REQUEST | NLM_F_ACK);
-		mnl_attr_put_u32(nlh, VPC_A_IP, a.ip);
+		map_put_ip(nlh, &a.ip);
 	} else {
 		nlh = genl_msg(gs, buf, VPC_CMD_MAP_GET, NLM_F_REQUEST | NLM_F_DUMP);
 	}

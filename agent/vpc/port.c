@@ -18,7 +18,8 @@ static void port_usage(FILE *f)
 		"Usage: vpc port add dev IFACE net ID mac MAC ip ADDR[/PLEN] [ ip ADDR[/PLEN] ... ]\n"
 		"       vpc port del dev IFACE\n"
 		"       vpc port show [ dev IFACE ]\n"
-		"where  at most %u addresses; a prefix allows a VM to forward for others\n",
+		"where  ADDR is IPv4 or IPv6, at most %u of them;\n"
+		"       a prefix allows a VM to forward for others\n",
 		(unsigned int)VPC_PORT_ADDRS_MAX);
 }
 
@@ -29,7 +30,7 @@ struct port_args {
 	bool has_mac;
 	uint8_t mac[6];
 	unsigned int n_addrs;
-	uint32_t ip[VPC_PORT_ADDRS_MAX];
+	struct vpc_ip ip[VPC_PORT_ADDRS_MAX];
 	uint8_t plen[VPC_PORT_ADDRS_MAX];
 };
 
@@ -55,9 +56,10 @@ static int port_parse(int argc, char **argv, struct port_args *a, bool add)
 		} else if (add && !strcmp(argv[0], "ip")) {
 			if (a->n_addrs == VPC_PORT_ADDRS_MAX)
 				return vpc_invarg("too many addresses", argv[1]);
-			if (vpc_parse_prefix4(argv[1], &a->ip[a->n_addrs],
-					      &a->plen[a->n_addrs]))
-				return vpc_invarg("not an IPv4 address or prefix", argv[1]);
+			if (vpc_parse_prefix(argv[1], &a->ip[a->n_addrs],
+					     &a->plen[a->n_addrs]))
+				return vpc_invarg("not an IPv4 or IPv6 address or prefix",
+						  argv[1]);
 			a->n_addrs++;
 		} else {
 			fprintf(stderr, "Error: unknown argument \"%s\", try \"vpc port help\"\n",
@@ -93,7 +95,10 @@ static int port_add(int argc, char **argv)
 	mnl_attr_put(nlh, VPC_A_MAC, sizeof(a.mac), a.mac);
 	for (unsigned int i = 0; i < a.n_addrs; i++) {
 		nest = mnl_attr_nest_start(nlh, VPC_A_ADDR);
-		mnl_attr_put_u32(nlh, VPC_ADDR_A_IP4, a.ip[i]);
+		if (a.ip[i].family == AF_INET)
+			mnl_attr_put(nlh, VPC_ADDR_A_IP4, 4, a.ip[i].addr);
+		else
+			mnl_attr_put(nlh, VPC_ADDR_A_IP6, 16, a.ip[i].addr);
 		mnl_attr_put_u8(nlh, VPC_ADDR_A_PLEN, a.plen[i]);
 		mnl_attr_nest_end(nlh, nest);
 	}
@@ -129,37 +134,39 @@ static int port_del(int argc, char **argv)
 	return 0;
 }
 
-/* "10.0.0.1/32,10.0.1.0/24": one field serves text and JSON alike. */
+/* "10.0.0.1/32,2001:db8::/64": one field serves text and JSON alike. */
 static void port_fmt_addrs(const struct nlmsghdr *nlh, char *out, size_t len)
 {
 	const struct nlattr *a, *x;
-	char ip[INET_ADDRSTRLEN];
+	char ip[INET6_ADDRSTRLEN];
 	size_t used = 0;
 
 	out[0] = '\0';
 	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
-		uint32_t addr = 0;
-		unsigned int plen = 32;
+		const char *addr = "?";
+		unsigned int plen = 0;
 
 		if (mnl_attr_get_type(a) != VPC_A_ADDR)
 			continue;
 		mnl_attr_for_each_nested(x, a) {
 			if (mnl_attr_get_type(x) == VPC_ADDR_A_IP4)
-				addr = mnl_attr_get_u32(x);
+				addr = vpc_fmt_ip4(mnl_attr_get_u32(x), ip, sizeof(ip));
+			else if (mnl_attr_get_type(x) == VPC_ADDR_A_IP6 &&
+				 mnl_attr_get_payload_len(x) == 16)
+				addr = vpc_fmt_ip6(mnl_attr_get_payload(x), ip, sizeof(ip));
 			else if (mnl_attr_get_type(x) == VPC_ADDR_A_PLEN)
 				plen = mnl_attr_get_u8(x);
 		}
 		if (used < len)
 			used += (size_t)snprintf(out + used, len - used, "%s%s/%u",
-						 used ? "," : "",
-						 vpc_fmt_ip4(addr, ip, sizeof(ip)), plen);
+						 used ? "," : "", addr, plen);
 	}
 }
 
 int vpc_port_print_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[VPC_A_MAX + 1] = { 0 };
-	char addrs[VPC_PORT_ADDRS_MAX * 20], mac[18];
+	char addrs[VPC_PORT_ADDRS_MAX * (INET6_ADDRSTRLEN + 5)], mac[18];
 
 	(void)data;
 	genl_parse(nlh, tb, VPC_A_MAX);

@@ -28,11 +28,22 @@ int vpc_invarg(const char *msg, const char *arg);
  */
 int vpc_change(struct genl_sock *gs, struct nlmsghdr *nlh, const char *what);
 
+/* An IPv4 or IPv6 address in network order. */
+struct vpc_ip {
+	int family;		/* AF_INET or AF_INET6; 0 = none */
+	uint8_t addr[16];	/* the first 4 bytes for IPv4 */
+};
+
 /* addr.c: parsers return 0 or -EINVAL; IPv4 addresses in network order. */
 int vpc_parse_ip4(const char *s, uint32_t *be);
 int vpc_parse_prefix4(const char *s, uint32_t *be, uint8_t *plen);
+/* IPv4 or IPv6; a prefix without /PLEN is a host address (/32, /128). */
+int vpc_parse_ip(const char *s, struct vpc_ip *ip);
+int vpc_parse_prefix(const char *s, struct vpc_ip *ip, uint8_t *plen);
 int vpc_parse_mac(const char *s, uint8_t mac[6]);
 const char *vpc_fmt_ip4(uint32_t be, char *buf, size_t len);
+/* BUF needs INET6_ADDRSTRLEN bytes. */
+const char *vpc_fmt_ip6(const void *addr, char *buf, size_t len);
 const char *vpc_fmt_mac(const uint8_t *mac, char *buf, size_t len);
 void vpc_print_stats(const struct nlattr *nest);
 

@@ -19,6 +19,27 @@ rx_handler_result_t vpc_gre_rx(struct sk_buff **pskb);
 void vpc_arp_rx(struct vpc_pernet *pn, struct vpc_port *port,
 		struct sk_buff *skb);
 
+/* IPv6 from a port (port_rx6.c); its neighbour discovery (nd.c). */
+void vpc_port_rx_ip6(struct vpc_pernet *pn, struct vpc_port *port,
+		     struct sk_buff *skb);
+void vpc_nd_rx(struct vpc_pernet *pn, struct vpc_port *port,
+	       struct sk_buff *skb);
+
+/*
+ * A frame to PORT's VM from SRC_MAC with a zeroed LEN-byte PROTO packet
+ * at its network header, for the caller to fill and vpc_deliver() (reply.c).
+ */
+struct sk_buff *vpc_reply_alloc(const struct vpc_port *port,
+				const u8 *src_mac, __be16 proto,
+				unsigned int len);
+
+/*
+ * Whether a frame fits the underlay path once encapsulated; if not, the VM
+ * gets ICMP frag-needed or packet-too-big and the frame is consumed (pmtu.c).
+ */
+bool vpc_pmtu_fits(struct vpc_pernet *pn, struct vpc_port *from,
+		   struct sk_buff *skb, __be32 local, __be32 remote);
+
 /*
  * forward.c: hand a frame (skb->data at its Ethernet header) to a local
  * port's VM, or to another host in GRE with key = VPC id.  Both consume it.
@@ -26,6 +47,14 @@ void vpc_arp_rx(struct vpc_pernet *pn, struct vpc_port *port,
 void vpc_deliver(struct vpc_port *port, struct sk_buff *skb);
 void vpc_encap(struct vpc_pernet *pn, struct vpc_port *from,
 	       const struct vpc_map *map, struct sk_buff *skb);
+/*
+ * A frame from FROM's VM for the local port TO, else for the remote VM MAP:
+ * delivered or encapsulated if its destination MAC is that VM's (the one
+ * ARP or ND answered with), else dropped and counted.
+ */
+void vpc_forward(struct vpc_pernet *pn, struct vpc_port *from,
+		 struct vpc_port *to, const struct vpc_map *map,
+		 struct sk_buff *skb);
 
 /* Drop a frame and count why, in the stats of its port or netns. */
 void vpc_drop(struct vpc_stats __percpu *stats, unsigned int reason,

@@ -30,6 +30,20 @@ void vpc_deliver(struct vpc_port *port, struct sk_buff *skb)
 	dev_queue_xmit(skb);
 }
 
+void vpc_forward(struct vpc_pernet *pn, struct vpc_port *from,
+		 struct vpc_port *to, const struct vpc_map *map,
+		 struct sk_buff *skb)
+{
+	const u8 *dest = eth_hdr(skb)->h_dest;
+
+	if (to && ether_addr_equal(dest, to->mac))
+		vpc_deliver(to, skb);
+	else if (!to && map && ether_addr_equal(dest, map->mac))
+		vpc_encap(pn, from, map, skb);
+	else
+		vpc_drop(from->stats, VPC_STATS_A_DROP_NO_DEST, skb);
+}
+
 /*
  * The collect_md gretap device builds the outer header from the tunnel
  * metadata we attach, and handles GSO, checksum offload and routing.
@@ -48,6 +62,8 @@ void vpc_encap(struct vpc_pernet *pn, struct vpc_port *from,
 		vpc_drop(from->stats, VPC_STATS_A_DROP_NO_UNDERLAY, skb);
 		return;
 	}
+	if (!vpc_pmtu_fits(pn, from, skb, local, map->host[0]))
+		return;
 	md = metadata_dst_alloc(0, METADATA_IP_TUNNEL, GFP_ATOMIC);
 	if (unlikely(!md)) {
 		kfree_skb(skb);

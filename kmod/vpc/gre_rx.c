@@ -7,6 +7,7 @@
  */
 #include <linux/etherdevice.h>
 #include <linux/ip.h>
+#include <linux/ipv6.h>
 #include <net/dst_metadata.h>
 #include <net/ip_tunnels.h>
 
@@ -17,11 +18,32 @@
 #include "stats.h"
 #include "vnet.h"
 
+/*
+ * The port of VPC that the inner IPv4 or IPv6 destination names; NULL if
+ * none.  -EINVAL if the inner header is cut short.
+ */
+static struct vpc_port *vpc_gre_rx_port(struct vpc_pernet *pn, u32 vpc,
+					struct sk_buff *skb)
+{
+	if (skb->mac_len != ETH_HLEN)
+		return NULL;
+	switch (skb->protocol) {
+	case htons(ETH_P_IP):
+		if (!pskb_may_pull(skb, sizeof(struct iphdr)))
+			return ERR_PTR(-EINVAL);
+		return vpc_port_lookup(pn, vpc, ip_hdr(skb)->daddr);
+	case htons(ETH_P_IPV6):
+		if (!pskb_may_pull(skb, sizeof(struct ipv6hdr)))
+			return ERR_PTR(-EINVAL);
+		return vpc_port_lookup6(pn, vpc, &ipv6_hdr(skb)->daddr);
+	default:
+		return NULL;
+	}
+}
+
 static void vpc_gre_rx_one(struct vpc_pernet *pn, struct sk_buff *skb)
 {
 	const struct ip_tunnel_info *info = skb_tunnel_info(skb);
-	const struct ethhdr *eth;
-	const struct iphdr *iph;
 	struct vpc_port *port;
 	u32 vpc;
 
@@ -35,16 +57,12 @@ static void vpc_gre_rx_one(struct vpc_pernet *pn, struct sk_buff *skb)
 		vpc_drop(pn->stats, VPC_STATS_A_GRE_DROP_UNKNOWN_SOURCE, skb);
 		return;
 	}
-	if (skb->protocol != htons(ETH_P_IP) || skb->mac_len != ETH_HLEN)
-		goto no_port;
-	if (!pskb_may_pull(skb, sizeof(*iph))) {
+	port = vpc_gre_rx_port(pn, vpc, skb);
+	if (IS_ERR(port)) {
 		vpc_drop(pn->stats, VPC_STATS_A_GRE_DROP_MALFORMED, skb);
 		return;
 	}
-	eth = eth_hdr(skb);
-	iph = ip_hdr(skb);
-	port = vpc_port_lookup(pn, vpc, iph->daddr);
-	if (!port || !ether_addr_equal(eth->h_dest, port->mac))
+	if (!port || !ether_addr_equal(eth_hdr(skb)->h_dest, port->mac))
 		goto no_port;
 
 	vpc_stats_pkt(pn->stats, VPC_STATS_A_GRE_RX_PACKETS,

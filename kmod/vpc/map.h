@@ -10,12 +10,21 @@
 
 struct vpc_net;
 
-/* A remote VM: (VPC, IP) -> its MAC and the underlay IPs of its host. */
+/*
+ * A remote VM: (VPC, IP) -> its MAC and the underlay IPs of its host.  An
+ * IPv6 mapping has key6 instead of key (key.vpc is valid in both) and lives
+ * in pn->maps6.
+ */
 struct vpc_map {
 	struct rhash_head node;
-	struct vpc_key key;
+	union {
+		struct vpc_key key;
+		struct vpc_key6 key6;
+	};
 	u8 mac[ETH_ALEN];
+	bool ip6;
 	__be32 host[VPC_PLANES];	/* plane 0 first; 0 = none */
+	u32 index;			/* IPv6: its slot in vnet->maps6 */
 	struct rcu_head rcu;
 };
 
@@ -37,6 +46,8 @@ void vpc_map_tables_exit(struct vpc_pernet *pn);
 
 /* Packet path, under RCU. */
 struct vpc_map *vpc_map_lookup(struct vpc_pernet *pn, u32 vpc, __be32 ip);
+struct vpc_map *vpc_map_lookup6(struct vpc_pernet *pn, u32 vpc,
+				const struct in6_addr *ip);
 bool vpc_host_known(struct vpc_pernet *pn, u32 vpc, __be32 ip);
 
 /* Changes, under pn->lock. */
@@ -45,6 +56,12 @@ struct vpc_map *vpc_map_find(struct vpc_pernet *pn, struct vpc_net *vnet,
 struct vpc_map *vpc_map_set(struct vpc_pernet *pn, struct vpc_net *vnet,
 			    __be32 ip, const u8 *mac, const __be32 *host,
 			    bool replace, struct netlink_ext_ack *extack);
+struct vpc_map *vpc_map_find6(struct vpc_pernet *pn, struct vpc_net *vnet,
+			      const struct in6_addr *ip);
+struct vpc_map *vpc_map_set6(struct vpc_pernet *pn, struct vpc_net *vnet,
+			     const struct in6_addr *ip, const u8 *mac,
+			     const __be32 *host, bool replace,
+			     struct netlink_ext_ack *extack);
 void vpc_map_del(struct vpc_pernet *pn, struct vpc_net *vnet,
 		 struct vpc_map *map);
 void vpc_map_flush(struct vpc_pernet *pn, struct vpc_net *vnet);

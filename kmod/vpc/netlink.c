@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The "vpc" generic netlink family: Documentation/netlink/specs/vpc.yaml. */
 #include <net/genetlink.h>
+#include <net/ipv6.h>
 #include <net/sock.h>
 
 #include <linux/rtnetlink.h>
@@ -41,7 +42,8 @@ static const struct nla_policy vpc_none_policy[VPC_A_MAX + 1] = {
 
 static const struct nla_policy vpc_addr_policy[VPC_ADDR_A_MAX + 1] = {
 	[VPC_ADDR_A_IP4] = { .type = NLA_BE32 },
-	[VPC_ADDR_A_PLEN] = NLA_POLICY_MAX(NLA_U8, 32),
+	[VPC_ADDR_A_PLEN] = NLA_POLICY_MAX(NLA_U8, 128),
+	[VPC_ADDR_A_IP6] = NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
 };
 
 static const struct nla_policy vpc_port_new_policy[VPC_A_MAX + 1] = {
@@ -58,6 +60,7 @@ static const struct nla_policy vpc_port_id_policy[VPC_A_MAX + 1] = {
 static const struct nla_policy vpc_map_new_policy[VPC_A_MAX + 1] = {
 	[VPC_A_NET_ID] = NLA_POLICY_FULL_RANGE(NLA_U32, &vpc_net_id_range),
 	[VPC_A_IP] = { .type = NLA_BE32 },
+	[VPC_A_IP6] = NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
 	[VPC_A_MAC] = NLA_POLICY_EXACT_LEN(ETH_ALEN),
 	[VPC_A_HOST] = { .type = NLA_BE32 },
 	[VPC_A_HOST1] = { .type = NLA_BE32 },
@@ -66,6 +69,7 @@ static const struct nla_policy vpc_map_new_policy[VPC_A_MAX + 1] = {
 static const struct nla_policy vpc_map_id_policy[VPC_A_MAX + 1] = {
 	[VPC_A_NET_ID] = NLA_POLICY_FULL_RANGE(NLA_U32, &vpc_net_id_range),
 	[VPC_A_IP] = { .type = NLA_BE32 },
+	[VPC_A_IP6] = NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
 };
 
 struct vpc_net *vpc_nl_get_net(struct vpc_pernet *pn, struct genl_info *info)
@@ -92,6 +96,25 @@ __be32 vpc_nl_get_ip(struct genl_info *info, int attr)
 		return 0;
 	}
 	return ip;
+}
+
+/*
+ * A VM's IPv6 address must be unicast and routable within the VPC: not
+ * link-local (never forwarded), loopback, IPv4-mapped or unspecified.
+ */
+bool vpc_nl_ip6_ok(const struct in6_addr *ip, const struct nlattr *attr,
+		   struct netlink_ext_ack *extack)
+{
+	int type = ipv6_addr_type(ip);
+
+	if (type == IPV6_ADDR_ANY ||
+	    (type & (IPV6_ADDR_MULTICAST | IPV6_ADDR_LOOPBACK |
+		     IPV6_ADDR_LINKLOCAL | IPV6_ADDR_MAPPED))) {
+		NL_SET_ERR_MSG_MOD(extack, "not a unicast IPv6 address (link-local is not routed)");
+		NL_SET_BAD_ATTR(extack, attr);
+		return false;
+	}
+	return true;
 }
 
 struct sk_buff *vpc_nl_notify_alloc(struct vpc_pernet *pn)

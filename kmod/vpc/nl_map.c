@@ -20,7 +20,8 @@ static int vpc_map_fill(struct sk_buff *skb, const struct vpc_map *map,
 	if (cb)
 		genl_dump_check_consistent(cb, hdr);
 	if (nla_put_u32(skb, VPC_A_NET_ID, map->key.vpc) ||
-	    nla_put_in_addr(skb, VPC_A_IP, map->key.ip) ||
+	    (map->ip6 ? nla_put_in6_addr(skb, VPC_A_IP6, &map->key6.ip) :
+			nla_put_in_addr(skb, VPC_A_IP, map->key.ip)) ||
 	    nla_put(skb, VPC_A_MAC, ETH_ALEN, map->mac) ||
 	    nla_put_in_addr(skb, VPC_A_HOST, map->host[0]) ||
 	    (map->host[1] && nla_put_in_addr(skb, VPC_A_HOST1, map->host[1]))) {
@@ -45,6 +46,23 @@ static void vpc_map_notify(struct vpc_pernet *pn, const struct vpc_map *map,
 	vpc_nl_notify_send(pn, skb);
 }
 
+/* The key of a request: VPC_A_IP or VPC_A_IP6, exactly one; NULL if not. */
+static struct nlattr *vpc_nl_map_key(struct genl_info *info)
+{
+	struct nlattr *ip = info->attrs[VPC_A_IP], *ip6 = info->attrs[VPC_A_IP6];
+
+	if (ip && ip6) {
+		NL_SET_ERR_MSG_MOD(info->extack, "both an IPv4 and an IPv6 address");
+		NL_SET_BAD_ATTR(info->extack, ip6);
+		return NULL;
+	}
+	if (!ip && !ip6) {
+		NL_SET_ERR_MSG_MOD(info->extack, "missing IP address (IPv4 or IPv6)");
+		return NULL;
+	}
+	return ip ?: ip6;
+}
+
 /*
  * NLM_F_REPLACE creates or updates (vpc map replace); without it an
  * existing mapping is EEXIST (vpc map add).
@@ -54,20 +72,32 @@ int vpc_nl_map_new(struct sk_buff *skb, struct genl_info *info)
 	struct vpc_pernet *pn = vpc_pernet(genl_info_net(info));
 	bool replace = info->nlhdr->nlmsg_flags & NLM_F_REPLACE;
 	__be32 host[VPC_PLANES] = { 0 };
+	struct in6_addr ip6;
 	struct vpc_net *vnet;
+	struct nlattr *key;
 	struct vpc_map *map;
 	const u8 *mac;
 	__be32 ip;
 	int ret;
 
-	if (vpc_nl_missing(info, VPC_A_NET_ID, "VPC id") ||
-	    vpc_nl_missing(info, VPC_A_IP, "IP address") ||
+	if (vpc_nl_missing(info, VPC_A_NET_ID, "VPC id"))
+		return -EINVAL;
+	key = vpc_nl_map_key(info);
+	if (!key ||
 	    vpc_nl_missing(info, VPC_A_MAC, "MAC address") ||
 	    vpc_nl_missing(info, VPC_A_HOST, "host underlay IP"))
 		return -EINVAL;
-	ip = vpc_nl_get_ip(info, VPC_A_IP);
+	if (nla_type(key) == VPC_A_IP) {
+		ip = vpc_nl_get_ip(info, VPC_A_IP);
+		if (!ip)
+			return -EINVAL;
+	} else {
+		ip6 = nla_get_in6_addr(key);
+		if (!vpc_nl_ip6_ok(&ip6, key, info->extack))
+			return -EINVAL;
+	}
 	host[0] = vpc_nl_get_ip(info, VPC_A_HOST);
-	if (!ip || !host[0])
+	if (!host[0])
 		return -EINVAL;
 	if (info->attrs[VPC_A_HOST1]) {
 		host[1] = vpc_nl_get_ip(info, VPC_A_HOST1);
@@ -87,10 +117,15 @@ int vpc_nl_map_new(struct sk_buff *skb, struct genl_info *info)
 		ret = -ENOENT;
 		goto out;
 	}
-	map = vpc_map_set(pn, vnet, ip, mac, host, replace, info->extack);
+	if (nla_type(key) == VPC_A_IP)
+		map = vpc_map_set(pn, vnet, ip, mac, host, replace,
+				  info->extack);
+	else
+		map = vpc_map_set6(pn, vnet, &ip6, mac, host, replace,
+				   info->extack);
 	ret = PTR_ERR_OR_ZERO(map);
 	if (ret) {
-		NL_SET_BAD_ATTR(info->extack, info->attrs[VPC_A_IP]);
+		NL_SET_BAD_ATTR(info->extack, key);
 		goto out;
 	}
 	vpc_map_notify(pn, map, VPC_CMD_MAP_NEW);
@@ -103,14 +138,21 @@ static struct vpc_map *vpc_nl_get_map(struct vpc_pernet *pn,
 				      struct genl_info *info)
 {
 	struct vpc_net *vnet = vpc_nl_get_net(pn, info);
+	struct nlattr *key = info->attrs[VPC_A_IP] ?: info->attrs[VPC_A_IP6];
+	struct in6_addr ip6;
 	struct vpc_map *map;
 
 	if (!vnet)
 		return NULL;
-	map = vpc_map_find(pn, vnet, nla_get_in_addr(info->attrs[VPC_A_IP]));
+	if (nla_type(key) == VPC_A_IP) {
+		map = vpc_map_find(pn, vnet, nla_get_in_addr(key));
+	} else {
+		ip6 = nla_get_in6_addr(key);
+		map = vpc_map_find6(pn, vnet, &ip6);
+	}
 	if (!map) {
 		NL_SET_ERR_MSG_MOD(info->extack, "no mapping for this IP in this VPC");
-		NL_SET_BAD_ATTR(info->extack, info->attrs[VPC_A_IP]);
+		NL_SET_BAD_ATTR(info->extack, key);
 	}
 	return map;
 }
@@ -122,7 +164,7 @@ int vpc_nl_map_del(struct sk_buff *skb, struct genl_info *info)
 	int ret = 0;
 
 	if (vpc_nl_missing(info, VPC_A_NET_ID, "VPC id") ||
-	    vpc_nl_missing(info, VPC_A_IP, "IP address"))
+	    !vpc_nl_map_key(info))
 		return -EINVAL;
 
 	mutex_lock(&pn->lock);
@@ -146,7 +188,7 @@ int vpc_nl_map_get_doit(struct sk_buff *skb, struct genl_info *info)
 	int ret;
 
 	if (vpc_nl_missing(info, VPC_A_NET_ID, "VPC id") ||
-	    vpc_nl_missing(info, VPC_A_IP, "IP address"))
+	    !vpc_nl_map_key(info))
 		return -EINVAL;
 	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
 	if (!msg)
@@ -169,18 +211,37 @@ out:
 	return genlmsg_reply(msg, info);
 }
 
+/* Dump the mappings in XA from *CURSOR on; *CURSOR follows. */
+static int vpc_nl_map_dump_xa(struct sk_buff *skb, struct netlink_callback *cb,
+			      struct xarray *xa, long *cursor)
+{
+	struct vpc_map *map;
+	unsigned long index;
+	int ret;
+
+	xa_for_each_start(xa, index, map, *cursor) {
+		ret = vpc_map_fill(skb, map, NETLINK_CB(cb->skb).portid,
+				   cb->nlh->nlmsg_seq, NLM_F_MULTI,
+				   VPC_CMD_MAP_GET, cb);
+		if (ret)
+			return ret;
+		*cursor = index + 1;
+	}
+	return 0;
+}
+
 /*
  * The cursor: cb->args[0] is the VPC id, cb->args[1] the next IPv4 (host
- * order) within it.  VPC_A_NET_ID in the request limits the dump to one VPC.
+ * order) within it, cb->args[2] the next IPv6 index (IPv6 mappings follow
+ * the IPv4 ones).  VPC_A_NET_ID in the request limits the dump to one VPC.
  */
 int vpc_nl_map_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	const struct genl_dumpit_info *dinfo = genl_dumpit_info(cb);
 	struct vpc_pernet *pn = vpc_pernet(sock_net(skb->sk));
 	struct nlattr *only = dinfo->attrs[VPC_A_NET_ID];
-	unsigned long id, ip;
 	struct vpc_net *vnet;
-	struct vpc_map *map;
+	unsigned long id;
 	int ret = 0;
 
 	if (only && !cb->args[0])
@@ -194,15 +255,14 @@ int vpc_nl_map_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 		if (id != cb->args[0]) {
 			cb->args[0] = id;
 			cb->args[1] = 0;
+			cb->args[2] = 0;
 		}
-		xa_for_each_start(&vnet->maps, ip, map, cb->args[1]) {
-			ret = vpc_map_fill(skb, map, NETLINK_CB(cb->skb).portid,
-					   cb->nlh->nlmsg_seq, NLM_F_MULTI,
-					   VPC_CMD_MAP_GET, cb);
-			if (ret)
-				goto out;
-			cb->args[1] = ip + 1;
-		}
+		ret = vpc_nl_map_dump_xa(skb, cb, &vnet->maps, &cb->args[1]);
+		if (ret)
+			goto out;
+		ret = vpc_nl_map_dump_xa(skb, cb, &vnet->maps6, &cb->args[2]);
+		if (ret)
+			goto out;
 	}
 out:
 	mutex_unlock(&pn->lock);

@@ -3,6 +3,7 @@
 #include <linux/etherdevice.h>
 #include <linux/rtnetlink.h>
 #include <linux/inetdevice.h>
+#include <net/ipv6.h>
 #include <net/sock.h>
 
 #include "netlink.h"
@@ -17,10 +18,13 @@ static int vpc_port_fill_addrs(struct sk_buff *skb, const struct vpc_port *port)
 	unsigned int i;
 
 	for (i = 0; i < port->n_addrs; i++) {
+		const struct vpc_port_addr *a = &port->addrs[i];
+
 		nest = nla_nest_start(skb, VPC_A_ADDR);
 		if (!nest ||
-		    nla_put_in_addr(skb, VPC_ADDR_A_IP4, port->addrs[i].key.ip) ||
-		    nla_put_u8(skb, VPC_ADDR_A_PLEN, port->addrs[i].plen))
+		    (a->ip6 ? nla_put_in6_addr(skb, VPC_ADDR_A_IP6, &a->key6.ip) :
+			      nla_put_in_addr(skb, VPC_ADDR_A_IP4, a->key.ip)) ||
+		    nla_put_u8(skb, VPC_ADDR_A_PLEN, a->plen))
 			return -EMSGSIZE;
 		nla_nest_end(skb, nest);
 	}
@@ -43,8 +47,7 @@ static int vpc_port_fill(struct sk_buff *skb, const struct vpc_port *port,
 	    nla_put_u32(skb, VPC_A_NET_ID, port->vnet->id) ||
 	    nla_put(skb, VPC_A_MAC, ETH_ALEN, port->mac) ||
 	    vpc_port_fill_addrs(skb, port) ||
-	    vpc_stats_fill(skb, port->stats, VPC_STATS_PORT_FIRST,
-			   VPC_STATS_PORT_LAST)) {
+	    vpc_stats_fill_port(skb, port->stats)) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}
@@ -66,15 +69,66 @@ void vpc_nl_port_notify(struct vpc_pernet *pn, const struct vpc_port *port,
 	vpc_nl_notify_send(pn, skb);
 }
 
+/* An IPv4 address or prefix from the nest ATTR, checked, into A. */
+static int vpc_nl_port_addr4(struct nlattr **tb, const struct nlattr *attr,
+			     struct vpc_port_addr *a,
+			     struct netlink_ext_ack *extack)
+{
+	__be32 ip = nla_get_in_addr(tb[VPC_ADDR_A_IP4]);
+	u8 plen = tb[VPC_ADDR_A_PLEN] ? nla_get_u8(tb[VPC_ADDR_A_PLEN]) : 32;
+
+	if (plen > 32) {
+		NL_SET_ERR_MSG_MOD(extack, "IPv4 prefix length above 32");
+		NL_SET_BAD_ATTR(extack, tb[VPC_ADDR_A_PLEN]);
+		return -EINVAL;
+	}
+	if (ipv4_is_multicast(ip) || ipv4_is_lbcast(ip) || (plen == 32 && !ip)) {
+		NL_SET_ERR_MSG_MOD(extack, "not a unicast IPv4 address");
+		NL_SET_BAD_ATTR(extack, attr);
+		return -EINVAL;
+	}
+	if (ip & ~inet_make_mask(plen)) {
+		NL_SET_ERR_MSG_MOD(extack, "address has bits set beyond its prefix");
+		NL_SET_BAD_ATTR(extack, attr);
+		return -EINVAL;
+	}
+	a->key.ip = ip;
+	a->plen = plen;
+	return 0;
+}
+
+/* The same for IPv6: a host address (/128) or a prefix. */
+static int vpc_nl_port_addr6(struct nlattr **tb, const struct nlattr *attr,
+			     struct vpc_port_addr *a,
+			     struct netlink_ext_ack *extack)
+{
+	struct in6_addr ip = nla_get_in6_addr(tb[VPC_ADDR_A_IP6]);
+	u8 plen = tb[VPC_ADDR_A_PLEN] ? nla_get_u8(tb[VPC_ADDR_A_PLEN]) : 128;
+	struct in6_addr masked;
+
+	/* A prefix may be ::/0 (an appliance forwarding for anything). */
+	if ((plen == 128 || !ipv6_addr_any(&ip)) &&
+	    !vpc_nl_ip6_ok(&ip, attr, extack))
+		return -EINVAL;
+	ipv6_addr_prefix(&masked, &ip, plen);
+	if (!ipv6_addr_equal(&masked, &ip)) {
+		NL_SET_ERR_MSG_MOD(extack, "address has bits set beyond its prefix");
+		NL_SET_BAD_ATTR(extack, attr);
+		return -EINVAL;
+	}
+	a->ip6 = true;
+	a->key6.ip = ip;
+	a->plen = plen;
+	return 0;
+}
+
 /* The VPC_A_ADDR attributes of a request, checked, into ADDRS. */
 static int vpc_nl_port_addrs(struct genl_info *info,
 			     struct vpc_port_addr *addrs, unsigned int *n)
 {
 	struct nlattr *tb[VPC_ADDR_A_MAX + 1];
 	const struct nlattr *attr;
-	__be32 ip;
 	int rem, ret;
-	u8 plen;
 
 	*n = 0;
 	nla_for_each_attr(attr, genlmsg_data(info->genlhdr),
@@ -91,26 +145,18 @@ static int vpc_nl_port_addrs(struct genl_info *info,
 				       info->extack);
 		if (ret)
 			return ret;
-		if (!tb[VPC_ADDR_A_IP4]) {
-			NL_SET_ERR_MSG_MOD(info->extack, "missing IPv4 address in an address");
+		if (!tb[VPC_ADDR_A_IP4] == !tb[VPC_ADDR_A_IP6]) {
+			NL_SET_ERR_MSG_MOD(info->extack,
+					   "an address needs one IPv4 or one IPv6 address");
 			NL_SET_BAD_ATTR(info->extack, attr);
 			return -EINVAL;
 		}
-		ip = nla_get_in_addr(tb[VPC_ADDR_A_IP4]);
-		plen = tb[VPC_ADDR_A_PLEN] ? nla_get_u8(tb[VPC_ADDR_A_PLEN]) : 32;
-		if (ipv4_is_multicast(ip) || ipv4_is_lbcast(ip) ||
-		    (plen == 32 && !ip)) {
-			NL_SET_ERR_MSG_MOD(info->extack, "not a unicast IPv4 address");
-			NL_SET_BAD_ATTR(info->extack, attr);
-			return -EINVAL;
-		}
-		if (ip & ~inet_make_mask(plen)) {
-			NL_SET_ERR_MSG_MOD(info->extack, "address has bits set beyond its prefix");
-			NL_SET_BAD_ATTR(info->extack, attr);
-			return -EINVAL;
-		}
-		addrs[*n].key.ip = ip;
-		addrs[*n].plen = plen;
+		if (tb[VPC_ADDR_A_IP4])
+			ret = vpc_nl_port_addr4(tb, attr, &addrs[*n], info->extack);
+		else
+			ret = vpc_nl_port_addr6(tb, attr, &addrs[*n], info->extack);
+		if (ret)
+			return ret;
 		(*n)++;
 	}
 	if (!*n) {

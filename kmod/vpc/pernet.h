@@ -3,6 +3,7 @@
 #define _VPC_PERNET_H
 
 #include <linux/mutex.h>
+#include <linux/in6.h>
 #include <linux/netdevice.h>
 #include <linux/rhashtable-types.h>
 #include <linux/vpc.h>
@@ -14,6 +15,12 @@
 struct vpc_key {
 	u32 vpc;
 	__be32 ip;
+};
+
+/* The same for IPv6 (mappings, ports); vpc first, like vpc_key. */
+struct vpc_key6 {
+	u32 vpc;
+	struct in6_addr ip;
 };
 
 /*
@@ -29,6 +36,8 @@ struct vpc_pernet {
 	struct rhashtable maps;	/* (VPC, IP) -> struct vpc_map, remote VMs */
 	struct rhashtable hosts; /* (VPC, underlay IP) -> struct vpc_host */
 	struct rhashtable addrs; /* (VPC, IP) -> struct vpc_port_addr, local */
+	struct rhashtable maps6; /* (VPC, IPv6) -> struct vpc_map */
+	struct rhashtable addrs6; /* (VPC, IPv6) -> struct vpc_port_addr */
 	__be32 underlay[VPC_PLANES]; /* this host's tunnel endpoints */
 	struct net_device __rcu *gre_dev; /* our collect_md gretap device */
 	struct vpc_stats __percpu *stats; /* GRE receive counters */

@@ -10,6 +10,7 @@
 #include <linux/rhashtable.h>
 #include <linux/rtnetlink.h>
 #include <linux/slab.h>
+#include <net/ipv6.h>
 
 #include "datapath.h"
 #include "port.h"
@@ -21,6 +22,13 @@ static struct kmem_cache *vpc_port_cache __read_mostly;
 static const struct rhashtable_params vpc_addr_params = {
 	.key_len = sizeof(struct vpc_key),
 	.key_offset = offsetof(struct vpc_port_addr, key),
+	.head_offset = offsetof(struct vpc_port_addr, node),
+	.automatic_shrinking = true,
+};
+
+static const struct rhashtable_params vpc_addr6_params = {
+	.key_len = sizeof(struct vpc_key6),
+	.key_offset = offsetof(struct vpc_port_addr, key6),
 	.head_offset = offsetof(struct vpc_port_addr, node),
 	.automatic_shrinking = true,
 };
@@ -40,12 +48,22 @@ void vpc_port_cache_exit(void)
 
 int vpc_port_table_init(struct vpc_pernet *pn)
 {
-	return rhashtable_init(&pn->addrs, &vpc_addr_params);
+	int ret;
+
+	ret = rhashtable_init(&pn->addrs, &vpc_addr_params);
+	if (ret)
+		return ret;
+	ret = rhashtable_init(&pn->addrs6, &vpc_addr6_params);
+	if (ret)
+		rhashtable_destroy(&pn->addrs);
+	return ret;
 }
 
 void vpc_port_table_exit(struct vpc_pernet *pn)
 {
 	WARN_ON(atomic_read(&pn->addrs.nelems));
+	WARN_ON(atomic_read(&pn->addrs6.nelems));
+	rhashtable_destroy(&pn->addrs6);
 	rhashtable_destroy(&pn->addrs);
 }
 
@@ -66,7 +84,32 @@ bool vpc_port_src_allowed(const struct vpc_port *port, __be32 ip)
 	for (i = 0; i < port->n_addrs; i++) {
 		const struct vpc_port_addr *a = &port->addrs[i];
 
-		if (!((a->key.ip ^ ip) & inet_make_mask(a->plen)))
+		if (!a->ip6 && !((a->key.ip ^ ip) & inet_make_mask(a->plen)))
+			return true;
+	}
+	return false;
+}
+
+struct vpc_port *vpc_port_lookup6(struct vpc_pernet *pn, u32 vpc,
+				  const struct in6_addr *ip)
+{
+	struct vpc_key6 key = { .vpc = vpc, .ip = *ip };
+	struct vpc_port_addr *addr;
+
+	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "port lookup needs RCU");
+	addr = rhashtable_lookup(&pn->addrs6, &key, vpc_addr6_params);
+	return addr ? addr->port : NULL;
+}
+
+bool vpc_port_src_allowed6(const struct vpc_port *port,
+			   const struct in6_addr *ip)
+{
+	unsigned int i;
+
+	for (i = 0; i < port->n_addrs; i++) {
+		const struct vpc_port_addr *a = &port->addrs[i];
+
+		if (a->ip6 && ipv6_prefix_equal(&a->key6.ip, ip, a->plen))
 			return true;
 	}
 	return false;
@@ -78,15 +121,29 @@ struct vpc_port *vpc_port_find(struct vpc_pernet *pn, int ifindex)
 	return xa_load(&pn->ports, ifindex);
 }
 
+/* Host addresses are reachable: they are in pn->addrs or pn->addrs6. */
+static bool vpc_port_addr_is_host(const struct vpc_port_addr *a)
+{
+	return a->plen == (a->ip6 ? 128 : 32);
+}
+
 static void vpc_port_unhash(struct vpc_pernet *pn, struct vpc_port *port,
 			    unsigned int n)
 {
 	unsigned int i;
 
-	for (i = 0; i < n; i++)
-		if (port->addrs[i].plen == 32)
-			rhashtable_remove_fast(&pn->addrs, &port->addrs[i].node,
+	for (i = 0; i < n; i++) {
+		struct vpc_port_addr *a = &port->addrs[i];
+
+		if (!vpc_port_addr_is_host(a))
+			continue;
+		if (a->ip6)
+			rhashtable_remove_fast(&pn->addrs6, &a->node,
+					       vpc_addr6_params);
+		else
+			rhashtable_remove_fast(&pn->addrs, &a->node,
 					       vpc_addr_params);
+	}
 }
 
 static int vpc_port_hash(struct vpc_pernet *pn, struct vpc_port *port,
@@ -98,10 +155,14 @@ static int vpc_port_hash(struct vpc_pernet *pn, struct vpc_port *port,
 	for (i = 0; i < port->n_addrs; i++) {
 		struct vpc_port_addr *a = &port->addrs[i];
 
-		if (a->plen != 32)
+		if (!vpc_port_addr_is_host(a))
 			continue;
-		ret = rhashtable_lookup_insert_fast(&pn->addrs, &a->node,
-						    vpc_addr_params);
+		if (a->ip6)
+			ret = rhashtable_lookup_insert_fast(&pn->addrs6, &a->node,
+							    vpc_addr6_params);
+		else
+			ret = rhashtable_lookup_insert_fast(&pn->addrs, &a->node,
+							    vpc_addr_params);
 		if (ret) {
 			if (ret == -EEXIST)
 				NL_SET_ERR_MSG_MOD(extack, "another port of this VPC has this IP");

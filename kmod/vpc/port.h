@@ -12,11 +12,18 @@
 struct vpc_net;
 struct vpc_port;
 
-/* An allowed source of a port; host addresses (/32) are also reachable. */
+/*
+ * An allowed source of a port; host addresses (/32, /128) are also
+ * reachable.  IPv6 ones have key6 instead of key and ip6 set.
+ */
 struct vpc_port_addr {
-	struct rhash_head node;		/* in pn->addrs when plen == 32 */
-	struct vpc_key key;
+	struct rhash_head node;		/* in pn->addrs(6) if a host address */
+	union {
+		struct vpc_key key;
+		struct vpc_key6 key6;
+	};
 	u8 plen;
+	bool ip6;
 	struct vpc_port *port;
 };
 
@@ -40,6 +47,10 @@ void vpc_port_table_exit(struct vpc_pernet *pn);
 /* Packet path, under RCU. */
 struct vpc_port *vpc_port_lookup(struct vpc_pernet *pn, u32 vpc, __be32 ip);
 bool vpc_port_src_allowed(const struct vpc_port *port, __be32 ip);
+struct vpc_port *vpc_port_lookup6(struct vpc_pernet *pn, u32 vpc,
+				  const struct in6_addr *ip);
+bool vpc_port_src_allowed6(const struct vpc_port *port,
+			   const struct in6_addr *ip);
 
 /* Changes, under RTNL and pn->lock. */
 struct vpc_port *vpc_port_find(struct vpc_pernet *pn, int ifindex);

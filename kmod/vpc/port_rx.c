@@ -2,8 +2,8 @@
 /*
  * Frames from a VM: port security first (the source MAC and IP must be the
  * port's), then ARP is answered locally, IPv4 goes to a local port of the
- * same VPC or in GRE to the host of a mapping, and everything else is
- * dropped and counted.  Nothing is ever flooded.
+ * same VPC or in GRE to the host of a mapping, IPv6 likewise (port_rx6.c),
+ * and everything else is dropped and counted.  Nothing is ever flooded.
  */
 #include <linux/etherdevice.h>
 #include <linux/if_vlan.h>
@@ -42,21 +42,10 @@ static void vpc_port_rx_ip(struct vpc_pernet *pn, struct vpc_port *port,
 
 	skb_push(skb, ETH_HLEN);
 	to = vpc_port_lookup(pn, vpc, iph->daddr);
-	if (to) {
-		if (!ether_addr_equal(eth->h_dest, to->mac))
-			goto no_dest;
-		vpc_deliver(to, skb);
-		return;
-	}
-	map = vpc_map_lookup(pn, vpc, iph->daddr);
-	if (!map || !ether_addr_equal(eth->h_dest, map->mac))
-		goto no_dest;
-	vpc_encap(pn, port, map, skb);
+	map = to ? NULL : vpc_map_lookup(pn, vpc, iph->daddr);
+	vpc_forward(pn, port, to, map, skb);
 	return;
 
-no_dest:
-	vpc_drop(port->stats, VPC_STATS_A_DROP_NO_DEST, skb);
-	return;
 malformed:
 	vpc_drop(port->stats, VPC_STATS_A_DROP_MALFORMED, skb);
 }
@@ -91,6 +80,9 @@ rx_handler_result_t vpc_port_rx(struct sk_buff **pskb)
 		break;
 	case htons(ETH_P_ARP):
 		vpc_arp_rx(pn, port, skb);
+		break;
+	case htons(ETH_P_IPV6):
+		vpc_port_rx_ip6(pn, port, skb);
 		break;
 	default:
 		vpc_drop(port->stats, VPC_STATS_A_DROP_UNSUPPORTED, skb);

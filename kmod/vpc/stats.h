@@ -18,6 +18,8 @@ void vpc_stats_free(struct vpc_stats __percpu *stats);
 /* Put counters FIRST..LAST as a VPC_A_STATS nest. */
 int vpc_stats_fill(struct sk_buff *skb, struct vpc_stats __percpu *stats,
 		   unsigned int first, unsigned int last);
+/* Put a port's counters (both of its groups) as a VPC_A_STATS nest. */
+int vpc_stats_fill_port(struct sk_buff *skb, struct vpc_stats __percpu *stats);
 
 static inline void vpc_stats_add(struct vpc_stats __percpu *stats,
 				 unsigned int idx, u64 n)

@@ -45,6 +45,7 @@ struct vpc_net *vpc_net_add(struct vpc_pernet *pn, u32 id, const char *name,
 	if (name)
 		strscpy(vnet->name, name, sizeof(vnet->name));
 	xa_init(&vnet->maps);
+	xa_init_flags(&vnet->maps6, XA_FLAGS_ALLOC);
 
 	ret = xa_insert(&pn->nets, id, vnet, GFP_KERNEL);
 	if (ret) {
@@ -72,6 +73,7 @@ void vpc_net_del(struct vpc_pernet *pn, struct vpc_net *vnet)
 	vpc_port_flush(pn, vnet);
 	vpc_map_flush(pn, vnet);
 	xa_destroy(&vnet->maps);
+	xa_destroy(&vnet->maps6);
 	xa_erase(&pn->nets, vnet->id);
 	vpc_pernet_changed(pn);
 	/* Packet-path readers may still hold it under RCU. */

@@ -15,6 +15,7 @@ struct vpc_net {
 	u32 id;
 	char name[VPC_NAME_MAXLEN];
 	struct xarray maps;	/* IPv4 (host order) -> struct vpc_map */
+	struct xarray maps6;	/* allocated index -> IPv6 struct vpc_map */
 	struct rcu_head rcu;
 };
 

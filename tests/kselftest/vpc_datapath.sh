@@ -12,6 +12,7 @@
 #   tenant B = VPC 200: b1 10.0.0.1 (hv1), b2 10.0.0.2 (hv2), b3 10.0.0.3 (hv3)
 #   VM N of either tenant has MAC 02:00:00:00:00:0N.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/helpers/vpc_topology.sh"
 require_cmd vpc nl_send ping tcpdump setpriv
 
 ktap_plan 28
@@ -20,20 +21,9 @@ defer unload_module vpc
 setup_ns fab hv1 hv2 hv3 rogue a1 a2 a3 b1 b2 b3
 
 # Quiet namespaces: no IPv6 autoconfiguration or MLD to blur the counts.
-for ns in "$fab" "$hv1" "$hv2" "$hv3" "$rogue" "$a1" "$a2" "$a3" "$b1" "$b2" "$b3"; do
-	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-		net.ipv6.conf.default.disable_ipv6=1
-done
+no_ipv6 "$fab" "$hv1" "$hv2" "$hv3" "$rogue" "$a1" "$a2" "$a3" "$b1" "$b2" "$b3"
 
-ip -n "$fab" link add br0 type bridge
-ip -n "$fab" link set br0 up
-# underlay HOSTNS NAME IP: a veth from HOSTNS into the fabric bridge.
-underlay() {
-	ip link add ul0 netns "$1" type veth peer name "$2" netns "$fab"
-	ip -n "$fab" link set "$2" master br0 up
-	ip -n "$1" addr add "$3/24" dev ul0
-	ip -n "$1" link set ul0 up
-}
+vpc_fabric
 underlay "$hv1" hv1 192.0.2.1
 underlay "$hv2" hv2 192.0.2.2
 underlay "$hv3" hv3 192.0.2.3
@@ -72,16 +62,6 @@ setup() {
 }
 check "set up 3 hosts, 2 tenants, 6 VMs" setup
 
-# stat HVNS PORT NAME: a port counter (the underlay's with PORT "-").
-stat() {
-	if [ "$2" = - ]; then
-		vpc -n "$1" -s underlay show
-	else
-		vpc -n "$1" -s port show dev "$2"
-	fi | awk -v k="$3" '$1 == k { print $2 }'
-}
-pings() { ip netns exec "$1" ping -q -c 3 -i 0.2 -W 2 "$2"; }
-
 check "A: ping across hosts (hv1 -> hv2)" pings "$a1" 10.0.0.2
 check "B: ping across hosts, same IPs (hv1 -> hv2)" pings "$b1" 10.0.0.2
 check "A: ping on one host (a1 -> a3 on hv1)" pings "$a1" 10.0.0.3
@@ -108,7 +88,7 @@ capture_start() {
 		>/dev/null 2>"$f.log" &
 	capture_pids+=($!)
 	defer "kill $! 2>/dev/null"
-	busywait 10000 grep -q listening "$f.log"
+	busywait 30000 grep -q listening "$f.log"
 }
 pcap=/tmp/vpc-dp.$$
 if capture_start "$b1" "$pcap.b1" && capture_start "$b2" "$pcap.b2" &&

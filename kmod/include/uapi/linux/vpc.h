@@ -57,25 +57,27 @@ enum vpc_attr {
 	VPC_A_HOST,		/* be32: plane-0 underlay IPv4 of a remote host */
 	VPC_A_HOST1,		/* be32: its plane-1 underlay IPv4 */
 	VPC_A_STATS,		/* nested vpc_stats_attr, in replies */
+	VPC_A_IP6,		/* binary, 16 bytes: a VM's IPv6 (mapping key) */
 
 	__VPC_A_MAX,
 	VPC_A_MAX = __VPC_A_MAX - 1
 };
 
-/* An allowed source of a port: an IPv4 address or prefix. */
+/* An allowed source of a port: an IPv4 or IPv6 address or prefix. */
 enum vpc_addr_attr {
 	VPC_ADDR_A_UNSPEC,
 	VPC_ADDR_A_IP4,		/* be32 */
-	VPC_ADDR_A_PLEN,	/* u8: 0..32, 32 if absent */
+	VPC_ADDR_A_PLEN,	/* u8: 0..32 (IPv4), 0..128 (IPv6); host if absent */
+	VPC_ADDR_A_IP6,		/* binary, 16 bytes */
 
 	__VPC_ADDR_A_MAX,
 	VPC_ADDR_A_MAX = __VPC_ADDR_A_MAX - 1
 };
 
 /*
- * Counters, all u64.  Ports report the first group (rx = frames from the
- * VM, tx = frames to it); the underlay reports the GRE group, for frames
- * that reached this host from the underlay.
+ * Counters, all u64.  Ports report the first group and the last (rx =
+ * frames from the VM, tx = frames to it); the underlay reports the GRE
+ * group, for frames that reached this host from the underlay.
  */
 enum vpc_stats_attr {
 	VPC_STATS_A_UNSPEC,
@@ -99,6 +101,9 @@ enum vpc_stats_attr {
 	VPC_STATS_A_GRE_DROP_UNKNOWN_SOURCE,
 	VPC_STATS_A_GRE_DROP_NO_PORT,
 	VPC_STATS_A_GRE_DROP_MALFORMED,
+	VPC_STATS_A_ND_REPLIES,		/* neighbour solicitations answered */
+	VPC_STATS_A_DROP_ND,		/* other neighbour discovery */
+	VPC_STATS_A_TOO_BIG,		/* answered with ICMP frag-needed/too-big */
 
 	__VPC_STATS_A_MAX,
 	VPC_STATS_A_MAX = __VPC_STATS_A_MAX - 1
@@ -108,5 +113,8 @@ enum vpc_stats_attr {
 #define VPC_STATS_PORT_LAST	VPC_STATS_A_DROP_MALFORMED
 #define VPC_STATS_GRE_FIRST	VPC_STATS_A_GRE_RX_PACKETS
 #define VPC_STATS_GRE_LAST	VPC_STATS_A_GRE_DROP_MALFORMED
+/* Port counters added after the GRE group. */
+#define VPC_STATS_PORT2_FIRST	VPC_STATS_A_ND_REPLIES
+#define VPC_STATS_PORT2_LAST	VPC_STATS_A_TOO_BIG
 
 #endif /* _UAPI_LINUX_VPC_H */

@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The neighbour discovery responder, the IPv6 twin of arp.c: a VM's
+ * neighbour solicitation (solicited-node multicast or unicast) for an IPv6
+ * address of its VPC (a local port or a mapping) is answered here with a
+ * neighbour advertisement carrying that VM's MAC.  Every other ND message
+ * (unknown targets, duplicate address detection, router solicitations,
+ * advertisements, redirects) is dropped and counted.  ND never leaves the
+ * host.
+ */
+#include <linux/etherdevice.h>
+#include <linux/icmpv6.h>
+#include <linux/ipv6.h>
+#include <net/addrconf.h>
+#include <net/ip6_checksum.h>
+#include <net/ipv6.h>
+#include <net/ndisc.h>
+
+#include "datapath.h"
+#include "map.h"
+#include "pernet.h"
+#include "port.h"
+#include "stats.h"
+#include "vnet.h"
+
+/* A neighbour advertisement with its target link-layer address option. */
+#define VPC_NA_LEN	(sizeof(struct nd_msg) + NDISC_OPT_SPACE(ETH_ALEN))
+
+static const u8 *vpc_nd_target(struct vpc_pernet *pn, struct vpc_port *from,
+			       const struct in6_addr *target)
+{
+	u32 vpc = from->vnet->id;
+	struct vpc_port *port;
+	struct vpc_map *map;
+
+	port = vpc_port_lookup6(pn, vpc, target);
+	if (port)
+		return port == from ? NULL : port->mac;
+	map = vpc_map_lookup6(pn, vpc, target);
+	return map ? map->mac : NULL;
+}
+
+/*
+ * Find the source link-layer address option in the LEN bytes of options
+ * at OPT (NULL if there is none); false if the options are malformed.
+ */
+static bool vpc_nd_sllao(const u8 *opt, unsigned int len, const u8 **sllao)
+{
+	*sllao = NULL;
+	while (len >= sizeof(struct nd_opt_hdr)) {
+		unsigned int olen = opt[1] * 8;
+
+		if (!olen || olen > len)
+			return false;
+		if (opt[0] == ND_OPT_SOURCE_LL_ADDR) {
+			if (olen != NDISC_OPT_SPACE(ETH_ALEN))
+				return false;
+			*sllao = opt + 2;
+		}
+		opt += olen;
+		len -= olen;
+	}
+	return true;
+}
+
+static void vpc_nd_reply(struct vpc_port *port, const struct in6_addr *target,
+			 const struct in6_addr *daddr, const u8 *mac)
+{
+	struct ipv6hdr *ip6h;
+	struct sk_buff *skb;
+	struct nd_msg *na;
+
+	skb = vpc_reply_alloc(port, mac, htons(ETH_P_IPV6),
+			      sizeof(*ip6h) + VPC_NA_LEN);
+	if (!skb)
+		return;
+	ip6h = ipv6_hdr(skb);
+	ip6_flow_hdr(ip6h, 0, 0);
+	ip6h->payload_len = htons(VPC_NA_LEN);
+	ip6h->nexthdr = IPPROTO_ICMPV6;
+	ip6h->hop_limit = 255;	/* RFC 4861: receivers check it */
+	ip6h->saddr = *target;
+	ip6h->daddr = *daddr;
+	na = (struct nd_msg *)(ip6h + 1);
+	na->icmph.icmp6_type = NDISC_NEIGHBOUR_ADVERTISEMENT;
+	na->icmph.icmp6_solicited = 1;
+	na->icmph.icmp6_override = 1;
+	na->target = *target;
+	na->opt[0] = ND_OPT_TARGET_LL_ADDR;
+	na->opt[1] = NDISC_OPT_SPACE(ETH_ALEN) / 8;
+	ether_addr_copy(&na->opt[2], mac);
+	na->icmph.icmp6_cksum = csum_ipv6_magic(&ip6h->saddr, &ip6h->daddr,
+						VPC_NA_LEN, IPPROTO_ICMPV6,
+						csum_partial(na, VPC_NA_LEN, 0));
+	vpc_stats_inc(port->stats, VPC_STATS_A_ND_REPLIES);
+	vpc_deliver(port, skb);
+}
+
+/* SKB is ICMPv6 neighbour discovery from PORT's VM (port_rx6.c). */
+void vpc_nd_rx(struct vpc_pernet *pn, struct vpc_port *port,
+	       struct sk_buff *skb)
+{
+	const unsigned int hlen = sizeof(struct ipv6hdr) + sizeof(struct nd_msg);
+	const struct ipv6hdr *ip6h;
+	const struct nd_msg *ns;
+	struct in6_addr target, saddr;
+	unsigned int len;
+	const u8 *mac, *sllao;
+
+	if (!pskb_may_pull(skb, hlen))
+		goto drop;
+	ip6h = ipv6_hdr(skb);
+	ns = (const struct nd_msg *)(ip6h + 1);
+	/* Only solicitations are answered; RFC 4861 7.1.1 validity. */
+	if (ns->icmph.icmp6_type != NDISC_NEIGHBOUR_SOLICITATION ||
+	    ns->icmph.icmp6_code || ip6h->hop_limit != 255 ||
+	    ipv6_addr_is_multicast(&ns->target))
+		goto drop;
+	/* Duplicate address detection: the controller hands out addresses. */
+	if (ipv6_addr_any(&ip6h->saddr))
+		goto drop;
+	if (!(ipv6_addr_type(&ip6h->saddr) & IPV6_ADDR_LINKLOCAL) &&
+	    !vpc_port_src_allowed6(port, &ip6h->saddr)) {
+		vpc_drop(port->stats, VPC_STATS_A_DROP_SPOOF_IP, skb);
+		return;
+	}
+	len = min_t(unsigned int, ntohs(ip6h->payload_len),
+		    skb->len - sizeof(*ip6h));
+	if (len < sizeof(*ns) || !pskb_may_pull(skb, sizeof(*ip6h) + len))
+		goto malformed;
+	ip6h = ipv6_hdr(skb);
+	ns = (const struct nd_msg *)(ip6h + 1);
+	if (!vpc_nd_sllao(ns->opt, len - sizeof(*ns), &sllao))
+		goto malformed;
+	/* Like the sender MAC of ARP, it must be the port's. */
+	if (sllao && !ether_addr_equal(sllao, port->mac)) {
+		vpc_drop(port->stats, VPC_STATS_A_DROP_SPOOF_MAC, skb);
+		return;
+	}
+	mac = vpc_nd_target(pn, port, &ns->target);
+	if (!mac)
+		goto drop;
+	target = ns->target;
+	saddr = ip6h->saddr;
+	consume_skb(skb);
+	vpc_nd_reply(port, &target, &saddr, mac);
+	return;
+
+drop:
+	vpc_drop(port->stats, VPC_STATS_A_DROP_ND, skb);
+	return;
+malformed:
+	vpc_drop(port->stats, VPC_STATS_A_DROP_MALFORMED, skb);
+}

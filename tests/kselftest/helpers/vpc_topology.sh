@@ -1,0 +1,119 @@
+# SPDX-License-Identifier: GPL-2.0
+# Topology helpers of the vpc_* kselftests, sourced after lib.sh: simulated
+# hypervisors are network namespaces whose underlay veths meet in a bridge
+# in the namespace $fab; VMs are namespaces behind veth ports.
+
+# no_ipv6 NS...: no IPv6 at all (the underlay is IPv4), so no chatter.
+no_ipv6() {
+	local ns
+	for ns in "$@"; do
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+			net.ipv6.conf.default.disable_ipv6=1
+	done
+}
+
+# quiet_ipv6 NS...: VMs that neither probe for duplicate addresses nor
+# solicit routers, so that ND counters move only by what a test does.
+quiet_ipv6() {
+	local ns
+	for ns in "$@"; do
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.accept_dad=0 \
+			net.ipv6.conf.default.router_solicitations=0
+	done
+}
+
+# vpc_fabric: the underlay bridge br0 in $fab (made by setup_ns fab).
+vpc_fabric() {
+	ip -n "$fab" link add br0 type bridge
+	ip -n "$fab" link set br0 up
+}
+
+# underlay HOSTNS NAME IP: a veth from HOSTNS into the fabric bridge.
+underlay() {
+	ip link add ul0 netns "$1" type veth peer name "$2" netns "$fab"
+	ip -n "$fab" link set "$2" master br0 up
+	ip -n "$1" addr add "$3/24" dev ul0
+	ip -n "$1" link set ul0 up
+}
+
+# dual_vm VMNS HVNS PORT VPC N MTU: a VM with 10.0.0.N/24, 2001:db8::N/64
+# and MAC 02:00:00:00:00:0N behind port PORT of VPC.
+dual_vm() {
+	ip link add eth0 netns "$1" type veth peer name "$3" netns "$2"
+	ip -n "$1" link set eth0 address "02:00:00:00:00:0$5" mtu "$6" up
+	ip -n "$1" addr add "10.0.0.$5/24" dev eth0
+	ip -n "$1" addr add "2001:db8::$5/64" dev eth0 nodad
+	ip -n "$2" link set "$3" mtu "$6" up
+	vpc -n "$2" port add dev "$3" net "$4" mac "02:00:00:00:00:0$5" \
+		ip "10.0.0.$5" ip "2001:db8::$5"
+}
+
+# dual_map HVNS VPC N HOSTIP: both addresses of VM N of VPC are on HOSTIP.
+dual_map() {
+	vpc -n "$1" map add net "$2" ip "10.0.0.$3" mac "02:00:00:00:00:0$3" host "$4" &&
+	vpc -n "$1" map add net "$2" ip "2001:db8::$3" mac "02:00:00:00:00:0$3" host "$4"
+}
+
+# stat HVNS PORT NAME: a port counter (the underlay's with PORT "-").
+stat() {
+	if [ "$2" = - ]; then
+		vpc -n "$1" -s underlay show
+	else
+		vpc -n "$1" -s port show dev "$2"
+	fi | awk -v k="$3" '$1 == k { print $2 }'
+}
+
+# pings VMNS DEST: three pings that must all be answered.
+pings() { ip netns exec "$1" ping -q -c 3 -i 0.2 -W 2 "$2"; }
+
+# tcp_transfer SRCNS DSTNS ADDR BYTES: send BYTES random bytes over TCP from
+# SRCNS to ADDR (IPv4 or IPv6) in DSTNS; succeeds when the receiver counted
+# and hashed exactly the bytes that were sent.
+tcp_transfer() {
+	local src=$1 dst=$2 addr=$3 bytes=$4 got sent pid out
+	out=$(mktemp /tmp/vpc-tcp.XXXXXX)
+	# Its output goes to a file: it must not hold check's pipe open.
+	ip netns exec "$dst" python3 -c '
+import hashlib, socket, sys
+fam = socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET
+s = socket.socket(fam)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], 5001))
+s.listen(1)
+s.settimeout(120)
+c = s.accept()[0]
+c.settimeout(60)
+h, n = hashlib.sha256(), 0
+while True:
+    b = c.recv(1 << 16)
+    if not b:
+        break
+    h.update(b)
+    n += len(b)
+print(n, h.hexdigest())
+' "$addr" >"$out" 2>&1 &
+	pid=$!
+	sent=$(ip netns exec "$src" python3 -c '
+import hashlib, os, socket, sys, time
+data = os.urandom(int(sys.argv[2]))
+# The receiver may still be starting: Python is slow to start in the VM.
+deadline = time.time() + 60
+while True:
+    try:
+        c = socket.create_connection((sys.argv[1], 5001), timeout=60)
+        break
+    except OSError:
+        if time.time() > deadline:
+            raise
+        time.sleep(0.1)
+c.sendall(data)
+c.close()
+print(len(data), hashlib.sha256(data).hexdigest())
+' "$addr" "$bytes")
+	wait "$pid"
+	got=$(cat "$out")
+	rm -f "$out"
+	echo "sent: $sent"
+	echo "received: $got"
+	[ -n "$sent" ] && [ "$sent" = "$got" ]
+}

@@ -1,0 +1,166 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# vpc.ko's IPv6 datapath: dual-stack VMs of two tenants with the same
+# addresses and MACs on two hypervisors; neighbour discovery answered by
+# the module; IPv6 port security; plain TCP over IPv4 and IPv6; the vpc
+# command's IPv6 syntax.
+#
+#                 fabric netns: bridge br0
+#        +-------------------+-------------------+
+#   hv1 192.0.2.1                          hv2 192.0.2.2
+#   a1 a3 | b1                             a2 | b2
+#
+#   tenant A = VPC 100: a1 (hv1), a2 (hv2), a3 (hv1)
+#   tenant B = VPC 200: b1 (hv1), b2 (hv2)
+#   VM N of either tenant: 10.0.0.N/24, 2001:db8::N/64, MAC 02:00:00:00:00:0N.
+#   hv2 also maps 2001:db8::9 of A to hv1, where no such port exists.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/helpers/vpc_topology.sh"
+require_cmd vpc nl_send ping tcpdump python3
+
+ktap_plan 36
+load_module vpc
+defer unload_module vpc
+setup_ns fab hv1 hv2 a1 a2 a3 b1 b2
+
+# The underlay is IPv4 only.  The VMs neither probe for duplicates nor
+# solicit routers, so every ND counter below moves only by what a case does.
+no_ipv6 "$fab" "$hv1" "$hv2"
+quiet_ipv6 "$a1" "$a2" "$a3" "$b1" "$b2"
+
+vpc_fabric
+underlay "$hv1" hv1 192.0.2.1
+underlay "$hv2" hv2 192.0.2.2
+
+MTU=1458	# 1500 underlay - 20 outer IPv4 - 8 GRE with key - 14 inner Ethernet
+vm() { dual_vm "$@" $MTU; }
+
+setup() {
+	local h
+	for h in "$hv1" "$hv2"; do
+		vpc -n "$h" net add id 100 name tenant-a || return 1
+		vpc -n "$h" net add id 200 name tenant-b || return 1
+	done
+	vpc -n "$hv1" underlay set local 192.0.2.1 &&
+	vpc -n "$hv2" underlay set local 192.0.2.2 &&
+	vm "$a1" "$hv1" a1 100 1 && vm "$a3" "$hv1" a3 100 3 && vm "$b1" "$hv1" b1 200 1 &&
+	vm "$a2" "$hv2" a2 100 2 && vm "$b2" "$hv2" b2 200 2 &&
+	dual_map "$hv1" 100 2 192.0.2.2 && dual_map "$hv1" 200 2 192.0.2.2 &&
+	dual_map "$hv2" 100 1 192.0.2.1 && dual_map "$hv2" 100 3 192.0.2.1 &&
+	dual_map "$hv2" 200 1 192.0.2.1 && dual_map "$hv2" 100 9 192.0.2.1
+}
+check "set up 2 hosts, 2 tenants, 5 dual-stack VMs" setup
+
+# grew BEFORE HVNS PORT NAME: the counter is now above BEFORE.
+grew() { [ "$(stat "$2" "$3" "$4")" -gt "$1" ]; }
+
+check "A: ping6 across hosts (a1 -> a2)" pings "$a1" 2001:db8::2
+check "B: ping6 across hosts, same IPs and MACs (b1 -> b2)" pings "$b1" 2001:db8::2
+check "A: ping6 on one host (a1 -> a3)" pings "$a1" 2001:db8::3
+check "A: reverse path (a2 -> a3)" pings "$a2" 2001:db8::3
+
+# Neighbour discovery is answered on the VM's own host: while a1 resolves
+# a2 again, no ND crosses the underlay, only the ping itself in GRE.
+pcap=/tmp/vpc-ipv6.$$
+defer "rm -f $pcap $pcap.log"
+ip netns exec "$hv1" tcpdump --immediate-mode -n -U -i ul0 -w "$pcap" proto gre \
+	>/dev/null 2>"$pcap.log" &
+capture=$!
+defer "kill $capture 2>/dev/null"
+check "tcpdump listens on hv1's underlay" busywait 30000 grep -q listening "$pcap.log"
+nd_before=$(stat "$hv1" a1 nd_replies)
+ip -n "$a1" -6 neigh flush dev eth0
+check "ND resolved after a flush" pings "$a1" 2001:db8::2
+kill -INT "$capture"
+wait "$capture"
+check_output "the answer is the mapped MAC" '^2001:db8::2 .*lladdr 02:00:00:00:00:02' \
+	ip -n "$a1" -6 neigh show 2001:db8::2
+check "hv1 answered the solicitation itself" grew "$nd_before" "$hv1" a1 nd_replies
+check_output "the echo requests crossed the underlay in GRE key 100" \
+	'GREv0, key=0x64.*IP6 2001:db8::1 > 2001:db8::2: ICMP6, echo request' \
+	tcpdump -n -r "$pcap"
+check_fail "but no neighbour discovery did" \
+	sh -c "tcpdump -n -r $pcap 2>/dev/null | grep -E 'neighbor (solicitation|advertisement)'"
+
+drop_nd=$(stat "$hv1" a1 drop_nd)
+check_fail "ND for an unknown address is not answered" pings "$a1" 2001:db8::99
+check "and is counted" grew "$drop_nd" "$hv1" a1 drop_nd
+# Link-local addresses are for ND with the module only: never forwarded.
+ll3=$(ip -n "$a3" -6 addr show dev eth0 scope link | awk '$1 == "inet6" { sub("/.*", "", $2); print $2 }')
+drop_nd=$(stat "$hv1" a1 drop_nd)
+check_fail "link-local ping to a3 does not get through" pings "$a1" "$ll3%eth0"
+check "and its ND is counted" grew "$drop_nd" "$hv1" a1 drop_nd
+
+# Port security: a source that is not the port's is dropped and counted.
+ip -n "$a1" addr add 2001:db8::77/128 dev eth0 nodad
+spoof=$(stat "$hv1" a1 drop_spoof_ip)
+check_fail "spoofed IPv6 source does not get through" \
+	ip netns exec "$a1" ping -q -c 2 -i 0.2 -W 1 -I 2001:db8::77 2001:db8::2
+check "and is counted" grew "$spoof" "$hv1" a1 drop_spoof_ip
+ip -n "$a1" addr del 2001:db8::77/128 dev eth0
+
+# Multicast other than ND is dropped and counted, never flooded.
+multicast() {
+	local drops tx
+	drops=$(stat "$hv1" a1 drop_unsupported)
+	tx=$(stat "$hv1" a3 tx_packets)
+	ip netns exec "$a1" ping -q -c 3 -i 0.2 -W 1 -I eth0 ff02::1
+	[ "$(stat "$hv1" a1 drop_unsupported)" -ge $((drops + 3)) ] &&
+		[ "$(stat "$hv1" a3 tx_packets)" -eq "$tx" ]
+}
+check "ping ff02::1 is dropped, counted and not flooded to a3" multicast
+
+# Inner IPv6 from the underlay must be for a port of that VPC on this host.
+no_port=$(stat "$hv1" - gre_drop_no_port)
+check_fail "A: 2001:db8::9 is mapped to hv1 but has no port there" pings "$a2" 2001:db8::9
+check "hv1 dropped and counted the inner IPv6" grew "$no_port" "$hv1" - gre_drop_no_port
+
+# Tenant B sees nothing of tenant A's traffic to the same addresses.
+isolated() {
+	local tx
+	tx=$(stat "$hv2" b2 tx_packets)
+	pings "$a1" 2001:db8::2 && [ "$(stat "$hv2" b2 tx_packets)" -eq "$tx" ]
+}
+check "A's ping6 to 2001:db8::2 never reaches B's 2001:db8::2" isolated
+
+MB=$((2 * 1024 * 1024))
+check "TCP over IPv6 across hosts (a1 -> a2, 2 MiB)" tcp_transfer "$a1" "$a2" 2001:db8::2 $MB
+check "TCP over IPv6 on one host (a1 -> a3, 2 MiB)" tcp_transfer "$a1" "$a3" 2001:db8::3 $MB
+check "TCP over IPv4 across hosts (a1 -> a2, 2 MiB)" tcp_transfer "$a1" "$a2" 10.0.0.2 $MB
+check "TCP over IPv4 on one host (a3 -> a1, 2 MiB)" tcp_transfer "$a3" "$a1" 10.0.0.1 $MB
+
+# The vpc command speaks IPv6.
+V="vpc -n $hv1"
+check_output "port show prints IPv6" \
+	'^port a1 net 100 mac 02:00:00:00:00:01 ip 10\.0\.0\.1/32,2001:db8::1/128$' $V port show dev a1
+check_output "port show -j too" '"ip":"10\.0\.0\.1/32,2001:db8::1/128"' $V -j port show dev a1
+check_output "map show prints an IPv6 mapping" \
+	'^map net 100 ip 2001:db8::2 mac 02:00:00:00:00:02 host 192\.0\.2\.2$' \
+	$V map show net 100 ip 2001:db8::2
+check_output "map show -j too" '"ip":"2001:db8::2"' $V -j map show net 100
+batch() {
+	printf '%s\n' "map add net 100 ip 2001:db8::50 mac 02:00:00:00:00:50 host 192.0.2.2" \
+		"map add net 100 ip 2001:db8:1::51 mac 02:00:00:00:00:51 host 192.0.2.2" \
+		"map replace net 100 ip 2001:db8:1::51 mac 02:00:00:00:00:52 host 192.0.2.2" \
+		"map del net 100 ip 2001:db8::50" | $V -batch - &&
+	[ "$($V map show net 100 | grep -c '2001:db8::50 ')" -eq 0 ] &&
+	$V map show net 100 | grep -q '^map net 100 ip 2001:db8:1::51 mac 02:00:00:00:00:52 '
+}
+check "vpc -batch adds, replaces and deletes IPv6 mappings" batch
+ip -n "$hv1" link add spare0 type veth peer name spare1
+check_output "a link-local port address is refused" 'vpc: not a unicast IPv6 address' \
+	$V port add dev spare0 net 100 mac 02:00:00:00:00:05 ip fe80::5
+check_output "IPv6 prefix with host bits is refused" 'vpc: address has bits set beyond its prefix' \
+	$V port add dev spare0 net 100 mac 02:00:00:00:00:05 ip 2001:db8:5::1/64
+check_output "a multicast mapping is refused" 'vpc: not a unicast IPv6 address' \
+	$V map add net 100 ip ff02::1 mac 02:00:00:00:00:05 host 192.0.2.2
+NS="ip netns exec $hv1 nl_send vpc"
+check_output "IPv6 of the wrong length is refused with a message" '^error (22|34): .*: .+' \
+	$NS 9 u32:1=100 hex:13=20010db8 hex:7=020000000005 hex:10=c0000202
+check_output "IPv4 and IPv6 in one mapping is EINVAL" '^error 22: .*both an IPv4 and an IPv6' \
+	$NS 9 u32:1=100 hex:9=0a000005 hex:13=20010db8000000000000000000000005 \
+	hex:7=020000000005 hex:10=c0000202
+
+check "module unloads with IPv6 ports and mappings" rmmod vpc
+
+ktap_finished
