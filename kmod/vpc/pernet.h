@@ -30,6 +30,8 @@ struct vpc_pernet {
 	struct rhashtable hosts; /* (VPC, underlay IP) -> struct vpc_host */
 	struct rhashtable addrs; /* (VPC, IP) -> struct vpc_port_addr, local */
 	__be32 underlay[VPC_PLANES]; /* this host's tunnel endpoints */
+	struct xarray paths;	/* remote host (host order) -> vpc_path */
+	unsigned int n_paths;	/* entries in paths; 0 skips the lookup */
 	struct net_device __rcu *gre_dev; /* our collect_md gretap device */
 	struct vpc_stats __percpu *stats; /* GRE receive counters */
 	struct notifier_block netdev_nb; /* this netns's netdev events */
