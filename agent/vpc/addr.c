@@ -119,6 +119,7 @@ static const char *const vpc_stat_names[VPC_STATS_A_MAX + 1] = {
 	[VPC_STATS_A_ROUTED_PACKETS] = "routed_packets",
 	[VPC_STATS_A_DROP_TTL] = "drop_ttl",
 	[VPC_STATS_A_DROP_NO_PATH] = "drop_no_path",
+	[VPC_STATS_A_GW_ECHO_REPLIES] = "gw_echo_replies",
 };
 
 /* Text: one "\n    name value" per counter; JSON: "name": value. */

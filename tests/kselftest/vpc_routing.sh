@@ -15,7 +15,7 @@
 . "$(dirname "$0")/helpers/vpc_topo.sh"
 require_cmd vpc nl_send ping setpriv
 
-ktap_plan 50
+ktap_plan 52
 load_module vpc
 defer unload_module vpc
 setup_ns fab hv1 hv2 a1 a2 a3 nat
@@ -77,6 +77,8 @@ check_output "across subnets and hosts (a1 -> a3, ttl=63)" 'ttl=63' ping1 "$a1" 
 check "and back (a3 -> a1)" pings "$a3" 10.0.0.1
 check_output "the VM's ARP for its gateway got the gateway MAC" "^10\.0\.0\.254 .*lladdr $GWMAC" \
 	ip -n "$a1" neigh show 10.0.0.254
+check_output "the gateway answers ping (ttl=64)" 'ttl=64' ping1 "$a1" 10.0.0.254
+check_output "and counts it" '^[1-9]' vpc_stat "$hv1" port gw_echo_replies dev a1
 check_output "routed frames are counted on the port" '^[1-9]' vpc_stat "$hv1" port routed_packets dev a1
 before=$(vpc_stat "$hv1" port drop_ttl dev a1)
 check_fail "TTL 1 is not routed" ping1 "$a1" 10.0.1.2 -t 1

@@ -134,6 +134,7 @@ enum vpc_stats_attr {
 	VPC_STATS_A_ROUTED_PACKETS,	/* forwarded by the distributed router */
 	VPC_STATS_A_DROP_TTL,		/* routed with TTL <= 1 */
 	VPC_STATS_A_DROP_NO_PATH,	/* every plane to the host is down */
+	VPC_STATS_A_GW_ECHO_REPLIES,	/* pings of a gateway IP answered */
 
 	__VPC_STATS_A_MAX,
 	VPC_STATS_A_MAX = __VPC_STATS_A_MAX - 1
@@ -145,6 +146,6 @@ enum vpc_stats_attr {
 #define VPC_STATS_GRE_LAST	VPC_STATS_A_GRE_DROP_MALFORMED
 /* Ports also report these; a VPC reports its ports' sums and its GRE receive. */
 #define VPC_STATS_ROUTE_FIRST	VPC_STATS_A_ROUTED_PACKETS
-#define VPC_STATS_ROUTE_LAST	VPC_STATS_A_DROP_NO_PATH
+#define VPC_STATS_ROUTE_LAST	VPC_STATS_A_GW_ECHO_REPLIES
 
 #endif /* _UAPI_LINUX_VPC_H */
