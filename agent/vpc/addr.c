@@ -98,6 +98,34 @@ const char *vpc_fmt_mac(const uint8_t *mac, char *buf, size_t len)
 	return buf;
 }
 
+void vpc_put_addr(struct nlmsghdr *nlh, uint16_t type, uint32_t ip, uint8_t plen)
+{
+	struct nlattr *nest = mnl_attr_nest_start(nlh, type);
+
+	mnl_attr_put_u32(nlh, VPC_ADDR_A_IP4, ip);
+	mnl_attr_put_u8(nlh, VPC_ADDR_A_PLEN, plen);
+	mnl_attr_nest_end(nlh, nest);
+}
+
+int vpc_get_addr(const struct nlattr *nest, uint32_t *ip, uint8_t *plen)
+{
+	const struct nlattr *a;
+	bool has_ip = false;
+
+	*plen = 32;
+	mnl_attr_for_each_nested(a, nest) {
+		if (mnl_attr_get_type(a) == VPC_ADDR_A_IP4 &&
+		    mnl_attr_get_payload_len(a) == sizeof(uint32_t)) {
+			*ip = mnl_attr_get_u32(a);
+			has_ip = true;
+		} else if (mnl_attr_get_type(a) == VPC_ADDR_A_PLEN &&
+			   mnl_attr_get_payload_len(a) == sizeof(uint8_t)) {
+			*plen = mnl_attr_get_u8(a);
+		}
+	}
+	return has_ip ? 0 : -EINVAL;
+}
+
 static const char *const vpc_stat_names[VPC_STATS_A_MAX + 1] = {
 	[VPC_STATS_A_RX_PACKETS] = "rx_packets",
 	[VPC_STATS_A_RX_BYTES] = "rx_bytes",
@@ -118,6 +146,10 @@ static const char *const vpc_stat_names[VPC_STATS_A_MAX + 1] = {
 	[VPC_STATS_A_GRE_DROP_UNKNOWN_SOURCE] = "gre_drop_unknown_source",
 	[VPC_STATS_A_GRE_DROP_NO_PORT] = "gre_drop_no_port",
 	[VPC_STATS_A_GRE_DROP_MALFORMED] = "gre_drop_malformed",
+	[VPC_STATS_A_ROUTED_PACKETS] = "routed_packets",
+	[VPC_STATS_A_DROP_TTL] = "drop_ttl",
+	[VPC_STATS_A_DROP_NO_PATH] = "drop_no_path",
+	[VPC_STATS_A_GW_ECHO_REPLIES] = "gw_echo_replies",
 	[VPC_STATS_A_ND_REPLIES] = "nd_replies",
 	[VPC_STATS_A_DROP_ND] = "drop_nd",
 	[VPC_STATS_A_TOO_BIG] = "too_big",

@@ -18,7 +18,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: vpc [OPTIONS] OBJECT { COMMAND | help }\n"
-		"where  OBJECT := { net | underlay | port | map | monitor }\n"
+		"where  OBJECT := { net | underlay | port | map | subnet | route | monitor }\n"
 		"       OPTIONS := { -j[son] | -s[tatistics] | -d[etails] |\n"
 		"                    -n[etns] NAME | -b[atch] FILE | -h[elp] }\n");
 }
@@ -65,6 +65,8 @@ static const struct {
 	{ "underlay", do_underlay },
 	{ "port", do_port },
 	{ "map", do_map },
+	{ "subnet", do_subnet },
+	{ "route", do_route },
 	{ "monitor", do_monitor },
 };
 

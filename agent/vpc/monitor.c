@@ -22,6 +22,11 @@ static const struct {
 	{ VPC_CMD_PORT_DEL, "del", vpc_port_print_cb },
 	{ VPC_CMD_MAP_NEW, "add", vpc_map_print_cb },
 	{ VPC_CMD_MAP_DEL, "del", vpc_map_print_cb },
+	{ VPC_CMD_SUBNET_NEW, "add", vpc_subnet_print_cb },
+	{ VPC_CMD_SUBNET_DEL, "del", vpc_subnet_print_cb },
+	{ VPC_CMD_ROUTE_NEW, "add", vpc_route_print_cb },
+	{ VPC_CMD_ROUTE_DEL, "del", vpc_route_print_cb },
+	{ VPC_CMD_PATH_SET, "set", vpc_path_print_cb },
 };
 
 static int monitor_cb(const struct nlmsghdr *nlh, void *data)

@@ -14,8 +14,11 @@ static void underlay_usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: vpc underlay set local IP [ plane { 0 | 1 } ]\n"
+		"       vpc underlay path HOSTIP plane { 0 | 1 } { up | down }\n"
 		"       vpc underlay show\n"
-		"where  plane 0 is the business network (default), 1 the storage network\n");
+		"where  plane 0 is the business network (default), 1 the storage network;\n"
+		"       HOSTIP names a remote host by its plane-0 IP; while its plane 0 is\n"
+		"       down, traffic to it goes over plane 1\n");
 }
 
 static int underlay_set(int argc, char **argv)
@@ -97,6 +100,8 @@ static int underlay_show(int argc, char **argv)
 		return 2;
 	nlh = genl_msg(gs, buf, VPC_CMD_UNDERLAY_GET, NLM_F_REQUEST | NLM_F_ACK);
 	ret = genl_talk(gs, nlh, vpc_underlay_print_cb, NULL);
+	if (!ret)
+		ret = vpc_path_show(gs);
 	if (ret)
 		return vpc_nl_error("cannot show underlay", ret, gs);
 	return 0;
@@ -108,6 +113,8 @@ int do_underlay(int argc, char **argv)
 		return underlay_show(argc ? argc - 1 : 0, argv + (argc ? 1 : 0));
 	if (matches(argv[0], "set"))
 		return underlay_set(argc - 1, argv + 1);
+	if (matches(argv[0], "path"))
+		return vpc_path_set(argc - 1, argv + 1);
 	if (matches(argv[0], "help")) {
 		underlay_usage(stdout);
 		return 0;

@@ -46,17 +46,28 @@ const char *vpc_fmt_ip4(uint32_t be, char *buf, size_t len);
 const char *vpc_fmt_ip6(const void *addr, char *buf, size_t len);
 const char *vpc_fmt_mac(const uint8_t *mac, char *buf, size_t len);
 void vpc_print_stats(const struct nlattr *nest);
+/* A nested address attribute (enum vpc_addr_attr) of type TYPE. */
+void vpc_put_addr(struct nlmsghdr *nlh, uint16_t type, uint32_t ip, uint8_t plen);
+int vpc_get_addr(const struct nlattr *nest, uint32_t *ip, uint8_t *plen);
 
 /* Print one reply or notification of each object (also for monitor). */
 int vpc_net_print_cb(const struct nlmsghdr *nlh, void *data);
 int vpc_underlay_print_cb(const struct nlmsghdr *nlh, void *data);
 int vpc_port_print_cb(const struct nlmsghdr *nlh, void *data);
 int vpc_map_print_cb(const struct nlmsghdr *nlh, void *data);
+int vpc_subnet_print_cb(const struct nlmsghdr *nlh, void *data);
+int vpc_route_print_cb(const struct nlmsghdr *nlh, void *data);
+int vpc_path_print_cb(const struct nlmsghdr *nlh, void *data);
 
 int do_net(int argc, char **argv);
 int do_monitor(int argc, char **argv);
 int do_underlay(int argc, char **argv);
 int do_port(int argc, char **argv);
 int do_map(int argc, char **argv);
+int do_subnet(int argc, char **argv);
+int do_route(int argc, char **argv);
+/* path.c: vpc underlay path, and the paths listed by vpc underlay show. */
+int vpc_path_set(int argc, char **argv);
+int vpc_path_show(struct genl_sock *gs);
 
 #endif /* NIMBUS_VPC_H */

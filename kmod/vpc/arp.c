@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The ARP responder: a VM's ARP request for an address of its VPC (a local
- * port or a mapping) is answered here with that VM's MAC; any other ARP is
- * dropped and counted.  ARP never leaves the host.
+ * port or a mapping) is answered here with that VM's MAC, and for a subnet
+ * gateway with the VPC's gateway MAC; any other ARP is dropped and
+ * counted.  ARP never leaves the host.
  */
 #include <linux/etherdevice.h>
 #include <linux/if_arp.h>
@@ -13,6 +14,7 @@
 #include "pernet.h"
 #include "port.h"
 #include "stats.h"
+#include "subnet.h"
 #include "vnet.h"
 
 /* The Ethernet/IPv4 body that follows struct arphdr. */
@@ -23,11 +25,15 @@ struct vpc_arp_eth_ip {
 	__be32 tip;
 } __packed;
 
-static const u8 *vpc_arp_target(struct vpc_pernet *pn, u32 vpc, __be32 tip)
+static const u8 *vpc_arp_target(struct vpc_pernet *pn,
+				const struct vpc_net *vnet, __be32 tip)
 {
+	u32 vpc = vnet->id;
 	struct vpc_port *port;
 	struct vpc_map *map;
 
+	if (vpc_subnet_is_gw(vnet, tip))
+		return vnet->gw_mac;
 	port = vpc_port_lookup(pn, vpc, tip);
 	if (port)
 		return port->mac;
@@ -69,7 +75,7 @@ void vpc_arp_rx(struct vpc_pernet *pn, struct vpc_port *port,
 		vpc_drop(port->stats, VPC_STATS_A_DROP_SPOOF_IP, skb);
 		return;
 	}
-	mac = vpc_arp_target(pn, port->vnet->id, body->tip);
+	mac = vpc_arp_target(pn, port->vnet, body->tip);
 	if (!mac) {
 		vpc_drop(port->stats, VPC_STATS_A_DROP_ARP, skb);
 		return;

@@ -41,6 +41,13 @@ bool vpc_pmtu_fits(struct vpc_pernet *pn, struct vpc_port *from,
 		   struct sk_buff *skb, __be32 local, __be32 remote);
 
 /*
+ * A frame (skb->data at its IPv4 header) from a port to its VPC's gateway
+ * MAC: routed, or dropped and counted (router.c).
+ */
+void vpc_router_rx(struct vpc_pernet *pn, struct vpc_port *port,
+		   struct sk_buff *skb);
+
+/*
  * forward.c: hand a frame (skb->data at its Ethernet header) to a local
  * port's VM, or to another host in GRE with key = VPC id.  Both consume it.
  */

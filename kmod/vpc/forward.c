@@ -6,6 +6,7 @@
 
 #include "datapath.h"
 #include "map.h"
+#include "path.h"
 #include "port.h"
 #include "stats.h"
 #include "vnet.h"
@@ -51,18 +52,24 @@ void vpc_forward(struct vpc_pernet *pn, struct vpc_port *from,
 void vpc_encap(struct vpc_pernet *pn, struct vpc_port *from,
 	       const struct vpc_map *map, struct sk_buff *skb)
 {
-	__be32 local = READ_ONCE(pn->underlay[0]);
 	struct ip_tunnel_info *info;
 	struct metadata_dst *md;
 	struct net_device *gre;
+	__be32 local;
+	int plane;
 
 	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "encap needs RCU");
 	gre = rcu_dereference(pn->gre_dev);
-	if (unlikely(!gre || !local || !map->host[0])) {
-		vpc_drop(from->stats, VPC_STATS_A_DROP_NO_UNDERLAY, skb);
+	/* Plane 0, or plane 1 when the path on plane 0 is down (path.c). */
+	plane = vpc_path_plane(pn, map);
+	if (unlikely(!gre || plane < 0)) {
+		vpc_drop(from->stats, plane == -ENETUNREACH ?
+			 VPC_STATS_A_DROP_NO_PATH : VPC_STATS_A_DROP_NO_UNDERLAY,
+			 skb);
 		return;
 	}
-	if (!vpc_pmtu_fits(pn, from, skb, local, map->host[0]))
+	local = READ_ONCE(pn->underlay[plane]);
+	if (!vpc_pmtu_fits(pn, from, skb, local, map->host[plane]))
 		return;
 	md = metadata_dst_alloc(0, METADATA_IP_TUNNEL, GFP_ATOMIC);
 	if (unlikely(!md)) {
@@ -71,9 +78,9 @@ void vpc_encap(struct vpc_pernet *pn, struct vpc_port *from,
 	}
 	info = &md->u.tun_info;
 	info->mode = IP_TUNNEL_INFO_TX;
-	ip_tunnel_key_init(&info->key, local, map->host[0], 0, VPC_GRE_TTL, 0,
-			   0, 0, key32_to_tunnel_id(htonl(map->key.vpc)),
-			   TUNNEL_KEY);
+	ip_tunnel_key_init(&info->key, local, map->host[plane], 0,
+			   VPC_GRE_TTL, 0, 0, 0,
+			   key32_to_tunnel_id(htonl(map->key.vpc)), TUNNEL_KEY);
 
 	skb_scrub_packet(skb, false);
 	skb_dst_set(skb, &md->dst);

@@ -2,8 +2,10 @@
 /*
  * Frames from the underlay, decapsulated by the collect_md gretap device:
  * the GRE key names the VPC, the outer source must be a host that VPC has a
- * mapping for, and the inner destination must be a port of that VPC.
- * Anything else is dropped and counted in the netns's GRE counters.
+ * mapping for, and the inner destination must be a port of that VPC, or
+ * an address a user route sends to a port of this host (an appliance VM);
+ * the inner destination MAC must be that port's.  Anything else is dropped
+ * and counted in the netns's GRE counters and the VPC's.
  */
 #include <linux/etherdevice.h>
 #include <linux/ip.h>
@@ -15,6 +17,7 @@
 #include "map.h"
 #include "pernet.h"
 #include "port.h"
+#include "route.h"
 #include "stats.h"
 #include "vnet.h"
 
@@ -45,37 +48,48 @@ static void vpc_gre_rx_one(struct vpc_pernet *pn, struct sk_buff *skb)
 {
 	const struct ip_tunnel_info *info = skb_tunnel_info(skb);
 	struct vpc_port *port;
+	struct vpc_net *vnet;
+	unsigned int reason;
 	u32 vpc;
 
 	if (!info || ip_tunnel_info_af(info) != AF_INET ||
 	    !(info->key.tun_flags & TUNNEL_KEY))
 		goto unknown_key;
 	vpc = be32_to_cpu(tunnel_id_to_key32(info->key.tun_id));
-	if (!vpc_net_find(pn, vpc))
+	vnet = vpc_net_find(pn, vpc);
+	if (!vnet)
 		goto unknown_key;
+	/* Either plane of a host: its mappings hold both (map.c). */
 	if (!vpc_host_known(pn, vpc, info->key.u.ipv4.src)) {
-		vpc_drop(pn->stats, VPC_STATS_A_GRE_DROP_UNKNOWN_SOURCE, skb);
-		return;
+		reason = VPC_STATS_A_GRE_DROP_UNKNOWN_SOURCE;
+		goto drop;
 	}
+	reason = VPC_STATS_A_GRE_DROP_NO_PORT;
 	port = vpc_gre_rx_port(pn, vpc, skb);
 	if (IS_ERR(port)) {
-		vpc_drop(pn->stats, VPC_STATS_A_GRE_DROP_MALFORMED, skb);
-		return;
+		reason = VPC_STATS_A_GRE_DROP_MALFORMED;
+		goto drop;
 	}
+	/* Routed by the sender to an appliance VM here: the same route. */
+	if (!port && skb->protocol == htons(ETH_P_IP))
+		port = vpc_route_port(pn, vnet, ip_hdr(skb)->daddr);
 	if (!port || !ether_addr_equal(eth_hdr(skb)->h_dest, port->mac))
-		goto no_port;
+		goto drop;
 
 	vpc_stats_pkt(pn->stats, VPC_STATS_A_GRE_RX_PACKETS,
+		      skb->len + ETH_HLEN);
+	vpc_stats_pkt(vnet->stats, VPC_STATS_A_GRE_RX_PACKETS,
 		      skb->len + ETH_HLEN);
 	skb_push(skb, ETH_HLEN);
 	vpc_deliver(port, skb);
 	return;
 
+drop:
+	vpc_stats_inc(vnet->stats, reason);
+	vpc_drop(pn->stats, reason, skb);
+	return;
 unknown_key:
 	vpc_drop(pn->stats, VPC_STATS_A_GRE_DROP_UNKNOWN_KEY, skb);
-	return;
-no_port:
-	vpc_drop(pn->stats, VPC_STATS_A_GRE_DROP_NO_PORT, skb);
 }
 
 rx_handler_result_t vpc_gre_rx(struct sk_buff **pskb)

@@ -8,6 +8,7 @@
 
 #include "netlink.h"
 #include "pernet.h"
+#include "stats.h"
 #include "vnet.h"
 
 enum vpc_mcgrp {
@@ -72,6 +73,30 @@ static const struct nla_policy vpc_map_id_policy[VPC_A_MAX + 1] = {
 	[VPC_A_IP6] = NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
 };
 
+static const struct nla_policy vpc_subnet_new_policy[VPC_A_MAX + 1] = {
+	[VPC_A_NET_ID] = NLA_POLICY_FULL_RANGE(NLA_U32, &vpc_net_id_range),
+	[VPC_A_PREFIX] = NLA_POLICY_NESTED(vpc_addr_policy),
+	[VPC_A_GW] = NLA_POLICY_NESTED(vpc_addr_policy),
+};
+
+static const struct nla_policy vpc_route_new_policy[VPC_A_MAX + 1] = {
+	[VPC_A_NET_ID] = NLA_POLICY_FULL_RANGE(NLA_U32, &vpc_net_id_range),
+	[VPC_A_PREFIX] = NLA_POLICY_NESTED(vpc_addr_policy),
+	[VPC_A_VIA] = NLA_POLICY_NESTED(vpc_addr_policy),
+};
+
+/* Deleting a subnet or route; net-id alone filters their dumps. */
+static const struct nla_policy vpc_prefix_id_policy[VPC_A_MAX + 1] = {
+	[VPC_A_NET_ID] = NLA_POLICY_FULL_RANGE(NLA_U32, &vpc_net_id_range),
+	[VPC_A_PREFIX] = NLA_POLICY_NESTED(vpc_addr_policy),
+};
+
+static const struct nla_policy vpc_path_set_policy[VPC_A_MAX + 1] = {
+	[VPC_A_HOST] = { .type = NLA_BE32 },
+	[VPC_A_PLANE] = NLA_POLICY_MAX(NLA_U8, VPC_PLANE_MAX),
+	[VPC_A_PATH_STATE] = NLA_POLICY_MAX(NLA_U8, VPC_PATH_DOWN),
+};
+
 struct vpc_net *vpc_nl_get_net(struct vpc_pernet *pn, struct genl_info *info)
 {
 	struct vpc_net *vnet;
@@ -131,10 +156,11 @@ void vpc_nl_notify_send(struct vpc_pernet *pn, struct sk_buff *skb)
 				VPC_MCGRP_NOTIFY_ID, GFP_KERNEL);
 }
 
-static int vpc_net_fill(struct sk_buff *skb, const struct vpc_net *vnet,
-			u32 portid, u32 seq, int flags, u8 cmd,
-			struct netlink_callback *cb)
+static int vpc_net_fill(struct sk_buff *skb, struct vpc_pernet *pn,
+			const struct vpc_net *vnet, u32 portid, u32 seq,
+			int flags, u8 cmd, struct netlink_callback *cb)
 {
+	u64 sum[__VPC_STATS_A_MAX];
 	void *hdr;
 
 	hdr = genlmsg_put(skb, portid, seq, &vpc_genl_family, flags, cmd);
@@ -142,8 +168,12 @@ static int vpc_net_fill(struct sk_buff *skb, const struct vpc_net *vnet,
 		return -EMSGSIZE;
 	if (cb)
 		genl_dump_check_consistent(cb, hdr);
+	vpc_net_stats(pn, vnet, sum);
 	if (nla_put_u32(skb, VPC_A_NET_ID, vnet->id) ||
-	    (vnet->name[0] && nla_put_string(skb, VPC_A_NET_NAME, vnet->name))) {
+	    (vnet->name[0] && nla_put_string(skb, VPC_A_NET_NAME, vnet->name)) ||
+	    nla_put(skb, VPC_A_MAC, ETH_ALEN, vnet->gw_mac) ||
+	    vpc_stats_fill_sums(skb, sum, vpc_stats_net_ranges,
+				ARRAY_SIZE(vpc_stats_net_ranges))) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}
@@ -158,7 +188,7 @@ static void vpc_net_notify(struct vpc_pernet *pn, const struct vpc_net *vnet,
 
 	if (!skb)
 		return;
-	if (vpc_net_fill(skb, vnet, 0, 0, 0, cmd, NULL)) {
+	if (vpc_net_fill(skb, pn, vnet, 0, 0, 0, cmd, NULL)) {
 		nlmsg_free(skb);
 		return;
 	}
@@ -235,7 +265,7 @@ static int vpc_nl_net_get_doit(struct sk_buff *skb, struct genl_info *info)
 		ret = -ENOENT;
 		goto out;
 	}
-	ret = vpc_net_fill(msg, vnet, info->snd_portid, info->snd_seq, 0,
+	ret = vpc_net_fill(msg, pn, vnet, info->snd_portid, info->snd_seq, 0,
 			   VPC_CMD_NET_GET, NULL);
 out:
 	mutex_unlock(&pn->lock);
@@ -258,7 +288,7 @@ static int vpc_nl_net_get_dumpit(struct sk_buff *skb,
 	mutex_lock(&pn->lock);
 	cb->seq = pn->gen;
 	xa_for_each_start(&pn->nets, id, vnet, cb->args[0]) {
-		ret = vpc_net_fill(skb, vnet, NETLINK_CB(cb->skb).portid,
+		ret = vpc_net_fill(skb, pn, vnet, NETLINK_CB(cb->skb).portid,
 				   cb->nlh->nlmsg_seq, NLM_F_MULTI,
 				   VPC_CMD_NET_GET, cb);
 		if (ret)
@@ -345,6 +375,59 @@ static const struct genl_ops vpc_genl_ops[] = {
 		.doit = vpc_nl_map_get_doit,
 		.dumpit = vpc_nl_map_get_dumpit,
 		.policy = vpc_map_id_policy,
+		.maxattr = VPC_A_MAX,
+	},
+	{
+		.cmd = VPC_CMD_SUBNET_NEW,
+		.doit = vpc_nl_subnet_new,
+		.policy = vpc_subnet_new_policy,
+		.maxattr = VPC_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = VPC_CMD_SUBNET_DEL,
+		.doit = vpc_nl_subnet_del,
+		.policy = vpc_prefix_id_policy,
+		.maxattr = VPC_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = VPC_CMD_SUBNET_GET,
+		.dumpit = vpc_nl_subnet_get_dumpit,
+		.policy = vpc_prefix_id_policy,
+		.maxattr = VPC_A_MAX,
+	},
+	{
+		.cmd = VPC_CMD_ROUTE_NEW,
+		.doit = vpc_nl_route_new,
+		.policy = vpc_route_new_policy,
+		.maxattr = VPC_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = VPC_CMD_ROUTE_DEL,
+		.doit = vpc_nl_route_del,
+		.policy = vpc_prefix_id_policy,
+		.maxattr = VPC_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = VPC_CMD_ROUTE_GET,
+		.dumpit = vpc_nl_route_get_dumpit,
+		.policy = vpc_prefix_id_policy,
+		.maxattr = VPC_A_MAX,
+	},
+	{
+		.cmd = VPC_CMD_PATH_SET,
+		.doit = vpc_nl_path_set,
+		.policy = vpc_path_set_policy,
+		.maxattr = VPC_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = VPC_CMD_PATH_GET,
+		.dumpit = vpc_nl_path_get_dumpit,
+		.policy = vpc_none_policy,
 		.maxattr = VPC_A_MAX,
 	},
 };

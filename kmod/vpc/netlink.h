@@ -50,6 +50,14 @@ int vpc_nl_map_new(struct sk_buff *skb, struct genl_info *info);
 int vpc_nl_map_del(struct sk_buff *skb, struct genl_info *info);
 int vpc_nl_map_get_doit(struct sk_buff *skb, struct genl_info *info);
 int vpc_nl_map_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
+int vpc_nl_subnet_new(struct sk_buff *skb, struct genl_info *info);
+int vpc_nl_subnet_del(struct sk_buff *skb, struct genl_info *info);
+int vpc_nl_subnet_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
+int vpc_nl_route_new(struct sk_buff *skb, struct genl_info *info);
+int vpc_nl_route_del(struct sk_buff *skb, struct genl_info *info);
+int vpc_nl_route_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
+int vpc_nl_path_set(struct sk_buff *skb, struct genl_info *info);
+int vpc_nl_path_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
 
 /* The end of a dump round: a full skb is not an error. */
 static inline int vpc_nl_dump_ret(struct sk_buff *skb, int ret)

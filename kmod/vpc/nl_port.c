@@ -47,7 +47,8 @@ static int vpc_port_fill(struct sk_buff *skb, const struct vpc_port *port,
 	    nla_put_u32(skb, VPC_A_NET_ID, port->vnet->id) ||
 	    nla_put(skb, VPC_A_MAC, ETH_ALEN, port->mac) ||
 	    vpc_port_fill_addrs(skb, port) ||
-	    vpc_stats_fill_port(skb, port->stats)) {
+	    vpc_stats_fill_ranges(skb, port->stats, vpc_stats_port_ranges,
+				  ARRAY_SIZE(vpc_stats_port_ranges))) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}

@@ -4,6 +4,7 @@
 
 #include "device.h"
 #include "map.h"
+#include "path.h"
 #include "pernet.h"
 #include "port.h"
 #include "stats.h"
@@ -21,6 +22,7 @@ static int __net_init vpc_pernet_net_init(struct net *net)
 	mutex_init(&pn->lock);
 	xa_init(&pn->nets);
 	xa_init(&pn->ports);
+	xa_init(&pn->paths);
 	pn->stats = vpc_stats_alloc();
 	if (!pn->stats)
 		return -ENOMEM;
@@ -57,6 +59,7 @@ static void __net_exit vpc_pernet_net_exit(struct net *net)
 	mutex_lock(&pn->lock);
 	vpc_port_flush(pn, NULL);
 	vpc_net_flush(pn);
+	vpc_path_flush(pn);
 	mutex_unlock(&pn->lock);
 	vpc_underlay_teardown(pn);
 	rtnl_unlock();
@@ -65,6 +68,7 @@ static void __net_exit vpc_pernet_net_exit(struct net *net)
 	vpc_port_table_exit(pn);
 	vpc_map_tables_exit(pn);
 	vpc_stats_free(pn->stats);
+	xa_destroy(&pn->paths);
 	xa_destroy(&pn->ports);
 	xa_destroy(&pn->nets);
 	mutex_destroy(&pn->lock);

@@ -39,6 +39,8 @@ struct vpc_pernet {
 	struct rhashtable maps6; /* (VPC, IPv6) -> struct vpc_map */
 	struct rhashtable addrs6; /* (VPC, IPv6) -> struct vpc_port_addr */
 	__be32 underlay[VPC_PLANES]; /* this host's tunnel endpoints */
+	struct xarray paths;	/* remote host (host order) -> vpc_path */
+	unsigned int n_paths;	/* entries in paths; 0 skips the lookup */
 	struct net_device __rcu *gre_dev; /* our collect_md gretap device */
 	struct vpc_stats __percpu *stats; /* GRE receive counters */
 	struct notifier_block netdev_nb; /* this netns's netdev events */

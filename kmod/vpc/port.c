@@ -273,6 +273,8 @@ void vpc_port_del(struct vpc_pernet *pn, struct vpc_port *port)
 	vpc_port_unhash(pn, port, port->n_addrs);
 	xa_erase(&pn->ports, port->dev->ifindex);
 	netdev_put(port->dev, &port->dev_tracker);
+	/* Its VPC keeps counting what it did (frames in flight are lost). */
+	vpc_stats_accumulate(port->stats, port->vnet->retired);
 	vpc_pernet_changed(pn);
 	call_rcu(&port->rcu, vpc_port_free_rcu);
 }

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Frames from a VM: port security first (the source MAC and IP must be the
- * port's), then ARP is answered locally, IPv4 goes to a local port of the
- * same VPC or in GRE to the host of a mapping, IPv6 likewise (port_rx6.c),
- * and everything else is dropped and counted.  Nothing is ever flooded.
+ * port's), then ARP is answered locally, IPv4 to the VPC's gateway MAC is
+ * routed (router.c), other IPv4 goes to a local port of the same VPC or in
+ * GRE to the host of a mapping, IPv6 likewise (port_rx6.c), and everything
+ * else is dropped and counted.  Nothing is ever flooded.
  */
 #include <linux/etherdevice.h>
 #include <linux/if_vlan.h>
@@ -37,6 +38,10 @@ static void vpc_port_rx_ip(struct vpc_pernet *pn, struct vpc_port *port,
 	}
 	if (is_multicast_ether_addr(eth->h_dest)) {
 		vpc_drop(port->stats, VPC_STATS_A_DROP_UNSUPPORTED, skb);
+		return;
+	}
+	if (ether_addr_equal(eth->h_dest, port->vnet->gw_mac)) {
+		vpc_router_rx(pn, port, skb);
 		return;
 	}
 

@@ -40,10 +40,49 @@ static u64 vpc_stats_sum(struct vpc_stats __percpu *stats, unsigned int idx)
 	return sum;
 }
 
-/* Put the counters of each [first, last] range in RANGES as one nest. */
-static int vpc_stats_fill_ranges(struct sk_buff *skb,
-				 struct vpc_stats __percpu *stats,
-				 const unsigned int (*ranges)[2], unsigned int n)
+int vpc_stats_fill(struct sk_buff *skb, struct vpc_stats __percpu *stats,
+		   unsigned int first, unsigned int last)
+{
+	struct nlattr *nest;
+	unsigned int i;
+
+	nest = nla_nest_start(skb, VPC_A_STATS);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = first; i <= last; i++) {
+		if (nla_put_u64_64bit(skb, i, vpc_stats_sum(stats, i),
+				      VPC_STATS_A_PAD)) {
+			nla_nest_cancel(skb, nest);
+			return -EMSGSIZE;
+		}
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+const struct vpc_stats_range vpc_stats_port_ranges[2] = {
+	{ VPC_STATS_PORT_FIRST, VPC_STATS_PORT_LAST },
+	{ VPC_STATS_PORT2_FIRST, VPC_STATS_PORT2_LAST },
+};
+
+const struct vpc_stats_range vpc_stats_net_ranges[3] = {
+	{ VPC_STATS_PORT_FIRST, VPC_STATS_PORT_LAST },
+	{ VPC_STATS_PORT2_FIRST, VPC_STATS_PORT2_LAST },
+	/* gre-drop-unknown-key stays 0: such a key names no VPC. */
+	{ VPC_STATS_A_GRE_RX_PACKETS, VPC_STATS_GRE_LAST },
+};
+
+void vpc_stats_accumulate(struct vpc_stats __percpu *stats, u64 *sum)
+{
+	unsigned int i;
+
+	for (i = VPC_STATS_A_PAD + 1; i < __VPC_STATS_A_MAX; i++)
+		sum[i] += vpc_stats_sum(stats, i);
+}
+
+int vpc_stats_fill_sums(struct sk_buff *skb, const u64 *sum,
+			const struct vpc_stats_range *ranges,
+			unsigned int n_ranges)
 {
 	struct nlattr *nest;
 	unsigned int r, i;
@@ -51,9 +90,9 @@ static int vpc_stats_fill_ranges(struct sk_buff *skb,
 	nest = nla_nest_start(skb, VPC_A_STATS);
 	if (!nest)
 		return -EMSGSIZE;
-	for (r = 0; r < n; r++) {
-		for (i = ranges[r][0]; i <= ranges[r][1]; i++) {
-			if (nla_put_u64_64bit(skb, i, vpc_stats_sum(stats, i),
+	for (r = 0; r < n_ranges; r++) {
+		for (i = ranges[r].first; i <= ranges[r].last; i++) {
+			if (nla_put_u64_64bit(skb, i, sum[i],
 					      VPC_STATS_A_PAD)) {
 				nla_nest_cancel(skb, nest);
 				return -EMSGSIZE;
@@ -64,21 +103,13 @@ static int vpc_stats_fill_ranges(struct sk_buff *skb,
 	return 0;
 }
 
-int vpc_stats_fill(struct sk_buff *skb, struct vpc_stats __percpu *stats,
-		   unsigned int first, unsigned int last)
+int vpc_stats_fill_ranges(struct sk_buff *skb,
+			  struct vpc_stats __percpu *stats,
+			  const struct vpc_stats_range *ranges,
+			  unsigned int n_ranges)
 {
-	const unsigned int range[1][2] = { { first, last } };
+	u64 sum[__VPC_STATS_A_MAX] = { 0 };
 
-	return vpc_stats_fill_ranges(skb, stats, range, 1);
-}
-
-int vpc_stats_fill_port(struct sk_buff *skb, struct vpc_stats __percpu *stats)
-{
-	/* Counters added later sit after the GRE group in the enum. */
-	static const unsigned int ranges[][2] = {
-		{ VPC_STATS_PORT_FIRST, VPC_STATS_PORT_LAST },
-		{ VPC_STATS_PORT2_FIRST, VPC_STATS_PORT2_LAST },
-	};
-
-	return vpc_stats_fill_ranges(skb, stats, ranges, ARRAY_SIZE(ranges));
+	vpc_stats_accumulate(stats, sum);
+	return vpc_stats_fill_sums(skb, sum, ranges, n_ranges);
 }

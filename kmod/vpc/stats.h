@@ -21,6 +21,28 @@ int vpc_stats_fill(struct sk_buff *skb, struct vpc_stats __percpu *stats,
 /* Put a port's counters (both of its groups) as a VPC_A_STATS nest. */
 int vpc_stats_fill_port(struct sk_buff *skb, struct vpc_stats __percpu *stats);
 
+/* A run of counters an object reports: first..last. */
+struct vpc_stats_range {
+	u8 first;
+	u8 last;
+};
+
+/* Ports report these; a VPC reports them (summed) and its GRE receive. */
+extern const struct vpc_stats_range vpc_stats_port_ranges[2];
+extern const struct vpc_stats_range vpc_stats_net_ranges[3];
+
+/* Add every counter of STATS to SUM[__VPC_STATS_A_MAX]. */
+void vpc_stats_accumulate(struct vpc_stats __percpu *stats, u64 *sum);
+/* Put the RANGES of SUM as a VPC_A_STATS nest. */
+int vpc_stats_fill_sums(struct sk_buff *skb, const u64 *sum,
+			const struct vpc_stats_range *ranges,
+			unsigned int n_ranges);
+/* Put the RANGES of STATS as a VPC_A_STATS nest. */
+int vpc_stats_fill_ranges(struct sk_buff *skb,
+			  struct vpc_stats __percpu *stats,
+			  const struct vpc_stats_range *ranges,
+			  unsigned int n_ranges);
+
 static inline void vpc_stats_add(struct vpc_stats __percpu *stats,
 				 unsigned int idx, u64 n)
 {

@@ -7,6 +7,9 @@
 #include "map.h"
 #include "pernet.h"
 #include "port.h"
+#include "route.h"
+#include "stats.h"
+#include "subnet.h"
 #include "vnet.h"
 
 static struct kmem_cache *vpc_net_cache __read_mostly;
@@ -41,14 +44,21 @@ struct vpc_net *vpc_net_add(struct vpc_pernet *pn, u32 id, const char *name,
 	vnet = kmem_cache_zalloc(vpc_net_cache, GFP_KERNEL);
 	if (!vnet)
 		return ERR_PTR(-ENOMEM);
+	vnet->stats = vpc_stats_alloc();
+	if (!vnet->stats) {
+		kmem_cache_free(vpc_net_cache, vnet);
+		return ERR_PTR(-ENOMEM);
+	}
 	vnet->id = id;
 	if (name)
 		strscpy(vnet->name, name, sizeof(vnet->name));
+	vpc_gw_mac_init(vnet->gw_mac, id);
 	xa_init(&vnet->maps);
 	xa_init_flags(&vnet->maps6, XA_FLAGS_ALLOC);
 
 	ret = xa_insert(&pn->nets, id, vnet, GFP_KERNEL);
 	if (ret) {
+		vpc_stats_free(vnet->stats);
 		kmem_cache_free(vpc_net_cache, vnet);
 		if (ret == -EBUSY) {
 			NL_SET_ERR_MSG_MOD(extack, "a VPC with this id exists");
@@ -62,16 +72,21 @@ struct vpc_net *vpc_net_add(struct vpc_pernet *pn, u32 id, const char *name,
 
 static void vpc_net_free_rcu(struct rcu_head *head)
 {
-	kmem_cache_free(vpc_net_cache, container_of(head, struct vpc_net, rcu));
+	struct vpc_net *vnet = container_of(head, struct vpc_net, rcu);
+
+	vpc_stats_free(vnet->stats);
+	kmem_cache_free(vpc_net_cache, vnet);
 }
 
-/* Deleting a VPC detaches its ports and deletes its mappings. */
+/* Deleting a VPC detaches its ports, deletes its mappings, subnets, routes. */
 void vpc_net_del(struct vpc_pernet *pn, struct vpc_net *vnet)
 {
 	ASSERT_RTNL();
 	lockdep_assert_held(&pn->lock);
 	vpc_port_flush(pn, vnet);
 	vpc_map_flush(pn, vnet);
+	vpc_subnet_flush(pn, vnet);
+	vpc_route_flush(pn, vnet);
 	xa_destroy(&vnet->maps);
 	xa_destroy(&vnet->maps6);
 	xa_erase(&pn->nets, vnet->id);
@@ -88,4 +103,18 @@ void vpc_net_flush(struct vpc_pernet *pn)
 	lockdep_assert_held(&pn->lock);
 	xa_for_each(&pn->nets, id, vnet)
 		vpc_net_del(pn, vnet);
+}
+
+void vpc_net_stats(struct vpc_pernet *pn, const struct vpc_net *vnet,
+		   u64 *sum)
+{
+	struct vpc_port *port;
+	unsigned long ifindex;
+
+	lockdep_assert_held(&pn->lock);
+	memcpy(sum, vnet->retired, sizeof(vnet->retired));
+	vpc_stats_accumulate(vnet->stats, sum);
+	xa_for_each(&pn->ports, ifindex, port)
+		if (port->vnet == vnet)
+			vpc_stats_accumulate(port->stats, sum);
 }

@@ -12,7 +12,7 @@
 #   tenant B = VPC 200: b1 10.0.0.1 (hv1), b2 10.0.0.2 (hv2), b3 10.0.0.3 (hv3)
 #   VM N of either tenant has MAC 02:00:00:00:00:0N.
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/helpers/vpc_topology.sh"
+. "$(dirname "$0")/helpers/vpc_topo.sh"
 require_cmd vpc nl_send ping tcpdump setpriv
 
 ktap_plan 28

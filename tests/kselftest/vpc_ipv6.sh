@@ -15,7 +15,7 @@
 #   VM N of either tenant: 10.0.0.N/24, 2001:db8::N/64, MAC 02:00:00:00:00:0N.
 #   hv2 also maps 2001:db8::9 of A to hv1, where no such port exists.
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/helpers/vpc_topology.sh"
+. "$(dirname "$0")/helpers/vpc_topo.sh"
 require_cmd vpc nl_send ping tcpdump python3
 
 ktap_plan 36
@@ -155,10 +155,12 @@ check_output "IPv6 prefix with host bits is refused" 'vpc: address has bits set 
 check_output "a multicast mapping is refused" 'vpc: not a unicast IPv6 address' \
 	$V map add net 100 ip ff02::1 mac 02:00:00:00:00:05 host 192.0.2.2
 NS="ip netns exec $hv1 nl_send vpc"
+map_new=$(vpc_enum VPC_CMD_MAP_NEW)
+a_ip6=$(vpc_enum VPC_A_IP6)
 check_output "IPv6 of the wrong length is refused with a message" '^error (22|34): .*: .+' \
-	$NS 9 u32:1=100 hex:13=20010db8 hex:7=020000000005 hex:10=c0000202
+	$NS $map_new u32:1=100 hex:$a_ip6=20010db8 hex:7=020000000005 hex:10=c0000202
 check_output "IPv4 and IPv6 in one mapping is EINVAL" '^error 22: .*both an IPv4 and an IPv6' \
-	$NS 9 u32:1=100 hex:9=0a000005 hex:13=20010db8000000000000000000000005 \
+	$NS $map_new u32:1=100 hex:9=0a000005 hex:$a_ip6=20010db8000000000000000000000005 \
 	hex:7=020000000005 hex:10=c0000202
 
 check "module unloads with IPv6 ports and mappings" rmmod vpc

@@ -22,6 +22,18 @@
 /* Allowed source addresses (or prefixes) of one port. */
 #define VPC_PORT_ADDRS_MAX	16
 
+/* Subnets and user routes of one VPC. */
+#define VPC_SUBNETS_MAX		64
+#define VPC_ROUTES_MAX		64
+
+/*
+ * The distributed router's MAC in a VPC: 02:76:70 ("vp", locally
+ * administered unicast) then the 24-bit VPC id, the same on every host.
+ */
+#define VPC_GW_MAC_OUI0		0x02
+#define VPC_GW_MAC_OUI1		0x76
+#define VPC_GW_MAC_OUI2		0x70
+
 /* The collect_md gretap device vpc.ko creates in each namespace it serves. */
 #define VPC_GRE_IFNAME		"vpc-gre"
 
@@ -38,6 +50,14 @@ enum vpc_cmd {
 	VPC_CMD_MAP_NEW,	/* NLM_F_REPLACE: create or update */
 	VPC_CMD_MAP_DEL,
 	VPC_CMD_MAP_GET,
+	VPC_CMD_SUBNET_NEW,
+	VPC_CMD_SUBNET_DEL,
+	VPC_CMD_SUBNET_GET,
+	VPC_CMD_ROUTE_NEW,
+	VPC_CMD_ROUTE_DEL,
+	VPC_CMD_ROUTE_GET,
+	VPC_CMD_PATH_SET,
+	VPC_CMD_PATH_GET,
 
 	__VPC_CMD_MAX,
 	VPC_CMD_MAX = __VPC_CMD_MAX - 1
@@ -57,10 +77,21 @@ enum vpc_attr {
 	VPC_A_HOST,		/* be32: plane-0 underlay IPv4 of a remote host */
 	VPC_A_HOST1,		/* be32: its plane-1 underlay IPv4 */
 	VPC_A_STATS,		/* nested vpc_stats_attr, in replies */
+	VPC_A_PREFIX,		/* nested vpc_addr_attr: a subnet or route */
+	VPC_A_GW,		/* nested vpc_addr_attr: a subnet's gateway IP */
+	VPC_A_VIA,		/* nested vpc_addr_attr: a route's next hop */
+	VPC_A_PLANE,		/* u8: underlay plane, 0..VPC_PLANE_MAX */
+	VPC_A_PATH_STATE,	/* u8: enum vpc_path_state */
 	VPC_A_IP6,		/* binary, 16 bytes: a VM's IPv6 (mapping key) */
 
 	__VPC_A_MAX,
 	VPC_A_MAX = __VPC_A_MAX - 1
+};
+
+/* The state of the underlay path to a remote host on one plane. */
+enum vpc_path_state {
+	VPC_PATH_UP,
+	VPC_PATH_DOWN,
 };
 
 /* An allowed source of a port: an IPv4 or IPv6 address or prefix. */
@@ -77,7 +108,8 @@ enum vpc_addr_attr {
 /*
  * Counters, all u64.  Ports report the first group and the last (rx =
  * frames from the VM, tx = frames to it); the underlay reports the GRE
- * group, for frames that reached this host from the underlay.
+ * group, for frames that reached this host from the underlay; a VPC
+ * reports its ports' sums and the GRE group of its own GRE receive.
  */
 enum vpc_stats_attr {
 	VPC_STATS_A_UNSPEC,
@@ -101,6 +133,10 @@ enum vpc_stats_attr {
 	VPC_STATS_A_GRE_DROP_UNKNOWN_SOURCE,
 	VPC_STATS_A_GRE_DROP_NO_PORT,
 	VPC_STATS_A_GRE_DROP_MALFORMED,
+	VPC_STATS_A_ROUTED_PACKETS,	/* forwarded by the distributed router */
+	VPC_STATS_A_DROP_TTL,		/* routed with TTL <= 1 */
+	VPC_STATS_A_DROP_NO_PATH,	/* every plane to the host is down */
+	VPC_STATS_A_GW_ECHO_REPLIES,	/* pings of a gateway IP answered */
 	VPC_STATS_A_ND_REPLIES,		/* neighbour solicitations answered */
 	VPC_STATS_A_DROP_ND,		/* other neighbour discovery */
 	VPC_STATS_A_TOO_BIG,		/* answered with ICMP frag-needed/too-big */
@@ -113,8 +149,8 @@ enum vpc_stats_attr {
 #define VPC_STATS_PORT_LAST	VPC_STATS_A_DROP_MALFORMED
 #define VPC_STATS_GRE_FIRST	VPC_STATS_A_GRE_RX_PACKETS
 #define VPC_STATS_GRE_LAST	VPC_STATS_A_GRE_DROP_MALFORMED
-/* Port counters added after the GRE group. */
-#define VPC_STATS_PORT2_FIRST	VPC_STATS_A_ND_REPLIES
+/* Ports also report these; a VPC reports its ports' sums and its GRE receive. */
+#define VPC_STATS_PORT2_FIRST	VPC_STATS_A_ROUTED_PACKETS
 #define VPC_STATS_PORT2_LAST	VPC_STATS_A_TOO_BIG
 
 #endif /* _UAPI_LINUX_VPC_H */

@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vpc subnet and vpc route: the prefix tables of a VPC.  A subnet is a
+ * prefix with its gateway IP, a route a prefix with its next hop; both
+ * objects have the same grammar and share this code.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <linux/vpc.h>
+
+#include "../lib/output.h"
+#include "../lib/parse.h"
+#include "vpc.h"
+
+struct prefix_obj {
+	const char *name;	/* "subnet", "route" */
+	const char *addr_kw;	/* "gw", "via" */
+	uint16_t addr_attr;	/* VPC_A_GW, VPC_A_VIA */
+	uint8_t new_cmd, del_cmd, get_cmd;
+};
+
+static const struct prefix_obj subnet_obj = {
+	"subnet", "gw", VPC_A_GW,
+	VPC_CMD_SUBNET_NEW, VPC_CMD_SUBNET_DEL, VPC_CMD_SUBNET_GET,
+};
+
+static const struct prefix_obj route_obj = {
+	"route", "via", VPC_A_VIA,
+	VPC_CMD_ROUTE_NEW, VPC_CMD_ROUTE_DEL, VPC_CMD_ROUTE_GET,
+};
+
+static void prefix_usage(FILE *f, const struct prefix_obj *o)
+{
+	fprintf(f,
+		"Usage: vpc %s add net ID PREFIX %s ADDR\n"
+		"       vpc %s del net ID PREFIX\n"
+		"       vpc %s show [ net ID ]\n"
+		"where  PREFIX := ADDR/PLEN (IPv4)\n",
+		o->name, o->addr_kw, o->name, o->name);
+	if (o == &subnet_obj)
+		fprintf(f, "       gw is the subnet's gateway, answered by the module with\n"
+			"       the VPC's gateway MAC 02:76:70 + the 24-bit VPC id\n");
+	else
+		fprintf(f, "       via is the next hop, a VM inside a subnet of the VPC\n"
+			"       (an appliance such as a NAT or VPN gateway)\n");
+}
+
+struct prefix_args {
+	uint32_t net;
+	bool has_prefix, has_addr;
+	uint32_t ip, addr;
+	uint8_t plen;
+};
+
+static int prefix_parse(int argc, char **argv, const struct prefix_obj *o,
+			struct prefix_args *a, bool add, bool show)
+{
+	uint8_t plen;
+
+	for (; argc > 0; argc--, argv++) {
+		if (!strcmp(argv[0], "net") || (add && !strcmp(argv[0], o->addr_kw))) {
+			if (argc < 2) {
+				fprintf(stderr, "Error: \"%s\" needs a value\n", argv[0]);
+				return 1;
+			}
+			if (argv[0][0] == 'n') {
+				if (parse_u32(argv[1], VPC_NET_ID_MIN, VPC_NET_ID_MAX, &a->net))
+					return vpc_invarg("VPC id must be 1..16777215", argv[1]);
+			} else {
+				if (vpc_parse_ip4(argv[1], &a->addr))
+					return vpc_invarg("not an IPv4 address", argv[1]);
+				a->has_addr = true;
+			}
+			argc--;
+			argv++;
+		} else if (!show && !a->has_prefix) {
+			if (vpc_parse_prefix4(argv[0], &a->ip, &plen))
+				return vpc_invarg("not an IPv4 prefix (ADDR/PLEN)", argv[0]);
+			a->plen = plen;
+			a->has_prefix = true;
+		} else {
+			fprintf(stderr, "Error: unknown argument \"%s\", try \"vpc %s help\"\n",
+				argv[0], o->name);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int prefix_change(int argc, char **argv, const struct prefix_obj *o, bool add)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE], what[32];
+	struct prefix_args a = { 0 };
+	struct nlmsghdr *nlh;
+	struct genl_sock *gs;
+	int ret;
+
+	ret = prefix_parse(argc, argv, o, &a, add, false);
+	if (ret)
+		return ret;
+	if (!a.net || !a.has_prefix || (add && !a.has_addr)) {
+		if (add)
+			fprintf(stderr, "Error: \"net\", PREFIX and \"%s\" are required\n",
+				o->addr_kw);
+		else
+			fprintf(stderr, "Error: \"net\" and PREFIX are required\n");
+		return 1;
+	}
+	gs = vpc_sock();
+	if (!gs)
+		return 2;
+	nlh = genl_msg(gs, buf, add ? o->new_cmd : o->del_cmd, NLM_F_REQUEST | NLM_F_ACK);
+	mnl_attr_put_u32(nlh, VPC_A_NET_ID, a.net);
+	vpc_put_addr(nlh, VPC_A_PREFIX, a.ip, a.plen);
+	if (add)
+		vpc_put_addr(nlh, o->addr_attr, a.addr, 32);
+	ret = genl_talk(gs, nlh, NULL, NULL);
+	if (ret) {
+		snprintf(what, sizeof(what), "cannot %s %s", add ? "add" : "delete", o->name);
+		return vpc_nl_error(what, ret, gs);
+	}
+	return 0;
+}
+
+static int prefix_print(const struct nlmsghdr *nlh, const struct prefix_obj *o)
+{
+	const struct nlattr *tb[VPC_A_MAX + 1] = { 0 };
+	char ip[INET_ADDRSTRLEN], prefix[INET_ADDRSTRLEN + 4], fmt[16];
+	uint32_t net, addr;
+	uint8_t plen, addr_plen;
+
+	genl_parse(nlh, tb, VPC_A_MAX);
+	if (!tb[VPC_A_NET_ID] || !tb[VPC_A_PREFIX] || !tb[o->addr_attr] ||
+	    vpc_get_addr(tb[VPC_A_PREFIX], &net, &plen) ||
+	    vpc_get_addr(tb[o->addr_attr], &addr, &addr_plen))
+		return MNL_CB_OK;
+	snprintf(prefix, sizeof(prefix), "%s/%u", vpc_fmt_ip4(net, ip, sizeof(ip)), plen);
+	out_obj_begin();
+	snprintf(fmt, sizeof(fmt), "%s net %%llu", o->name);
+	out_uint("net", fmt, mnl_attr_get_u32(tb[VPC_A_NET_ID]));
+	out_str("prefix", " %s", prefix);
+	snprintf(fmt, sizeof(fmt), " %s %%s", o->addr_kw);
+	out_str(o->addr_kw, fmt, vpc_fmt_ip4(addr, ip, sizeof(ip)));
+	out_obj_end();
+	return MNL_CB_OK;
+}
+
+int vpc_subnet_print_cb(const struct nlmsghdr *nlh, void *data)
+{
+	(void)data;
+	return prefix_print(nlh, &subnet_obj);
+}
+
+int vpc_route_print_cb(const struct nlmsghdr *nlh, void *data)
+{
+	(void)data;
+	return prefix_print(nlh, &route_obj);
+}
+
+static int prefix_show(int argc, char **argv, const struct prefix_obj *o)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE], what[32];
+	struct prefix_args a = { 0 };
+	struct nlmsghdr *nlh;
+	struct genl_sock *gs;
+	int ret;
+
+	ret = prefix_parse(argc, argv, o, &a, false, true);
+	if (ret)
+		return ret;
+	gs = vpc_sock();
+	if (!gs)
+		return 2;
+	nlh = genl_msg(gs, buf, o->get_cmd, NLM_F_REQUEST | NLM_F_DUMP);
+	if (a.net)
+		mnl_attr_put_u32(nlh, VPC_A_NET_ID, a.net);
+	ret = genl_talk(gs, nlh, o == &subnet_obj ? vpc_subnet_print_cb : vpc_route_print_cb,
+			NULL);
+	if (ret) {
+		snprintf(what, sizeof(what), "cannot show %ss", o->name);
+		return vpc_nl_error(what, ret, gs);
+	}
+	return 0;
+}
+
+static int do_prefix(int argc, char **argv, const struct prefix_obj *o)
+{
+	if (argc < 1 || matches(argv[0], "show") || matches(argv[0], "list"))
+		return prefix_show(argc ? argc - 1 : 0, argv + (argc ? 1 : 0), o);
+	if (matches(argv[0], "add"))
+		return prefix_change(argc - 1, argv + 1, o, true);
+	if (matches(argv[0], "delete"))
+		return prefix_change(argc - 1, argv + 1, o, false);
+	if (matches(argv[0], "help")) {
+		prefix_usage(stdout, o);
+		return 0;
+	}
+	fprintf(stderr, "Command \"%s\" is unknown, try \"vpc %s help\".\n", argv[0], o->name);
+	return 1;
+}
+
+int do_subnet(int argc, char **argv)
+{
+	return do_prefix(argc, argv, &subnet_obj);
+}
+
+int do_route(int argc, char **argv)
+{
+	return do_prefix(argc, argv, &route_obj);
+}

@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Netlink: the prefix tables of a VPC, subnets (prefix, gateway) and user
+ * routes (prefix, next hop).  Both have the same shape, so one set of
+ * handlers serves both, told apart by a descriptor.
+ */
+#include <linux/inetdevice.h>
+#include <net/sock.h>
+
+#include "netlink.h"
+#include "pernet.h"
+#include "route.h"
+#include "subnet.h"
+#include "vnet.h"
+
+struct vpc_nl_ptable {
+	u8 new_cmd;
+	u8 del_cmd;
+	u8 get_cmd;
+	int addr_attr;		/* VPC_A_GW or VPC_A_VIA */
+	int (*add)(struct vpc_pernet *pn, struct vpc_net *vnet,
+		   const struct vpc_prefix *p, struct netlink_ext_ack *extack);
+	int (*del)(struct vpc_pernet *pn, struct vpc_net *vnet, __be32 ip,
+		   u8 plen, struct netlink_ext_ack *extack);
+	const struct vpc_ptable *(*table)(struct vpc_pernet *pn,
+					  const struct vpc_net *vnet);
+};
+
+static const struct vpc_nl_ptable vpc_nl_subnets = {
+	.new_cmd = VPC_CMD_SUBNET_NEW,
+	.del_cmd = VPC_CMD_SUBNET_DEL,
+	.get_cmd = VPC_CMD_SUBNET_GET,
+	.addr_attr = VPC_A_GW,
+	.add = vpc_subnet_add,
+	.del = vpc_subnet_del,
+	.table = vpc_subnets,
+};
+
+static const struct vpc_nl_ptable vpc_nl_routes = {
+	.new_cmd = VPC_CMD_ROUTE_NEW,
+	.del_cmd = VPC_CMD_ROUTE_DEL,
+	.get_cmd = VPC_CMD_ROUTE_GET,
+	.addr_attr = VPC_A_VIA,
+	.add = vpc_route_add,
+	.del = vpc_route_del,
+	.table = vpc_routes,
+};
+
+static int vpc_nl_put_addr(struct sk_buff *skb, int attr, __be32 ip, u8 plen)
+{
+	struct nlattr *nest = nla_nest_start(skb, attr);
+
+	if (!nest || nla_put_in_addr(skb, VPC_ADDR_A_IP4, ip) ||
+	    nla_put_u8(skb, VPC_ADDR_A_PLEN, plen))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int vpc_prefix_fill(struct sk_buff *skb, const struct vpc_nl_ptable *d,
+			   u32 vpc, const struct vpc_prefix *p, u32 portid,
+			   u32 seq, int flags, u8 cmd,
+			   struct netlink_callback *cb)
+{
+	void *hdr;
+
+	hdr = genlmsg_put(skb, portid, seq, &vpc_genl_family, flags, cmd);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (cb)
+		genl_dump_check_consistent(cb, hdr);
+	if (nla_put_u32(skb, VPC_A_NET_ID, vpc) ||
+	    vpc_nl_put_addr(skb, VPC_A_PREFIX, p->ip, p->plen) ||
+	    vpc_nl_put_addr(skb, d->addr_attr, p->addr, 32)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+static void vpc_prefix_notify(struct vpc_pernet *pn,
+			      const struct vpc_nl_ptable *d, u32 vpc,
+			      const struct vpc_prefix *p, u8 cmd)
+{
+	struct sk_buff *skb = vpc_nl_notify_alloc(pn);
+
+	if (!skb)
+		return;
+	if (vpc_prefix_fill(skb, d, vpc, p, 0, 0, 0, cmd, NULL)) {
+		nlmsg_free(skb);
+		return;
+	}
+	vpc_nl_notify_send(pn, skb);
+}
+
+/*
+ * The address nest in ATTR: a prefix (PLEN may be absent: 32) with no bits
+ * beyond its length, or with HOST a unicast host address.
+ */
+static int vpc_nl_get_addr(struct genl_info *info, int attr, bool host,
+			   __be32 *ip, u8 *plen)
+{
+	struct nlattr *tb[VPC_ADDR_A_MAX + 1];
+	int ret;
+
+	/* The policy validated the nest already. */
+	ret = nla_parse_nested(tb, VPC_ADDR_A_MAX, info->attrs[attr], NULL,
+			       info->extack);
+	if (ret)
+		return ret;
+	if (!tb[VPC_ADDR_A_IP4]) {
+		NL_SET_ERR_MSG_MOD(info->extack, "missing IPv4 address in an address");
+		NL_SET_BAD_ATTR(info->extack, info->attrs[attr]);
+		return -EINVAL;
+	}
+	*ip = nla_get_in_addr(tb[VPC_ADDR_A_IP4]);
+	*plen = tb[VPC_ADDR_A_PLEN] ? nla_get_u8(tb[VPC_ADDR_A_PLEN]) : 32;
+	if (ipv4_is_multicast(*ip) || ipv4_is_lbcast(*ip) ||
+	    ipv4_is_loopback(*ip) || (host && (*plen != 32 || !*ip))) {
+		NL_SET_ERR_MSG_MOD(info->extack, "not a unicast IPv4 address");
+		NL_SET_BAD_ATTR(info->extack, info->attrs[attr]);
+		return -EINVAL;
+	}
+	if (*ip & ~inet_make_mask(*plen)) {
+		NL_SET_ERR_MSG_MOD(info->extack, "address has bits set beyond its prefix");
+		NL_SET_BAD_ATTR(info->extack, info->attrs[attr]);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int vpc_nl_prefix_change(struct genl_info *info,
+				const struct vpc_nl_ptable *d, bool add)
+{
+	struct vpc_pernet *pn = vpc_pernet(genl_info_net(info));
+	struct vpc_prefix p = { 0 };
+	struct vpc_net *vnet;
+	u8 host_plen;
+	int ret;
+
+	if (vpc_nl_missing(info, VPC_A_NET_ID, "VPC id") ||
+	    vpc_nl_missing(info, VPC_A_PREFIX, "prefix"))
+		return -EINVAL;
+	if (add && d->addr_attr == VPC_A_GW &&
+	    vpc_nl_missing(info, VPC_A_GW, "gateway"))
+		return -EINVAL;
+	if (add && d->addr_attr == VPC_A_VIA &&
+	    vpc_nl_missing(info, VPC_A_VIA, "next hop"))
+		return -EINVAL;
+	ret = vpc_nl_get_addr(info, VPC_A_PREFIX, false, &p.ip, &p.plen);
+	if (ret)
+		return ret;
+	if (add) {
+		ret = vpc_nl_get_addr(info, d->addr_attr, true, &p.addr,
+				      &host_plen);
+		if (ret)
+			return ret;
+	}
+
+	mutex_lock(&pn->lock);
+	vnet = vpc_nl_get_net(pn, info);
+	if (!vnet) {
+		ret = -ENOENT;
+		goto out;
+	}
+	if (add)
+		ret = d->add(pn, vnet, &p, info->extack);
+	else
+		ret = d->del(pn, vnet, p.ip, p.plen, info->extack);
+	if (ret) {
+		NL_SET_BAD_ATTR(info->extack, info->attrs[VPC_A_PREFIX]);
+		goto out;
+	}
+	vpc_prefix_notify(pn, d, vnet->id, &p, add ? d->new_cmd : d->del_cmd);
+out:
+	mutex_unlock(&pn->lock);
+	return ret;
+}
+
+/*
+ * The cursor: cb->args[0] is the VPC id, cb->args[1] the next index in its
+ * table; a change between rounds shifts indices, and the generation check
+ * reports it (NLM_F_DUMP_INTR).  VPC_A_NET_ID limits the dump to one VPC.
+ */
+static int vpc_nl_prefix_dump(struct sk_buff *skb, struct netlink_callback *cb,
+			      const struct vpc_nl_ptable *d)
+{
+	const struct genl_dumpit_info *dinfo = genl_dumpit_info(cb);
+	struct vpc_pernet *pn = vpc_pernet(sock_net(skb->sk));
+	struct nlattr *only = dinfo->attrs[VPC_A_NET_ID];
+	const struct vpc_ptable *t;
+	struct vpc_net *vnet;
+	unsigned long id;
+	int ret = 0;
+
+	if (only && !cb->args[0])
+		cb->args[0] = nla_get_u32(only);
+
+	mutex_lock(&pn->lock);
+	cb->seq = pn->gen;
+	xa_for_each_start(&pn->nets, id, vnet, cb->args[0]) {
+		if (only && id != nla_get_u32(only))
+			break;
+		if (id != cb->args[0]) {
+			cb->args[0] = id;
+			cb->args[1] = 0;
+		}
+		t = d->table(pn, vnet);
+		for (; t && cb->args[1] < t->n; cb->args[1]++) {
+			ret = vpc_prefix_fill(skb, d, vnet->id,
+					      &t->e[cb->args[1]],
+					      NETLINK_CB(cb->skb).portid,
+					      cb->nlh->nlmsg_seq, NLM_F_MULTI,
+					      d->get_cmd, cb);
+			if (ret)
+				goto out;
+		}
+	}
+out:
+	mutex_unlock(&pn->lock);
+	return vpc_nl_dump_ret(skb, ret);
+}
+
+int vpc_nl_subnet_new(struct sk_buff *skb, struct genl_info *info)
+{
+	return vpc_nl_prefix_change(info, &vpc_nl_subnets, true);
+}
+
+int vpc_nl_subnet_del(struct sk_buff *skb, struct genl_info *info)
+{
+	return vpc_nl_prefix_change(info, &vpc_nl_subnets, false);
+}
+
+int vpc_nl_subnet_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	return vpc_nl_prefix_dump(skb, cb, &vpc_nl_subnets);
+}
+
+int vpc_nl_route_new(struct sk_buff *skb, struct genl_info *info)
+{
+	return vpc_nl_prefix_change(info, &vpc_nl_routes, true);
+}
+
+int vpc_nl_route_del(struct sk_buff *skb, struct genl_info *info)
+{
+	return vpc_nl_prefix_change(info, &vpc_nl_routes, false);
+}
+
+int vpc_nl_route_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	return vpc_nl_prefix_dump(skb, cb, &vpc_nl_routes);
+}

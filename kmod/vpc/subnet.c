@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Subnets of a VPC: prefixes that do not overlap, each with a gateway IP
+ * that the distributed router (router.c) answers for with the VPC's
+ * gateway MAC.
+ */
+#include <linux/etherdevice.h>
+
+#include "pernet.h"
+#include "subnet.h"
+#include "vnet.h"
+
+void vpc_gw_mac_init(u8 *mac, u32 id)
+{
+	mac[0] = VPC_GW_MAC_OUI0;
+	mac[1] = VPC_GW_MAC_OUI1;
+	mac[2] = VPC_GW_MAC_OUI2;
+	mac[3] = id >> 16;
+	mac[4] = id >> 8;
+	mac[5] = id;
+}
+
+const struct vpc_prefix *vpc_subnet_lookup(const struct vpc_net *vnet,
+					   __be32 ip)
+{
+	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "subnet lookup needs RCU");
+	return vpc_ptable_lookup(rcu_dereference(vnet->subnets), ip);
+}
+
+bool vpc_subnet_is_gw(const struct vpc_net *vnet, __be32 ip)
+{
+	const struct vpc_prefix *subnet = vpc_subnet_lookup(vnet, ip);
+
+	return subnet && subnet->addr == ip;
+}
+
+const struct vpc_ptable *vpc_subnets(struct vpc_pernet *pn,
+				     const struct vpc_net *vnet)
+{
+	return rcu_dereference_protected(vnet->subnets,
+					 lockdep_is_held(&pn->lock));
+}
+
+int vpc_subnet_add(struct vpc_pernet *pn, struct vpc_net *vnet,
+		   const struct vpc_prefix *p, struct netlink_ext_ack *extack)
+{
+	__be32 host = p->addr & ~inet_make_mask(p->plen);
+	int ret;
+
+	lockdep_assert_held(&pn->lock);
+	if (!vpc_prefix_contains(p, p->addr)) {
+		NL_SET_ERR_MSG_MOD(extack, "the gateway is not inside the subnet");
+		return -EINVAL;
+	}
+	if (!host || host == ~inet_make_mask(p->plen)) {
+		NL_SET_ERR_MSG_MOD(extack, "the gateway is the network or broadcast address");
+		return -EINVAL;
+	}
+	if (vpc_ptable_find(vpc_subnets(pn, vnet), p->ip, p->plen)) {
+		NL_SET_ERR_MSG_MOD(extack, "this subnet exists in this VPC");
+		return -EEXIST;
+	}
+	if (vpc_ptable_overlap(vpc_subnets(pn, vnet), p->ip, p->plen)) {
+		NL_SET_ERR_MSG_MOD(extack, "overlaps another subnet of this VPC");
+		return -EINVAL;
+	}
+	ret = vpc_ptable_add(&vnet->subnets, &pn->lock, p, VPC_SUBNETS_MAX);
+	if (ret == -ENOSPC)
+		NL_SET_ERR_MSG_MOD(extack, "too many subnets in this VPC");
+	else if (ret)
+		NL_SET_ERR_MSG_MOD(extack, "out of memory for the subnet");
+	else
+		vpc_pernet_changed(pn);
+	return ret;
+}
+
+int vpc_subnet_del(struct vpc_pernet *pn, struct vpc_net *vnet,
+		   __be32 ip, u8 plen, struct netlink_ext_ack *extack)
+{
+	int ret;
+
+	lockdep_assert_held(&pn->lock);
+	ret = vpc_ptable_del(&vnet->subnets, &pn->lock, ip, plen);
+	if (ret == -ENOENT)
+		NL_SET_ERR_MSG_MOD(extack, "no such subnet in this VPC");
+	else if (ret)
+		NL_SET_ERR_MSG_MOD(extack, "out of memory for the subnet table");
+	else
+		vpc_pernet_changed(pn);
+	return ret;
+}
+
+void vpc_subnet_flush(struct vpc_pernet *pn, struct vpc_net *vnet)
+{
+	vpc_ptable_free(&vnet->subnets, &pn->lock);
+}
