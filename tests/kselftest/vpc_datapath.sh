@@ -21,13 +21,13 @@ defer unload_module vpc
 setup_ns fab hv1 hv2 hv3 rogue a1 a2 a3 b1 b2 b3
 
 # Quiet namespaces: no IPv6 autoconfiguration or MLD to blur the counts.
-no_ipv6 "$fab" "$hv1" "$hv2" "$hv3" "$rogue" "$a1" "$a2" "$a3" "$b1" "$b2" "$b3"
+topo_quiet "$fab" "$hv1" "$hv2" "$hv3" "$rogue" "$a1" "$a2" "$a3" "$b1" "$b2" "$b3"
 
-vpc_fabric
-underlay "$hv1" hv1 192.0.2.1
-underlay "$hv2" hv2 192.0.2.2
-underlay "$hv3" hv3 192.0.2.3
-underlay "$rogue" rogue 192.0.2.66
+topo_fabric 1
+topo_underlay "$hv1" hv1 192.0.2.1
+topo_underlay "$hv2" hv2 192.0.2.2
+topo_underlay "$hv3" hv3 192.0.2.3
+topo_underlay "$rogue" rogue 192.0.2.66
 
 MTU=1450	# at most 1500 underlay - 20 outer IPv4 - 8 GRE with key - 14 inner Ethernet
 # vm VMNS HVNS PORT VPC N: a VM with 10.0.0.N and MAC 02:00:00:00:00:0N.

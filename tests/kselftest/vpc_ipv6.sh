@@ -25,12 +25,12 @@ setup_ns fab hv1 hv2 a1 a2 a3 b1 b2
 
 # The underlay is IPv4 only.  The VMs neither probe for duplicates nor
 # solicit routers, so every ND counter below moves only by what a case does.
-no_ipv6 "$fab" "$hv1" "$hv2"
+topo_quiet "$fab" "$hv1" "$hv2"
 quiet_ipv6 "$a1" "$a2" "$a3" "$b1" "$b2"
 
-vpc_fabric
-underlay "$hv1" hv1 192.0.2.1
-underlay "$hv2" hv2 192.0.2.2
+topo_fabric 1
+topo_underlay "$hv1" hv1 192.0.2.1
+topo_underlay "$hv2" hv2 192.0.2.2
 
 MTU=1458	# 1500 underlay - 20 outer IPv4 - 8 GRE with key - 14 inner Ethernet
 vm() { dual_vm "$@" $MTU; }

@@ -19,11 +19,11 @@ load_module vpc
 defer unload_module vpc
 setup_ns fab hv1 hv2 a1 a2 a3
 
-no_ipv6 "$fab" "$hv1" "$hv2"
+topo_quiet "$fab" "$hv1" "$hv2"
 quiet_ipv6 "$a1" "$a2" "$a3"
-vpc_fabric
-underlay "$hv1" hv1 192.0.2.1
-underlay "$hv2" hv2 192.0.2.2
+topo_fabric 1
+topo_underlay "$hv1" hv1 192.0.2.1
+topo_underlay "$hv2" hv2 192.0.2.2
 
 # vm VMNS HVNS PORT N: a VM of VPC 100 with the default MTU.
 vm() { dual_vm "$1" "$2" "$3" 100 "$4" 1500; }

@@ -70,16 +70,6 @@ vpc_enum() {
 		END { exit !found }' "$REPO/kmod/include/uapi/linux/vpc.h"
 }
 
-# Helpers of the IPv6 and PMTU tests (and vpc_datapath).
-# no_ipv6 NS...: no IPv6 at all (the underlay is IPv4), so no chatter.
-no_ipv6() {
-	local ns
-	for ns in "$@"; do
-		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-			net.ipv6.conf.default.disable_ipv6=1
-	done
-}
-
 # quiet_ipv6 NS...: VMs that neither probe for duplicate addresses nor
 # solicit routers, so that ND counters move only by what a test does.
 quiet_ipv6() {
@@ -88,20 +78,6 @@ quiet_ipv6() {
 		ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.accept_dad=0 \
 			net.ipv6.conf.default.router_solicitations=0
 	done
-}
-
-# vpc_fabric: the underlay bridge br0 in $fab (made by setup_ns fab).
-vpc_fabric() {
-	ip -n "$fab" link add br0 type bridge
-	ip -n "$fab" link set br0 up
-}
-
-# underlay HOSTNS NAME IP: a veth from HOSTNS into the fabric bridge.
-underlay() {
-	ip link add ul0 netns "$1" type veth peer name "$2" netns "$fab"
-	ip -n "$fab" link set "$2" master br0 up
-	ip -n "$1" addr add "$3/24" dev ul0
-	ip -n "$1" link set ul0 up
 }
 
 # dual_vm VMNS HVNS PORT VPC N MTU: a VM with 10.0.0.N/24, 2001:db8::N/64
