@@ -16,7 +16,7 @@
 #   hv2 also maps 2001:db8::9 of A to hv1, where no such port exists.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/helpers/vpc_topo.sh"
-require_cmd vpc nl_send ping tcpdump python3
+require_cmd vpc nl_send ping tcpdump tcp_xfer
 
 ktap_plan 36
 load_module vpc

@@ -12,7 +12,7 @@
 #   VPC 100: VM N has 10.0.0.N/24, 2001:db8::N/64, MAC 02:00:00:00:00:0N.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/helpers/vpc_topo.sh"
-require_cmd vpc ping nstat python3
+require_cmd vpc ping nstat tcp_xfer
 
 ktap_plan 19
 load_module vpc

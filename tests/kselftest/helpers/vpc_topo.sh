@@ -110,50 +110,16 @@ stat() {
 # pings VMNS DEST: three pings that must all be answered.
 pings() { ip netns exec "$1" ping -q -c 3 -i 0.2 -W 2 "$2"; }
 
-# tcp_transfer SRCNS DSTNS ADDR BYTES: send BYTES random bytes over TCP from
-# SRCNS to ADDR (IPv4 or IPv6) in DSTNS; succeeds when the receiver counted
-# and hashed exactly the bytes that were sent.
+# tcp_transfer SRCNS DSTNS ADDR BYTES: send BYTES bytes over TCP from SRCNS
+# to ADDR (IPv4 or IPv6) in DSTNS (tcp_xfer); succeeds when the receiver
+# counted and hashed exactly the bytes that were sent.
 tcp_transfer() {
 	local src=$1 dst=$2 addr=$3 bytes=$4 got sent pid out
 	out=$(mktemp /tmp/vpc-tcp.XXXXXX)
 	# Its output goes to a file: it must not hold check's pipe open.
-	ip netns exec "$dst" python3 -c '
-import hashlib, socket, sys
-fam = socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET
-s = socket.socket(fam)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind((sys.argv[1], 5001))
-s.listen(1)
-s.settimeout(120)
-c = s.accept()[0]
-c.settimeout(60)
-h, n = hashlib.sha256(), 0
-while True:
-    b = c.recv(1 << 16)
-    if not b:
-        break
-    h.update(b)
-    n += len(b)
-print(n, h.hexdigest())
-' "$addr" >"$out" 2>&1 &
+	ip netns exec "$dst" tcp_xfer recv "$addr" 5001 >"$out" 2>&1 &
 	pid=$!
-	sent=$(ip netns exec "$src" python3 -c '
-import hashlib, os, socket, sys, time
-data = os.urandom(int(sys.argv[2]))
-# The receiver may still be starting: Python is slow to start in the VM.
-deadline = time.time() + 60
-while True:
-    try:
-        c = socket.create_connection((sys.argv[1], 5001), timeout=60)
-        break
-    except OSError:
-        if time.time() > deadline:
-            raise
-        time.sleep(0.1)
-c.sendall(data)
-c.close()
-print(len(data), hashlib.sha256(data).hexdigest())
-' "$addr" "$bytes")
+	sent=$(ip netns exec "$src" tcp_xfer send "$addr" 5001 "$bytes")
 	wait "$pid"
 	got=$(cat "$out")
 	rm -f "$out"
