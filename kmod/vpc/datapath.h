@@ -5,6 +5,7 @@
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
 
+struct ip_tunnel_info;
 struct vpc_map;
 struct vpc_pernet;
 struct vpc_port;
@@ -38,7 +39,7 @@ struct sk_buff *vpc_reply_alloc(const struct vpc_port *port,
  * gets ICMP frag-needed or packet-too-big and the frame is consumed (pmtu.c).
  */
 bool vpc_pmtu_fits(struct vpc_pernet *pn, struct vpc_port *from,
-		   struct sk_buff *skb, __be32 local, __be32 remote);
+		   struct sk_buff *skb, struct ip_tunnel_info *info);
 
 /*
  * A frame (skb->data at its IPv4 header) from a port to its VPC's gateway

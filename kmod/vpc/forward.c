@@ -45,6 +45,66 @@ void vpc_forward(struct vpc_pernet *pn, struct vpc_port *from,
 		vpc_drop(from->stats, VPC_STATS_A_DROP_NO_DEST, skb);
 }
 
+/* Tunnel metadata for GRE with key VPC from LOCAL to REMOTE. */
+static struct metadata_dst *vpc_tun_dst_alloc(u32 vpc, __be32 local,
+					      __be32 remote)
+{
+	struct ip_tunnel_info *info;
+	struct metadata_dst *md;
+
+	md = metadata_dst_alloc(0, METADATA_IP_TUNNEL, GFP_ATOMIC);
+	if (!md)
+		return NULL;
+	info = &md->u.tun_info;
+	info->mode = IP_TUNNEL_INFO_TX;
+	ip_tunnel_key_init(&info->key, local, remote, 0, VPC_GRE_TTL, 0, 0, 0,
+			   key32_to_tunnel_id(htonl(vpc)), TUNNEL_KEY);
+	/* Without it the GRE device routes every frame. */
+	if (dst_cache_init(&info->dst_cache, GFP_ATOMIC)) {
+		dst_release(&md->dst);
+		return NULL;
+	}
+	return md;
+}
+
+/*
+ * A reference to the tunnel metadata of VPC's frames from LOCAL to REMOTE:
+ * the one kept in the remote host's vpc_host, as Open vSwitch keeps one
+ * per flow, since allocating it and routing per frame cost more than all
+ * the rest of the datapath.  It is rebuilt when the local underlay IP has
+ * changed.  A mapping replaced under our feet may have taken its host
+ * along; that frame gets metadata of its own.  NULL when out of memory.
+ */
+static struct metadata_dst *vpc_tun_dst_get(struct vpc_pernet *pn, u32 vpc,
+					    __be32 local, __be32 remote)
+{
+	struct metadata_dst *md, *cur;
+	struct vpc_host *host;
+
+	host = vpc_host_lookup(pn, vpc, remote);
+	if (unlikely(!host))
+		return vpc_tun_dst_alloc(vpc, local, remote);
+	cur = rcu_dereference(host->tun_dst);
+	if (likely(cur && cur->u.tun_info.key.u.ipv4.src == local &&
+		   dst_hold_safe(&cur->dst)))
+		return cur;
+
+	md = vpc_tun_dst_alloc(vpc, local, remote);
+	if (!md)
+		return NULL;
+	/* One reference for the host, one for this frame. */
+	dst_hold(&md->dst);
+	if (unrcu_pointer(cmpxchg(&host->tun_dst, RCU_INITIALIZER(cur),
+				  RCU_INITIALIZER(md))) != cur) {
+		/* Another CPU got there first: this frame keeps its own. */
+		dst_release(&md->dst);
+		return md;
+	}
+	if (cur)
+		dst_release(&cur->dst);
+	return md;
+}
+
 /*
  * The collect_md gretap device builds the outer header from the tunnel
  * metadata we attach, and handles GSO, checksum offload and routing.
@@ -52,10 +112,8 @@ void vpc_forward(struct vpc_pernet *pn, struct vpc_port *from,
 void vpc_encap(struct vpc_pernet *pn, struct vpc_port *from,
 	       const struct vpc_map *map, struct sk_buff *skb)
 {
-	struct ip_tunnel_info *info;
 	struct metadata_dst *md;
 	struct net_device *gre;
-	__be32 local;
 	int plane;
 
 	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "encap needs RCU");
@@ -68,20 +126,16 @@ void vpc_encap(struct vpc_pernet *pn, struct vpc_port *from,
 			 skb);
 		return;
 	}
-	local = READ_ONCE(pn->underlay[plane]);
-	if (!vpc_pmtu_fits(pn, from, skb, local, map->host[plane]))
-		return;
-	md = metadata_dst_alloc(0, METADATA_IP_TUNNEL, GFP_ATOMIC);
+	md = vpc_tun_dst_get(pn, map->key.vpc, READ_ONCE(pn->underlay[plane]),
+			     map->host[plane]);
 	if (unlikely(!md)) {
 		kfree_skb(skb);
 		return;
 	}
-	info = &md->u.tun_info;
-	info->mode = IP_TUNNEL_INFO_TX;
-	ip_tunnel_key_init(&info->key, local, map->host[plane], 0,
-			   VPC_GRE_TTL, 0, 0, 0,
-			   key32_to_tunnel_id(htonl(map->key.vpc)), TUNNEL_KEY);
-
+	if (!vpc_pmtu_fits(pn, from, skb, &md->u.tun_info)) {
+		dst_release(&md->dst);
+		return;
+	}
 	skb_scrub_packet(skb, false);
 	skb_dst_set(skb, &md->dst);
 	skb->dev = gre;

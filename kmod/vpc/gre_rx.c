@@ -60,7 +60,7 @@ static void vpc_gre_rx_one(struct vpc_pernet *pn, struct sk_buff *skb)
 	if (!vnet)
 		goto unknown_key;
 	/* Either plane of a host: its mappings hold both (map.c). */
-	if (!vpc_host_known(pn, vpc, info->key.u.ipv4.src)) {
+	if (!vpc_host_lookup(pn, vpc, info->key.u.ipv4.src)) {
 		reason = VPC_STATS_A_GRE_DROP_UNKNOWN_SOURCE;
 		goto drop;
 	}

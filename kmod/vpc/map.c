@@ -108,7 +108,7 @@ struct vpc_map *vpc_map_lookup6(struct vpc_pernet *pn, u32 vpc,
 	return rhashtable_lookup(&pn->maps6, &key, vpc_map6_params);
 }
 
-bool vpc_host_known(struct vpc_pernet *pn, u32 vpc, __be32 ip)
+struct vpc_host *vpc_host_lookup(struct vpc_pernet *pn, u32 vpc, __be32 ip)
 {
 	struct vpc_key key = { .vpc = vpc, .ip = ip };
 
@@ -141,7 +141,13 @@ static int vpc_host_get(struct vpc_pernet *pn, u32 vpc, __be32 ip)
 
 static void vpc_host_free_rcu(struct rcu_head *head)
 {
-	kmem_cache_free(vpc_host_cache, container_of(head, struct vpc_host, rcu));
+	struct vpc_host *host = container_of(head, struct vpc_host, rcu);
+	struct metadata_dst *tun_dst = rcu_dereference_protected(host->tun_dst, 1);
+
+	/* Frames in flight hold their own references. */
+	if (tun_dst)
+		dst_release(&tun_dst->dst);
+	kmem_cache_free(vpc_host_cache, host);
 }
 
 static void vpc_host_put(struct vpc_pernet *pn, u32 vpc, __be32 ip)

@@ -4,6 +4,7 @@
 
 #include <linux/if_ether.h>
 #include <linux/rhashtable-types.h>
+#include <net/dst_metadata.h>
 #include <net/netlink.h>
 
 #include "pernet.h"
@@ -30,12 +31,15 @@ struct vpc_map {
 
 /*
  * A remote host some mapping of a VPC points at, counted per VPC: GRE from
- * an outer source that is not one of these is dropped.
+ * an outer source that is not one of these is dropped.  tun_dst is the
+ * tunnel metadata of this VPC's frames to it, built by the first frame
+ * (forward.c) and held until the host goes.
  */
 struct vpc_host {
 	struct rhash_head node;
 	struct vpc_key key;
 	unsigned int refs;		/* mappings that name it; under pn->lock */
+	struct metadata_dst __rcu *tun_dst;
 	struct rcu_head rcu;
 };
 
@@ -48,7 +52,7 @@ void vpc_map_tables_exit(struct vpc_pernet *pn);
 struct vpc_map *vpc_map_lookup(struct vpc_pernet *pn, u32 vpc, __be32 ip);
 struct vpc_map *vpc_map_lookup6(struct vpc_pernet *pn, u32 vpc,
 				const struct in6_addr *ip);
-bool vpc_host_known(struct vpc_pernet *pn, u32 vpc, __be32 ip);
+struct vpc_host *vpc_host_lookup(struct vpc_pernet *pn, u32 vpc, __be32 ip);
 
 /* Changes, under pn->lock. */
 struct vpc_map *vpc_map_find(struct vpc_pernet *pn, struct vpc_net *vnet,

@@ -12,7 +12,9 @@
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <net/ip.h>
+#include <net/dst_cache.h>
 #include <net/ip6_checksum.h>
+#include <net/ip_tunnels.h>
 #include <net/ipv6.h>
 #include <net/route.h>
 
@@ -32,22 +34,26 @@
 #define VPC_ICMP6_MAX		IPV6_MIN_MTU
 
 /*
- * The MTU of the route to the remote host: the underlay device's MTU, or
+ * The MTU of the route of the tunnel INFO: the underlay device's MTU, or
  * the route's own mtu metric when the operator set one for a narrower path.
- * 0 if there is no route (the tunnel will count the frame as an error).
+ * The GRE device keeps that route in INFO's cache.  0 if there is no route
+ * (the tunnel will count the frame as an error).
  */
-static unsigned int vpc_pmtu_underlay(struct net *net, __be32 local,
-				      __be32 remote)
+static unsigned int vpc_pmtu_underlay(struct net *net,
+				      struct ip_tunnel_info *info)
 {
 	struct flowi4 fl4 = {
-		.daddr = remote,
-		.saddr = local,
+		.daddr = info->key.u.ipv4.dst,
+		.saddr = info->key.u.ipv4.src,
 		.flowi4_proto = IPPROTO_GRE,
 	};
 	struct rtable *rt;
 	unsigned int mtu;
+	__be32 saddr;
 
-	rt = ip_route_output_key(net, &fl4);
+	rt = dst_cache_get_ip4(&info->dst_cache, &saddr);
+	if (!rt)
+		rt = ip_route_output_key(net, &fl4);
 	if (IS_ERR(rt))
 		return 0;
 	mtu = dst_mtu(&rt->dst);
@@ -134,21 +140,21 @@ static void vpc_pmtu_icmp6(struct vpc_port *port, const struct sk_buff *skb,
 
 /*
  * Does SKB, a frame from FROM's VM (skb->data at its Ethernet header, the
- * network header set), fit the path from LOCAL to REMOTE once in GRE?  If
+ * network header set), fit the tunnel INFO once in GRE?  If
  * not, answer the VM and consume SKB.  GSO frames are checked by the size
  * of their segments.  IPv4 without DF, and IPv6 when the path cannot carry
  * IPv6's minimum MTU, are let through: the outer IPv4 packet is fragmented
  * and the remote host reassembles it before decapsulating.
  */
 bool vpc_pmtu_fits(struct vpc_pernet *pn, struct vpc_port *from,
-		   struct sk_buff *skb, __be32 local, __be32 remote)
+		   struct sk_buff *skb, struct ip_tunnel_info *info)
 {
 	unsigned int len = skb->len - skb_network_offset(skb);
 	unsigned int mtu;
 
 	if (likely(len + VPC_ENCAP_OVERHEAD <= VPC_PMTU_FLOOR))
 		return true;
-	mtu = vpc_pmtu_underlay(pn->net, local, remote);
+	mtu = vpc_pmtu_underlay(pn->net, info);
 	if (mtu <= VPC_ENCAP_OVERHEAD)
 		return true;
 	mtu -= VPC_ENCAP_OVERHEAD;
