@@ -98,32 +98,50 @@ const char *vpc_fmt_mac(const uint8_t *mac, char *buf, size_t len)
 	return buf;
 }
 
-void vpc_put_addr(struct nlmsghdr *nlh, uint16_t type, uint32_t ip, uint8_t plen)
+const char *vpc_fmt_ip(const struct vpc_ip *ip, char *buf, size_t len)
+{
+	return inet_ntop(ip->family, ip->addr, buf, (socklen_t)len) ? buf : "?";
+}
+
+void vpc_put_addr(struct nlmsghdr *nlh, uint16_t type, const struct vpc_ip *ip,
+		  uint8_t plen)
 {
 	struct nlattr *nest = mnl_attr_nest_start(nlh, type);
 
-	mnl_attr_put_u32(nlh, VPC_ADDR_A_IP4, ip);
+	if (ip->family == AF_INET6)
+		mnl_attr_put(nlh, VPC_ADDR_A_IP6, 16, ip->addr);
+	else
+		mnl_attr_put(nlh, VPC_ADDR_A_IP4, 4, ip->addr);
 	mnl_attr_put_u8(nlh, VPC_ADDR_A_PLEN, plen);
 	mnl_attr_nest_end(nlh, nest);
 }
 
-int vpc_get_addr(const struct nlattr *nest, uint32_t *ip, uint8_t *plen)
+int vpc_get_addr(const struct nlattr *nest, struct vpc_ip *ip, uint8_t *plen)
 {
 	const struct nlattr *a;
-	bool has_ip = false;
+	bool has_plen = false;
 
-	*plen = 32;
+	memset(ip, 0, sizeof(*ip));
 	mnl_attr_for_each_nested(a, nest) {
-		if (mnl_attr_get_type(a) == VPC_ADDR_A_IP4 &&
-		    mnl_attr_get_payload_len(a) == sizeof(uint32_t)) {
-			*ip = mnl_attr_get_u32(a);
-			has_ip = true;
-		} else if (mnl_attr_get_type(a) == VPC_ADDR_A_PLEN &&
-			   mnl_attr_get_payload_len(a) == sizeof(uint8_t)) {
+		uint16_t type = mnl_attr_get_type(a);
+		uint16_t len = mnl_attr_get_payload_len(a);
+
+		if (type == VPC_ADDR_A_IP4 && len == 4) {
+			ip->family = AF_INET;
+			memcpy(ip->addr, mnl_attr_get_payload(a), 4);
+		} else if (type == VPC_ADDR_A_IP6 && len == 16) {
+			ip->family = AF_INET6;
+			memcpy(ip->addr, mnl_attr_get_payload(a), 16);
+		} else if (type == VPC_ADDR_A_PLEN && len == sizeof(uint8_t)) {
 			*plen = mnl_attr_get_u8(a);
+			has_plen = true;
 		}
 	}
-	return has_ip ? 0 : -EINVAL;
+	if (!ip->family)
+		return -EINVAL;
+	if (!has_plen)
+		*plen = ip->family == AF_INET ? 32 : 128;
+	return 0;
 }
 
 static const char *const vpc_stat_names[VPC_STATS_A_MAX + 1] = {

@@ -37,7 +37,7 @@ static void prefix_usage(FILE *f, const struct prefix_obj *o)
 		"Usage: vpc %s add net ID PREFIX %s ADDR\n"
 		"       vpc %s del net ID PREFIX\n"
 		"       vpc %s show [ net ID ]\n"
-		"where  PREFIX := ADDR/PLEN (IPv4)\n",
+		"where  PREFIX := ADDR/PLEN (IPv4 or IPv6); ADDR of the same family\n",
 		o->name, o->addr_kw, o->name, o->name);
 	if (o == &subnet_obj)
 		fprintf(f, "       gw is the subnet's gateway, answered by the module with\n"
@@ -50,7 +50,7 @@ static void prefix_usage(FILE *f, const struct prefix_obj *o)
 struct prefix_args {
 	uint32_t net;
 	bool has_prefix, has_addr;
-	uint32_t ip, addr;
+	struct vpc_ip ip, addr;
 	uint8_t plen;
 };
 
@@ -69,15 +69,15 @@ static int prefix_parse(int argc, char **argv, const struct prefix_obj *o,
 				if (parse_u32(argv[1], VPC_NET_ID_MIN, VPC_NET_ID_MAX, &a->net))
 					return vpc_invarg("VPC id must be 1..16777215", argv[1]);
 			} else {
-				if (vpc_parse_ip4(argv[1], &a->addr))
-					return vpc_invarg("not an IPv4 address", argv[1]);
+				if (vpc_parse_ip(argv[1], &a->addr))
+					return vpc_invarg("not an IPv4 or IPv6 address", argv[1]);
 				a->has_addr = true;
 			}
 			argc--;
 			argv++;
 		} else if (!show && !a->has_prefix) {
-			if (vpc_parse_prefix4(argv[0], &a->ip, &plen))
-				return vpc_invarg("not an IPv4 prefix (ADDR/PLEN)", argv[0]);
+			if (vpc_parse_prefix(argv[0], &a->ip, &plen))
+				return vpc_invarg("not an IPv4 or IPv6 prefix (ADDR/PLEN)", argv[0]);
 			a->plen = plen;
 			a->has_prefix = true;
 		} else {
@@ -108,14 +108,19 @@ static int prefix_change(int argc, char **argv, const struct prefix_obj *o, bool
 			fprintf(stderr, "Error: \"net\" and PREFIX are required\n");
 		return 1;
 	}
+	if (add && a.addr.family != a.ip.family) {
+		fprintf(stderr, "Error: \"%s\" must be of the prefix's family (IPv4 or IPv6)\n",
+			o->addr_kw);
+		return 1;
+	}
 	gs = vpc_sock();
 	if (!gs)
 		return 2;
 	nlh = genl_msg(gs, buf, add ? o->new_cmd : o->del_cmd, NLM_F_REQUEST | NLM_F_ACK);
 	mnl_attr_put_u32(nlh, VPC_A_NET_ID, a.net);
-	vpc_put_addr(nlh, VPC_A_PREFIX, a.ip, a.plen);
+	vpc_put_addr(nlh, VPC_A_PREFIX, &a.ip, a.plen);
 	if (add)
-		vpc_put_addr(nlh, o->addr_attr, a.addr, 32);
+		vpc_put_addr(nlh, o->addr_attr, &a.addr, a.addr.family == AF_INET ? 32 : 128);
 	ret = genl_talk(gs, nlh, NULL, NULL);
 	if (ret) {
 		snprintf(what, sizeof(what), "cannot %s %s", add ? "add" : "delete", o->name);
@@ -127,8 +132,8 @@ static int prefix_change(int argc, char **argv, const struct prefix_obj *o, bool
 static int prefix_print(const struct nlmsghdr *nlh, const struct prefix_obj *o)
 {
 	const struct nlattr *tb[VPC_A_MAX + 1] = { 0 };
-	char ip[INET_ADDRSTRLEN], prefix[INET_ADDRSTRLEN + 4], fmt[16];
-	uint32_t net, addr;
+	char ip[INET6_ADDRSTRLEN], prefix[INET6_ADDRSTRLEN + 4], fmt[16];
+	struct vpc_ip net, addr;
 	uint8_t plen, addr_plen;
 
 	genl_parse(nlh, tb, VPC_A_MAX);
@@ -136,13 +141,13 @@ static int prefix_print(const struct nlmsghdr *nlh, const struct prefix_obj *o)
 	    vpc_get_addr(tb[VPC_A_PREFIX], &net, &plen) ||
 	    vpc_get_addr(tb[o->addr_attr], &addr, &addr_plen))
 		return MNL_CB_OK;
-	snprintf(prefix, sizeof(prefix), "%s/%u", vpc_fmt_ip4(net, ip, sizeof(ip)), plen);
+	snprintf(prefix, sizeof(prefix), "%s/%u", vpc_fmt_ip(&net, ip, sizeof(ip)), plen);
 	out_obj_begin();
 	snprintf(fmt, sizeof(fmt), "%s net %%llu", o->name);
 	out_uint("net", fmt, mnl_attr_get_u32(tb[VPC_A_NET_ID]));
 	out_str("prefix", " %s", prefix);
 	snprintf(fmt, sizeof(fmt), " %s %%s", o->addr_kw);
-	out_str(o->addr_kw, fmt, vpc_fmt_ip4(addr, ip, sizeof(ip)));
+	out_str(o->addr_kw, fmt, vpc_fmt_ip(&addr, ip, sizeof(ip)));
 	out_obj_end();
 	return MNL_CB_OK;
 }

@@ -46,9 +46,15 @@ const char *vpc_fmt_ip4(uint32_t be, char *buf, size_t len);
 const char *vpc_fmt_ip6(const void *addr, char *buf, size_t len);
 const char *vpc_fmt_mac(const uint8_t *mac, char *buf, size_t len);
 void vpc_print_stats(const struct nlattr *nest);
-/* A nested address attribute (enum vpc_addr_attr) of type TYPE. */
-void vpc_put_addr(struct nlmsghdr *nlh, uint16_t type, uint32_t ip, uint8_t plen);
-int vpc_get_addr(const struct nlattr *nest, uint32_t *ip, uint8_t *plen);
+/* IPv4 or IPv6; BUF needs INET6_ADDRSTRLEN bytes. */
+const char *vpc_fmt_ip(const struct vpc_ip *ip, char *buf, size_t len);
+/*
+ * A nested address attribute (enum vpc_addr_attr) of type TYPE: IP and
+ * PLEN; reading one without a plen gives the host length (32, 128).
+ */
+void vpc_put_addr(struct nlmsghdr *nlh, uint16_t type, const struct vpc_ip *ip,
+		  uint8_t plen);
+int vpc_get_addr(const struct nlattr *nest, struct vpc_ip *ip, uint8_t *plen);
 
 /* Print one reply or notification of each object (also for monitor). */
 int vpc_net_print_cb(const struct nlmsghdr *nlh, void *data);

@@ -2,6 +2,7 @@
 #ifndef _VPC_DATAPATH_H
 #define _VPC_DATAPATH_H
 
+#include <linux/in6.h>
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
 
@@ -35,6 +36,31 @@ struct sk_buff *vpc_reply_alloc(const struct vpc_port *port,
 				unsigned int len);
 
 /*
+ * An ICMPv6 message of LEN bytes to PORT's VM, from SRC_MAC and SADDR to
+ * DADDR with HOP_LIMIT, zeroed after the IPv6 header for the caller to
+ * fill; vpc_reply_icmp6_send() sums it and hands it to the VM (reply.c).
+ */
+struct sk_buff *vpc_reply_icmp6(const struct vpc_port *port,
+				const u8 *src_mac, const struct in6_addr *saddr,
+				const struct in6_addr *daddr, u8 hop_limit,
+				unsigned int len);
+void vpc_reply_icmp6_send(struct vpc_port *port, struct sk_buff *skb);
+
+/*
+ * ICMP errors to PORT's VM about SKB, a frame it sent (the network header
+ * set), from SRC_MAC and SADDR, with TYPE, CODE and the 32-bit word INFO
+ * after the checksum (an MTU, or 0), quoting as much of the offending packet
+ * as fits in 576 bytes (IPv4) or 1280 (IPv6); none about an ICMP error or
+ * a non-first fragment (reply.c).  SKB is left to the caller.
+ */
+void vpc_icmp_error(struct vpc_port *port, const struct sk_buff *skb,
+		    const u8 *src_mac, __be32 saddr, u8 type, u8 code,
+		    __be32 info);
+void vpc_icmp6_error(struct vpc_port *port, const struct sk_buff *skb,
+		     const u8 *src_mac, const struct in6_addr *saddr, u8 type,
+		     u8 code, __be32 info);
+
+/*
  * Whether a frame fits the underlay path once encapsulated; if not, the VM
  * gets ICMP frag-needed or packet-too-big and the frame is consumed (pmtu.c).
  */
@@ -42,8 +68,8 @@ bool vpc_pmtu_fits(struct vpc_pernet *pn, struct vpc_port *from,
 		   struct sk_buff *skb, struct ip_tunnel_info *info);
 
 /*
- * A frame (skb->data at its IPv4 header) from a port to its VPC's gateway
- * MAC: routed, or dropped and counted (router.c).
+ * A frame (skb->data at its IPv4 or IPv6 header) from a port to its VPC's
+ * gateway MAC: routed, or dropped and counted (router.c).
  */
 void vpc_router_rx(struct vpc_pernet *pn, struct vpc_port *port,
 		   struct sk_buff *skb);

@@ -22,23 +22,34 @@
 #include "vnet.h"
 
 /*
- * The port of VPC that the inner IPv4 or IPv6 destination names; NULL if
- * none.  -EINVAL if the inner header is cut short.
+ * The port of VNET that the inner IPv4 or IPv6 destination names, or that
+ * the VPC's user route for it names (the sender routed the frame to an
+ * appliance VM here: the same route); NULL if none.  -EINVAL if the inner
+ * header is cut short.
  */
-static struct vpc_port *vpc_gre_rx_port(struct vpc_pernet *pn, u32 vpc,
+static struct vpc_port *vpc_gre_rx_port(struct vpc_pernet *pn,
+					const struct vpc_net *vnet,
 					struct sk_buff *skb)
 {
+	const struct in6_addr *daddr6;
+	struct vpc_port *port;
+	__be32 daddr;
+
 	if (skb->mac_len != ETH_HLEN)
 		return NULL;
 	switch (skb->protocol) {
 	case htons(ETH_P_IP):
 		if (!pskb_may_pull(skb, sizeof(struct iphdr)))
 			return ERR_PTR(-EINVAL);
-		return vpc_port_lookup(pn, vpc, ip_hdr(skb)->daddr);
+		daddr = ip_hdr(skb)->daddr;
+		port = vpc_port_lookup(pn, vnet->id, daddr);
+		return port ?: vpc_route_port(pn, vnet, daddr);
 	case htons(ETH_P_IPV6):
 		if (!pskb_may_pull(skb, sizeof(struct ipv6hdr)))
 			return ERR_PTR(-EINVAL);
-		return vpc_port_lookup6(pn, vpc, &ipv6_hdr(skb)->daddr);
+		daddr6 = &ipv6_hdr(skb)->daddr;
+		port = vpc_port_lookup6(pn, vnet->id, daddr6);
+		return port ?: vpc_route_port6(pn, vnet, daddr6);
 	default:
 		return NULL;
 	}
@@ -65,14 +76,11 @@ static void vpc_gre_rx_one(struct vpc_pernet *pn, struct sk_buff *skb)
 		goto drop;
 	}
 	reason = VPC_STATS_A_GRE_DROP_NO_PORT;
-	port = vpc_gre_rx_port(pn, vpc, skb);
+	port = vpc_gre_rx_port(pn, vnet, skb);
 	if (IS_ERR(port)) {
 		reason = VPC_STATS_A_GRE_DROP_MALFORMED;
 		goto drop;
 	}
-	/* Routed by the sender to an appliance VM here: the same route. */
-	if (!port && skb->protocol == htons(ETH_P_IP))
-		port = vpc_route_port(pn, vnet, ip_hdr(skb)->daddr);
 	if (!port || !ether_addr_equal(eth_hdr(skb)->h_dest, port->mac))
 		goto drop;
 

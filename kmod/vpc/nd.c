@@ -3,7 +3,8 @@
  * The neighbour discovery responder, the IPv6 twin of arp.c: a VM's
  * neighbour solicitation (solicited-node multicast or unicast) for an IPv6
  * address of its VPC (a local port or a mapping) is answered here with a
- * neighbour advertisement carrying that VM's MAC.  Every other ND message
+ * neighbour advertisement carrying that VM's MAC, and for a subnet gateway
+ * with the VPC's gateway MAC and the router flag.  Every other ND message
  * (unknown targets, duplicate address detection, router solicitations,
  * advertisements, redirects) is dropped and counted.  ND never leaves the
  * host.
@@ -12,7 +13,6 @@
 #include <linux/icmpv6.h>
 #include <linux/ipv6.h>
 #include <net/addrconf.h>
-#include <net/ip6_checksum.h>
 #include <net/ipv6.h>
 #include <net/ndisc.h>
 
@@ -21,18 +21,27 @@
 #include "pernet.h"
 #include "port.h"
 #include "stats.h"
+#include "subnet.h"
 #include "vnet.h"
 
 /* A neighbour advertisement with its target link-layer address option. */
 #define VPC_NA_LEN	(sizeof(struct nd_msg) + NDISC_OPT_SPACE(ETH_ALEN))
 
+/*
+ * The MAC that answers for TARGET, asked by FROM's VM, or NULL; *ROUTER is
+ * set for a subnet gateway, which advertises itself as a router.
+ */
 static const u8 *vpc_nd_target(struct vpc_pernet *pn, struct vpc_port *from,
-			       const struct in6_addr *target)
+			       const struct in6_addr *target, bool *router)
 {
-	u32 vpc = from->vnet->id;
+	const struct vpc_net *vnet = from->vnet;
+	u32 vpc = vnet->id;
 	struct vpc_port *port;
 	struct vpc_map *map;
 
+	*router = vpc_subnet_is_gw6(vnet, target);
+	if (*router)
+		return vnet->gw_mac;
 	port = vpc_port_lookup6(pn, vpc, target);
 	if (port)
 		return port == from ? NULL : port->mac;
@@ -64,36 +73,27 @@ static bool vpc_nd_sllao(const u8 *opt, unsigned int len, const u8 **sllao)
 }
 
 static void vpc_nd_reply(struct vpc_port *port, const struct in6_addr *target,
-			 const struct in6_addr *daddr, const u8 *mac)
+			 const struct in6_addr *daddr, const u8 *mac,
+			 bool router)
 {
-	struct ipv6hdr *ip6h;
 	struct sk_buff *skb;
 	struct nd_msg *na;
 
-	skb = vpc_reply_alloc(port, mac, htons(ETH_P_IPV6),
-			      sizeof(*ip6h) + VPC_NA_LEN);
+	/* Hop limit 255: RFC 4861 receivers check it. */
+	skb = vpc_reply_icmp6(port, mac, target, daddr, 255, VPC_NA_LEN);
 	if (!skb)
 		return;
-	ip6h = ipv6_hdr(skb);
-	ip6_flow_hdr(ip6h, 0, 0);
-	ip6h->payload_len = htons(VPC_NA_LEN);
-	ip6h->nexthdr = IPPROTO_ICMPV6;
-	ip6h->hop_limit = 255;	/* RFC 4861: receivers check it */
-	ip6h->saddr = *target;
-	ip6h->daddr = *daddr;
-	na = (struct nd_msg *)(ip6h + 1);
+	na = (struct nd_msg *)(ipv6_hdr(skb) + 1);
 	na->icmph.icmp6_type = NDISC_NEIGHBOUR_ADVERTISEMENT;
+	na->icmph.icmp6_router = router;
 	na->icmph.icmp6_solicited = 1;
 	na->icmph.icmp6_override = 1;
 	na->target = *target;
 	na->opt[0] = ND_OPT_TARGET_LL_ADDR;
 	na->opt[1] = NDISC_OPT_SPACE(ETH_ALEN) / 8;
 	ether_addr_copy(&na->opt[2], mac);
-	na->icmph.icmp6_cksum = csum_ipv6_magic(&ip6h->saddr, &ip6h->daddr,
-						VPC_NA_LEN, IPPROTO_ICMPV6,
-						csum_partial(na, VPC_NA_LEN, 0));
 	vpc_stats_inc(port->stats, VPC_STATS_A_ND_REPLIES);
-	vpc_deliver(port, skb);
+	vpc_reply_icmp6_send(port, skb);
 }
 
 /* SKB is ICMPv6 neighbour discovery from PORT's VM (port_rx6.c). */
@@ -106,6 +106,7 @@ void vpc_nd_rx(struct vpc_pernet *pn, struct vpc_port *port,
 	struct in6_addr target, saddr;
 	unsigned int len;
 	const u8 *mac, *sllao;
+	bool router;
 
 	if (!pskb_may_pull(skb, hlen))
 		goto drop;
@@ -137,13 +138,13 @@ void vpc_nd_rx(struct vpc_pernet *pn, struct vpc_port *port,
 		vpc_drop(port->stats, VPC_STATS_A_DROP_SPOOF_MAC, skb);
 		return;
 	}
-	mac = vpc_nd_target(pn, port, &ns->target);
+	mac = vpc_nd_target(pn, port, &ns->target, &router);
 	if (!mac)
 		goto drop;
 	target = ns->target;
 	saddr = ip6h->saddr;
 	consume_skb(skb);
-	vpc_nd_reply(port, &target, &saddr, mac);
+	vpc_nd_reply(port, &target, &saddr, mac, router);
 	return;
 
 drop:

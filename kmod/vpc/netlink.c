@@ -47,6 +47,17 @@ static const struct nla_policy vpc_addr_policy[VPC_ADDR_A_MAX + 1] = {
 	[VPC_ADDR_A_IP6] = NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
 };
 
+/*
+ * Prefixes, gateways and next hops: the prefix length is checked per
+ * family by the handler (nl_prefix.c), so that a wrong one is EINVAL with
+ * the family's limit named.
+ */
+static const struct nla_policy vpc_prefix_addr_policy[VPC_ADDR_A_MAX + 1] = {
+	[VPC_ADDR_A_IP4] = { .type = NLA_BE32 },
+	[VPC_ADDR_A_PLEN] = { .type = NLA_U8 },
+	[VPC_ADDR_A_IP6] = NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
+};
+
 static const struct nla_policy vpc_port_new_policy[VPC_A_MAX + 1] = {
 	[VPC_A_NET_ID] = NLA_POLICY_FULL_RANGE(NLA_U32, &vpc_net_id_range),
 	[VPC_A_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
@@ -75,20 +86,20 @@ static const struct nla_policy vpc_map_id_policy[VPC_A_MAX + 1] = {
 
 static const struct nla_policy vpc_subnet_new_policy[VPC_A_MAX + 1] = {
 	[VPC_A_NET_ID] = NLA_POLICY_FULL_RANGE(NLA_U32, &vpc_net_id_range),
-	[VPC_A_PREFIX] = NLA_POLICY_NESTED(vpc_addr_policy),
-	[VPC_A_GW] = NLA_POLICY_NESTED(vpc_addr_policy),
+	[VPC_A_PREFIX] = NLA_POLICY_NESTED(vpc_prefix_addr_policy),
+	[VPC_A_GW] = NLA_POLICY_NESTED(vpc_prefix_addr_policy),
 };
 
 static const struct nla_policy vpc_route_new_policy[VPC_A_MAX + 1] = {
 	[VPC_A_NET_ID] = NLA_POLICY_FULL_RANGE(NLA_U32, &vpc_net_id_range),
-	[VPC_A_PREFIX] = NLA_POLICY_NESTED(vpc_addr_policy),
-	[VPC_A_VIA] = NLA_POLICY_NESTED(vpc_addr_policy),
+	[VPC_A_PREFIX] = NLA_POLICY_NESTED(vpc_prefix_addr_policy),
+	[VPC_A_VIA] = NLA_POLICY_NESTED(vpc_prefix_addr_policy),
 };
 
 /* Deleting a subnet or route; net-id alone filters their dumps. */
 static const struct nla_policy vpc_prefix_id_policy[VPC_A_MAX + 1] = {
 	[VPC_A_NET_ID] = NLA_POLICY_FULL_RANGE(NLA_U32, &vpc_net_id_range),
-	[VPC_A_PREFIX] = NLA_POLICY_NESTED(vpc_addr_policy),
+	[VPC_A_PREFIX] = NLA_POLICY_NESTED(vpc_prefix_addr_policy),
 };
 
 static const struct nla_policy vpc_path_set_policy[VPC_A_MAX + 1] = {

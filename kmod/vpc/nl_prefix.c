@@ -20,8 +20,8 @@ struct vpc_nl_ptable {
 	int addr_attr;		/* VPC_A_GW or VPC_A_VIA */
 	int (*add)(struct vpc_pernet *pn, struct vpc_net *vnet,
 		   const struct vpc_prefix *p, struct netlink_ext_ack *extack);
-	int (*del)(struct vpc_pernet *pn, struct vpc_net *vnet, __be32 ip,
-		   u8 plen, struct netlink_ext_ack *extack);
+	int (*del)(struct vpc_pernet *pn, struct vpc_net *vnet,
+		   const struct vpc_prefix *p, struct netlink_ext_ack *extack);
 	const struct vpc_ptable *(*table)(struct vpc_pernet *pn,
 					  const struct vpc_net *vnet);
 };
@@ -46,12 +46,23 @@ static const struct vpc_nl_ptable vpc_nl_routes = {
 	.table = vpc_routes,
 };
 
-static int vpc_nl_put_addr(struct sk_buff *skb, int attr, __be32 ip, u8 plen)
+/* Put the address nest ATTR: P's prefix, or with HOST its address. */
+static int vpc_nl_put_addr(struct sk_buff *skb, int attr,
+			   const struct vpc_prefix *p, bool host)
 {
 	struct nlattr *nest = nla_nest_start(skb, attr);
+	int ret;
 
-	if (!nest || nla_put_in_addr(skb, VPC_ADDR_A_IP4, ip) ||
-	    nla_put_u8(skb, VPC_ADDR_A_PLEN, plen))
+	if (!nest)
+		return -EMSGSIZE;
+	if (p->v6)
+		ret = nla_put_in6_addr(skb, VPC_ADDR_A_IP6,
+				       host ? &p->addr6 : &p->ip6) ||
+		      nla_put_u8(skb, VPC_ADDR_A_PLEN, host ? 128 : p->plen);
+	else
+		ret = nla_put_in_addr(skb, VPC_ADDR_A_IP4, host ? p->addr : p->ip) ||
+		      nla_put_u8(skb, VPC_ADDR_A_PLEN, host ? 32 : p->plen);
+	if (ret)
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 	return 0;
@@ -70,8 +81,8 @@ static int vpc_prefix_fill(struct sk_buff *skb, const struct vpc_nl_ptable *d,
 	if (cb)
 		genl_dump_check_consistent(cb, hdr);
 	if (nla_put_u32(skb, VPC_A_NET_ID, vpc) ||
-	    vpc_nl_put_addr(skb, VPC_A_PREFIX, p->ip, p->plen) ||
-	    vpc_nl_put_addr(skb, d->addr_attr, p->addr, 32)) {
+	    vpc_nl_put_addr(skb, VPC_A_PREFIX, p, false) ||
+	    vpc_nl_put_addr(skb, d->addr_attr, p, true)) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}
@@ -94,39 +105,107 @@ static void vpc_prefix_notify(struct vpc_pernet *pn,
 	vpc_nl_notify_send(pn, skb);
 }
 
+/* An IPv4 prefix, or with HOST a unicast host address (/32). */
+static int vpc_nl_get_addr4(struct nlattr **tb, const struct nlattr *attr,
+			    bool host, __be32 *ip, u8 plen,
+			    struct netlink_ext_ack *extack)
+{
+	*ip = nla_get_in_addr(tb[VPC_ADDR_A_IP4]);
+	if (plen > 32) {
+		NL_SET_ERR_MSG_MOD(extack, "IPv4 prefix length above 32");
+		NL_SET_BAD_ATTR(extack, tb[VPC_ADDR_A_PLEN]);
+		return -EINVAL;
+	}
+	if (ipv4_is_multicast(*ip) || ipv4_is_lbcast(*ip) ||
+	    ipv4_is_loopback(*ip) || (host && (plen != 32 || !*ip))) {
+		NL_SET_ERR_MSG_MOD(extack, "not a unicast IPv4 address");
+		NL_SET_BAD_ATTR(extack, attr);
+		return -EINVAL;
+	}
+	if (*ip & ~inet_make_mask(plen)) {
+		NL_SET_ERR_MSG_MOD(extack, "address has bits set beyond its prefix");
+		NL_SET_BAD_ATTR(extack, attr);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /*
- * The address nest in ATTR: a prefix (PLEN may be absent: 32) with no bits
- * beyond its length, or with HOST a unicast host address.
+ * The same for IPv6.  A prefix may be ::/0 (a default route); a host
+ * address must be one a VM may have (not link-local, which is never
+ * routed).
+ */
+static int vpc_nl_get_addr6(struct nlattr **tb, const struct nlattr *attr,
+			    bool host, struct in6_addr *ip, u8 plen,
+			    struct netlink_ext_ack *extack)
+{
+	struct in6_addr masked;
+
+	*ip = nla_get_in6_addr(tb[VPC_ADDR_A_IP6]);
+	if (plen > 128) {
+		NL_SET_ERR_MSG_MOD(extack, "IPv6 prefix length above 128");
+		NL_SET_BAD_ATTR(extack, tb[VPC_ADDR_A_PLEN]);
+		return -EINVAL;
+	}
+	if (host && plen != 128) {
+		NL_SET_ERR_MSG_MOD(extack, "not an IPv6 host address (/128)");
+		NL_SET_BAD_ATTR(extack, attr);
+		return -EINVAL;
+	}
+	if ((host || !ipv6_addr_any(ip)) && !vpc_nl_ip6_ok(ip, attr, extack))
+		return -EINVAL;
+	ipv6_addr_prefix(&masked, ip, plen);
+	if (!ipv6_addr_equal(&masked, ip)) {
+		NL_SET_ERR_MSG_MOD(extack, "address has bits set beyond its prefix");
+		NL_SET_BAD_ATTR(extack, attr);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * The address nest in ATTR into P: with HOST its address (gateway, next
+ * hop), which must be of P's family, else its prefix (PLEN may be absent:
+ * a host prefix) with no bits beyond its length.
  */
 static int vpc_nl_get_addr(struct genl_info *info, int attr, bool host,
-			   __be32 *ip, u8 *plen)
+			   struct vpc_prefix *p)
 {
+	const struct nlattr *nest = info->attrs[attr];
 	struct nlattr *tb[VPC_ADDR_A_MAX + 1];
+	bool v6;
+	u8 plen;
 	int ret;
 
 	/* The policy validated the nest already. */
-	ret = nla_parse_nested(tb, VPC_ADDR_A_MAX, info->attrs[attr], NULL,
-			       info->extack);
+	ret = nla_parse_nested(tb, VPC_ADDR_A_MAX, nest, NULL, info->extack);
 	if (ret)
 		return ret;
-	if (!tb[VPC_ADDR_A_IP4]) {
-		NL_SET_ERR_MSG_MOD(info->extack, "missing IPv4 address in an address");
-		NL_SET_BAD_ATTR(info->extack, info->attrs[attr]);
+	if (!tb[VPC_ADDR_A_IP4] == !tb[VPC_ADDR_A_IP6]) {
+		NL_SET_ERR_MSG_MOD(info->extack,
+				   "an address needs one IPv4 or one IPv6 address");
+		NL_SET_BAD_ATTR(info->extack, nest);
 		return -EINVAL;
 	}
-	*ip = nla_get_in_addr(tb[VPC_ADDR_A_IP4]);
-	*plen = tb[VPC_ADDR_A_PLEN] ? nla_get_u8(tb[VPC_ADDR_A_PLEN]) : 32;
-	if (ipv4_is_multicast(*ip) || ipv4_is_lbcast(*ip) ||
-	    ipv4_is_loopback(*ip) || (host && (*plen != 32 || !*ip))) {
-		NL_SET_ERR_MSG_MOD(info->extack, "not a unicast IPv4 address");
-		NL_SET_BAD_ATTR(info->extack, info->attrs[attr]);
+	v6 = tb[VPC_ADDR_A_IP6];
+	if (host && v6 != p->v6) {
+		NL_SET_ERR_MSG_MOD(info->extack,
+				   "the address is not of the prefix's family");
+		NL_SET_BAD_ATTR(info->extack, nest);
 		return -EINVAL;
 	}
-	if (*ip & ~inet_make_mask(*plen)) {
-		NL_SET_ERR_MSG_MOD(info->extack, "address has bits set beyond its prefix");
-		NL_SET_BAD_ATTR(info->extack, info->attrs[attr]);
-		return -EINVAL;
-	}
+	plen = tb[VPC_ADDR_A_PLEN] ? nla_get_u8(tb[VPC_ADDR_A_PLEN]) :
+				     v6 ? 128 : 32;
+	if (v6)
+		ret = vpc_nl_get_addr6(tb, nest, host, host ? &p->addr6 : &p->ip6,
+				       plen, info->extack);
+	else
+		ret = vpc_nl_get_addr4(tb, nest, host, host ? &p->addr : &p->ip,
+				       plen, info->extack);
+	if (ret || host)
+		return ret;
+	p->v6 = v6;
+	p->plen = plen;
 	return 0;
 }
 
@@ -134,9 +213,9 @@ static int vpc_nl_prefix_change(struct genl_info *info,
 				const struct vpc_nl_ptable *d, bool add)
 {
 	struct vpc_pernet *pn = vpc_pernet(genl_info_net(info));
+	const struct vpc_prefix *old;
 	struct vpc_prefix p = { 0 };
 	struct vpc_net *vnet;
-	u8 host_plen;
 	int ret;
 
 	if (vpc_nl_missing(info, VPC_A_NET_ID, "VPC id") ||
@@ -148,12 +227,11 @@ static int vpc_nl_prefix_change(struct genl_info *info,
 	if (add && d->addr_attr == VPC_A_VIA &&
 	    vpc_nl_missing(info, VPC_A_VIA, "next hop"))
 		return -EINVAL;
-	ret = vpc_nl_get_addr(info, VPC_A_PREFIX, false, &p.ip, &p.plen);
+	ret = vpc_nl_get_addr(info, VPC_A_PREFIX, false, &p);
 	if (ret)
 		return ret;
 	if (add) {
-		ret = vpc_nl_get_addr(info, d->addr_attr, true, &p.addr,
-				      &host_plen);
+		ret = vpc_nl_get_addr(info, d->addr_attr, true, &p);
 		if (ret)
 			return ret;
 	}
@@ -164,10 +242,15 @@ static int vpc_nl_prefix_change(struct genl_info *info,
 		ret = -ENOENT;
 		goto out;
 	}
-	if (add)
+	if (add) {
 		ret = d->add(pn, vnet, &p, info->extack);
-	else
-		ret = d->del(pn, vnet, p.ip, p.plen, info->extack);
+	} else {
+		/* The notification names the gateway or next hop deleted. */
+		old = vpc_ptable_find(d->table(pn, vnet), &p);
+		if (old)
+			p = *old;
+		ret = d->del(pn, vnet, &p, info->extack);
+	}
 	if (ret) {
 		NL_SET_BAD_ATTR(info->extack, info->attrs[VPC_A_PREFIX]);
 		goto out;

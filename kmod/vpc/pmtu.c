@@ -13,7 +13,6 @@
 #include <linux/ipv6.h>
 #include <net/ip.h>
 #include <net/dst_cache.h>
-#include <net/ip6_checksum.h>
 #include <net/ip_tunnels.h>
 #include <net/ipv6.h>
 #include <net/route.h>
@@ -21,6 +20,8 @@
 #include "datapath.h"
 #include "port.h"
 #include "stats.h"
+#include "subnet.h"
+#include "vnet.h"
 
 /* Outer IPv4 header, GRE header with a key, the inner Ethernet header. */
 #define VPC_ENCAP_OVERHEAD	(sizeof(struct iphdr) + 8 + ETH_HLEN)
@@ -29,9 +30,6 @@
  * route lookup.
  */
 #define VPC_PMTU_FLOOR		576
-/* An ICMP error quotes the offending packet up to these sizes (RFC 1812, 4443). */
-#define VPC_ICMP4_MAX		576
-#define VPC_ICMP6_MAX		IPV6_MIN_MTU
 
 /*
  * The MTU of the route of the tunnel INFO: the underlay device's MTU, or
@@ -61,81 +59,37 @@ static unsigned int vpc_pmtu_underlay(struct net *net,
 	return mtu;
 }
 
-/* Frag-needed to the VM, from the address it tried to reach. */
-static void vpc_pmtu_icmp4(struct vpc_port *port, const struct sk_buff *skb,
-			   unsigned int mtu)
+/*
+ * Frag-needed or packet-too-big to FROM's VM about SKB.  A routed frame
+ * (its source MAC is the gateway's by now) is answered by the router: from
+ * the gateway MAC and the gateway IP of the sender's subnet.  Any other
+ * frame, and a routed one from outside every subnet, gets the address the
+ * VM tried to reach as source (Documentation/vpc.md says why).
+ */
+static void vpc_pmtu_answer(struct vpc_port *from, const struct sk_buff *skb,
+			    unsigned int mtu)
 {
-	const struct iphdr *orig = ip_hdr(skb);
-	unsigned int quote, len;
-	struct icmphdr *icmph;
-	struct sk_buff *reply;
-	struct iphdr *iph;
+	const struct vpc_net *vnet = from->vnet;
+	const struct vpc_prefix *subnet = NULL;
+	const u8 *mac = eth_hdr(skb)->h_dest;
+	bool routed;
 
-	quote = min_t(unsigned int, skb->len - skb_network_offset(skb),
-		      VPC_ICMP4_MAX - sizeof(*iph) - sizeof(*icmph));
-	len = sizeof(*iph) + sizeof(*icmph) + quote;
-	reply = vpc_reply_alloc(port, eth_hdr(skb)->h_dest, htons(ETH_P_IP),
-				len);
-	if (!reply)
-		return;
-	iph = ip_hdr(reply);
-	iph->version = 4;
-	iph->ihl = sizeof(*iph) / 4;
-	iph->tos = IPTOS_PREC_INTERNETCONTROL;
-	iph->tot_len = htons(len);
-	iph->ttl = 64;
-	iph->protocol = IPPROTO_ICMP;
-	iph->saddr = orig->daddr;
-	iph->daddr = orig->saddr;
-	ip_send_check(iph);
-	icmph = (struct icmphdr *)(iph + 1);
-	icmph->type = ICMP_DEST_UNREACH;
-	icmph->code = ICMP_FRAG_NEEDED;
-	icmph->un.frag.mtu = htons(mtu);
-	if (skb_copy_bits(skb, skb_network_offset(skb), icmph + 1, quote)) {
-		kfree_skb(reply);
+	routed = ether_addr_equal(eth_hdr(skb)->h_source, vnet->gw_mac);
+	if (routed)
+		mac = vnet->gw_mac;
+	if (skb->protocol == htons(ETH_P_IP)) {
+		if (routed)
+			subnet = vpc_subnet_lookup(vnet, ip_hdr(skb)->saddr);
+		vpc_icmp_error(from, skb, mac,
+			       subnet ? subnet->addr : ip_hdr(skb)->daddr,
+			       ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, htonl(mtu));
 		return;
 	}
-	icmph->checksum = csum_fold(csum_partial(icmph, sizeof(*icmph) + quote,
-						 0));
-	vpc_deliver(port, reply);
-}
-
-/* Packet-too-big to the VM, from the address it tried to reach. */
-static void vpc_pmtu_icmp6(struct vpc_port *port, const struct sk_buff *skb,
-			   unsigned int mtu)
-{
-	const struct ipv6hdr *orig = ipv6_hdr(skb);
-	unsigned int quote, len;
-	struct icmp6hdr *icmp6h;
-	struct ipv6hdr *ip6h;
-	struct sk_buff *reply;
-
-	quote = min_t(unsigned int, skb->len - skb_network_offset(skb),
-		      VPC_ICMP6_MAX - sizeof(*ip6h) - sizeof(*icmp6h));
-	len = sizeof(*icmp6h) + quote;
-	reply = vpc_reply_alloc(port, eth_hdr(skb)->h_dest, htons(ETH_P_IPV6),
-				sizeof(*ip6h) + len);
-	if (!reply)
-		return;
-	ip6h = ipv6_hdr(reply);
-	ip6_flow_hdr(ip6h, 0, 0);
-	ip6h->payload_len = htons(len);
-	ip6h->nexthdr = IPPROTO_ICMPV6;
-	ip6h->hop_limit = 64;
-	ip6h->saddr = orig->daddr;
-	ip6h->daddr = orig->saddr;
-	icmp6h = (struct icmp6hdr *)(ip6h + 1);
-	icmp6h->icmp6_type = ICMPV6_PKT_TOOBIG;
-	icmp6h->icmp6_mtu = htonl(mtu);
-	if (skb_copy_bits(skb, skb_network_offset(skb), icmp6h + 1, quote)) {
-		kfree_skb(reply);
-		return;
-	}
-	icmp6h->icmp6_cksum = csum_ipv6_magic(&ip6h->saddr, &ip6h->daddr, len,
-					      IPPROTO_ICMPV6,
-					      csum_partial(icmp6h, len, 0));
-	vpc_deliver(port, reply);
+	if (routed)
+		subnet = vpc_subnet_lookup6(vnet, &ipv6_hdr(skb)->saddr);
+	vpc_icmp6_error(from, skb, mac,
+			subnet ? &subnet->addr6 : &ipv6_hdr(skb)->daddr,
+			ICMPV6_PKT_TOOBIG, 0, htonl(mtu));
 }
 
 /*
@@ -166,16 +120,15 @@ bool vpc_pmtu_fits(struct vpc_pernet *pn, struct vpc_port *from,
 	case htons(ETH_P_IP):
 		if (!(ip_hdr(skb)->frag_off & htons(IP_DF)))
 			return true;
-		vpc_pmtu_icmp4(from, skb, mtu);
 		break;
 	case htons(ETH_P_IPV6):
 		if (mtu < IPV6_MIN_MTU)
 			return true;
-		vpc_pmtu_icmp6(from, skb, mtu);
 		break;
 	default:
 		return true;
 	}
+	vpc_pmtu_answer(from, skb, mtu);
 	vpc_stats_inc(from->stats, VPC_STATS_A_TOO_BIG);
 	consume_skb(skb);
 	return false;

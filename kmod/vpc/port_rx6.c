@@ -3,7 +3,8 @@
  * IPv6 frames from a VM (port_rx.c has the rest): neighbour discovery is
  * answered or dropped here (nd.c); anything else must come from one of the
  * port's IPv6 addresses or prefixes, goes to a unicast address of the VPC
- * (a local port or a mapping), and is never flooded.  Link-local sources
+ * (a local port or a mapping) or through the gateway MAC to the router
+ * (router.c), and is never flooded.  Link-local sources
  * are allowed for neighbour discovery only, so link-local traffic never
  * leaves the VM's port.
  */
@@ -63,6 +64,10 @@ void vpc_port_rx_ip6(struct vpc_pernet *pn, struct vpc_port *port,
 	}
 	if (!vpc_port_src_allowed6(port, &ip6h->saddr)) {
 		vpc_drop(port->stats, VPC_STATS_A_DROP_SPOOF_IP, skb);
+		return;
+	}
+	if (ether_addr_equal(eth->h_dest, port->vnet->gw_mac)) {
+		vpc_router_rx(pn, port, skb);
 		return;
 	}
 

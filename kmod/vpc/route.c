@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * User routes of a VPC: prefix -> next hop, an address inside one of the
- * VPC's subnets where an appliance VM (NAT, VPN gateway) runs.  The
+ * User routes of a VPC: prefix -> next hop, an address of the same family
+ * inside one of the VPC's subnets where an appliance VM (NAT, VPN gateway)
+ * runs.  The
  * distributed router (router.c) uses them for destinations that are no
  * port or mapping of the VPC; the host of the next hop uses them again to
  * accept such a frame for that port (gre_rx.c).
@@ -23,12 +24,33 @@ __be32 vpc_route_nexthop(const struct vpc_net *vnet, __be32 dst)
 	return route->addr;
 }
 
+const struct in6_addr *vpc_route_nexthop6(const struct vpc_net *vnet,
+					  const struct in6_addr *dst)
+{
+	const struct vpc_prefix *route;
+
+	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "route lookup needs RCU");
+	route = vpc_ptable_lookup6(rcu_dereference(vnet->routes), dst);
+	if (!route || vpc_subnet_lookup6(vnet, dst))
+		return NULL;
+	return &route->addr6;
+}
+
 struct vpc_port *vpc_route_port(struct vpc_pernet *pn,
 				const struct vpc_net *vnet, __be32 dst)
 {
 	__be32 nexthop = vpc_route_nexthop(vnet, dst);
 
 	return nexthop ? vpc_port_lookup(pn, vnet->id, nexthop) : NULL;
+}
+
+struct vpc_port *vpc_route_port6(struct vpc_pernet *pn,
+				 const struct vpc_net *vnet,
+				 const struct in6_addr *dst)
+{
+	const struct in6_addr *nexthop = vpc_route_nexthop6(vnet, dst);
+
+	return nexthop ? vpc_port_lookup6(pn, vnet->id, nexthop) : NULL;
 }
 
 const struct vpc_ptable *vpc_routes(struct vpc_pernet *pn,
@@ -46,16 +68,16 @@ int vpc_route_add(struct vpc_pernet *pn, struct vpc_net *vnet,
 	int ret;
 
 	lockdep_assert_held(&pn->lock);
-	subnet = vpc_ptable_lookup(subnets, p->addr);
+	subnet = vpc_ptable_lookup_of(subnets, p, true);
 	if (!subnet) {
 		NL_SET_ERR_MSG_MOD(extack, "the next hop is not inside a subnet of this VPC");
 		return -EINVAL;
 	}
-	if (subnet->addr == p->addr) {
+	if (vpc_prefix_addr_equal(subnet, p)) {
 		NL_SET_ERR_MSG_MOD(extack, "the next hop is a subnet gateway");
 		return -EINVAL;
 	}
-	subnet = vpc_ptable_lookup(subnets, p->ip);
+	subnet = vpc_ptable_lookup_of(subnets, p, false);
 	if (subnet && subnet->plen <= p->plen) {
 		NL_SET_ERR_MSG_MOD(extack, "the prefix is inside a subnet of this VPC, which wins");
 		return -EINVAL;
@@ -73,12 +95,12 @@ int vpc_route_add(struct vpc_pernet *pn, struct vpc_net *vnet,
 }
 
 int vpc_route_del(struct vpc_pernet *pn, struct vpc_net *vnet,
-		  __be32 ip, u8 plen, struct netlink_ext_ack *extack)
+		  const struct vpc_prefix *p, struct netlink_ext_ack *extack)
 {
 	int ret;
 
 	lockdep_assert_held(&pn->lock);
-	ret = vpc_ptable_del(&vnet->routes, &pn->lock, ip, plen);
+	ret = vpc_ptable_del(&vnet->routes, &pn->lock, p);
 	if (ret == -ENOENT)
 		NL_SET_ERR_MSG_MOD(extack, "no route for this prefix in this VPC");
 	else if (ret)

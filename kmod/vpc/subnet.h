@@ -16,13 +16,16 @@ void vpc_gw_mac_init(u8 *mac, u32 id);
 /* Packet path, under RCU. */
 const struct vpc_prefix *vpc_subnet_lookup(const struct vpc_net *vnet,
 					   __be32 ip);
+const struct vpc_prefix *vpc_subnet_lookup6(const struct vpc_net *vnet,
+					    const struct in6_addr *ip);
 bool vpc_subnet_is_gw(const struct vpc_net *vnet, __be32 ip);
+bool vpc_subnet_is_gw6(const struct vpc_net *vnet, const struct in6_addr *ip);
 
 /* Changes, under pn->lock. */
 int vpc_subnet_add(struct vpc_pernet *pn, struct vpc_net *vnet,
 		   const struct vpc_prefix *p, struct netlink_ext_ack *extack);
 int vpc_subnet_del(struct vpc_pernet *pn, struct vpc_net *vnet,
-		   __be32 ip, u8 plen, struct netlink_ext_ack *extack);
+		   const struct vpc_prefix *p, struct netlink_ext_ack *extack);
 void vpc_subnet_flush(struct vpc_pernet *pn, struct vpc_net *vnet);
 /* The table, for dumps under pn->lock. */
 const struct vpc_ptable *vpc_subnets(struct vpc_pernet *pn,

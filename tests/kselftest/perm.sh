@@ -7,7 +7,7 @@
 . "$(dirname "$0")/helpers/vpc_topo.sh"
 require_cmd nl_send setpriv vpc
 
-ktap_plan 31
+ktap_plan 33
 load_module vpc
 load_module cbs
 defer unload_module vpc
@@ -38,6 +38,10 @@ check_output "vpc subnet add reports EPERM" 'Operation not permitted' \
 	as_nobody vpc subnet add net 77 10.0.0.0/24 gw 10.0.0.1
 check_output "vpc route add reports EPERM" 'Operation not permitted' \
 	as_nobody vpc route add net 77 10.1.0.0/24 via 10.0.0.5
+check_output "vpc subnet add (IPv6) reports EPERM" 'Operation not permitted' \
+	as_nobody vpc subnet add net 77 2001:db8:1::/64 gw 2001:db8:1::1
+check_output "vpc route add (IPv6) reports EPERM" 'Operation not permitted' \
+	as_nobody vpc route add net 77 2001:db8:99::/48 via 2001:db8:1::10
 check_output "vpc underlay path reports EPERM" 'Operation not permitted' \
 	as_nobody vpc underlay path 192.0.2.2 plane 0 down
 check_output "unprivileged read allowed" '^ok 1$' as_nobody nl_send -d vpc 3
