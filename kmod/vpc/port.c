@@ -17,6 +17,13 @@
 #include "stats.h"
 #include "vnet.h"
 
+/*
+ * What encapsulation puts in front of a VM's frame: outer IPv4 and GRE
+ * with a key (28 bytes) after the underlay's link header (Ethernet, maybe
+ * a VLAN tag, aligned as LL_RESERVED_SPACE does), with room to spare.
+ */
+#define VPC_PORT_HEADROOM	64
+
 static struct kmem_cache *vpc_port_cache __read_mostly;
 
 static const struct rhashtable_params vpc_addr_params = {
@@ -236,6 +243,12 @@ struct vpc_port *vpc_port_add(struct vpc_pernet *pn, struct vpc_net *vnet,
 		NL_SET_ERR_MSG_MOD(extack, "the device has another rx handler (bridge, bond, ...)");
 		goto err_hash;
 	}
+	/*
+	 * Have the VM's side (veth peer, tap) leave room for the outer
+	 * headers, as a bridge or OVS does for its tunnel ports: else every
+	 * small frame is copied to a larger buffer when it is encapsulated.
+	 */
+	netdev_set_rx_headroom(dev, VPC_PORT_HEADROOM);
 	netdev_hold(dev, &port->dev_tracker, GFP_KERNEL);
 	vpc_pernet_changed(pn);
 	return port;
@@ -270,6 +283,7 @@ void vpc_port_del(struct vpc_pernet *pn, struct vpc_port *port)
 	ASSERT_RTNL();
 	lockdep_assert_held(&pn->lock);
 	netdev_rx_handler_unregister(port->dev);
+	netdev_reset_rx_headroom(port->dev);
 	vpc_port_unhash(pn, port, port->n_addrs);
 	xa_erase(&pn->ports, port->dev->ifindex);
 	netdev_put(port->dev, &port->dev_tracker);
