@@ -149,7 +149,8 @@ check_output "no path listed" '^underlay local 192\.0\.2\.1 local1 203\.0\.113\.
 	sh -c "vpc -n $hv1 underlay show | tr '\n' ' ' | sed 's/ \$//'"
 p1=$(p1_packets)
 check "back on plane 0" busywait 5000 pings "$a1" 10.0.1.3
-check "plane 1 idle" test "$(p1_packets)" -eq "$p1"
+# The three replies would show; an ARP probe for the old path may not.
+check "plane 1 idle" test "$(p1_packets)" -lt $((p1 + 3))
 
 # Bad input is refused with the kernel's reason and changes nothing.
 V="vpc -n $hv1"
