@@ -16,6 +16,14 @@ struct vpc_stats;
 rx_handler_result_t vpc_port_rx(struct sk_buff **pskb);
 /* rx_handler of the GRE device: every frame from the underlay (gre_rx.c). */
 rx_handler_result_t vpc_gre_rx(struct sk_buff **pskb);
+/*
+ * A decapsulated frame (skb->data after its Ethernet header, mac_len set)
+ * of VPC from the host at underlay IP SRC: delivered or dropped and counted.
+ */
+void vpc_gre_rx_inner(struct vpc_pernet *pn, u32 vpc, __be32 src,
+		      struct sk_buff *skb);
+/* GRE taken off an underlay device before IP (ul_rx.c). */
+rx_handler_result_t vpc_ul_rx(struct sk_buff **pskb);
 
 /* ARP from a port, answered locally or dropped (arp.c). */
 void vpc_arp_rx(struct vpc_pernet *pn, struct vpc_port *port,

@@ -19,6 +19,14 @@ static int vpc_device_event(struct notifier_block *nb, unsigned long event,
 	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
 	struct vpc_port *port;
 
+	/*
+	 * A bridge or bond announces a new port with NETDEV_JOIN before it
+	 * takes the rx_handler, OVS with NETDEV_PRECHANGEUPPER.
+	 */
+	if (event == NETDEV_JOIN || event == NETDEV_PRECHANGEUPPER) {
+		vpc_underlay_dev_release(pn, dev);
+		return NOTIFY_DONE;
+	}
 	if (event != NETDEV_UNREGISTER)
 		return NOTIFY_DONE;
 	ASSERT_RTNL();
@@ -30,6 +38,7 @@ static int vpc_device_event(struct notifier_block *nb, unsigned long event,
 	}
 	mutex_unlock(&pn->lock);
 	vpc_underlay_gre_gone(pn, dev);
+	vpc_underlay_dev_release(pn, dev);
 	return NOTIFY_DONE;
 }
 

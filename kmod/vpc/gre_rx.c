@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Frames from the underlay, decapsulated by the collect_md gretap device:
- * the GRE key names the VPC, the outer source must be a host that VPC has a
- * mapping for, and the inner destination must be a port of that VPC, or
- * an address a user route sends to a port of this host (an appliance VM);
- * the inner destination MAC must be that port's.  Anything else is dropped
- * and counted in the netns's GRE counters and the VPC's.
+ * Frames from the underlay, decapsulated by the collect_md gretap device or
+ * by our fast path (ul_rx.c): the GRE key names the VPC, the outer source
+ * must be a host that VPC has a mapping for, and the inner destination must
+ * be a port of that VPC, or an address a user route sends to a port of this
+ * host (an appliance VM); the inner destination MAC must be that port's.
+ * Anything else is dropped and counted in the netns's GRE counters and the
+ * VPC's.
  */
 #include <linux/etherdevice.h>
 #include <linux/ip.h>
@@ -55,23 +56,18 @@ static struct vpc_port *vpc_gre_rx_port(struct vpc_pernet *pn,
 	}
 }
 
-static void vpc_gre_rx_one(struct vpc_pernet *pn, struct sk_buff *skb)
+void vpc_gre_rx_inner(struct vpc_pernet *pn, u32 vpc, __be32 src,
+		      struct sk_buff *skb)
 {
-	const struct ip_tunnel_info *info = skb_tunnel_info(skb);
 	struct vpc_port *port;
 	struct vpc_net *vnet;
 	unsigned int reason;
-	u32 vpc;
 
-	if (!info || ip_tunnel_info_af(info) != AF_INET ||
-	    !(info->key.tun_flags & TUNNEL_KEY))
-		goto unknown_key;
-	vpc = be32_to_cpu(tunnel_id_to_key32(info->key.tun_id));
 	vnet = vpc_net_find(pn, vpc);
 	if (!vnet)
 		goto unknown_key;
 	/* Either plane of a host: its mappings hold both (map.c). */
-	if (!vpc_host_lookup(pn, vpc, info->key.u.ipv4.src)) {
+	if (!vpc_host_lookup(pn, vpc, src)) {
 		reason = VPC_STATS_A_GRE_DROP_UNKNOWN_SOURCE;
 		goto drop;
 	}
@@ -98,6 +94,19 @@ drop:
 	return;
 unknown_key:
 	vpc_drop(pn->stats, VPC_STATS_A_GRE_DROP_UNKNOWN_KEY, skb);
+}
+
+static void vpc_gre_rx_one(struct vpc_pernet *pn, struct sk_buff *skb)
+{
+	const struct ip_tunnel_info *info = skb_tunnel_info(skb);
+
+	if (!info || ip_tunnel_info_af(info) != AF_INET ||
+	    !(info->key.tun_flags & TUNNEL_KEY)) {
+		vpc_drop(pn->stats, VPC_STATS_A_GRE_DROP_UNKNOWN_KEY, skb);
+		return;
+	}
+	vpc_gre_rx_inner(pn, be32_to_cpu(tunnel_id_to_key32(info->key.tun_id)),
+			 info->key.u.ipv4.src, skb);
 }
 
 rx_handler_result_t vpc_gre_rx(struct sk_buff **pskb)

@@ -42,6 +42,8 @@ struct vpc_pernet {
 	struct xarray paths;	/* remote host (host order) -> vpc_path */
 	unsigned int n_paths;	/* entries in paths; 0 skips the lookup */
 	struct net_device __rcu *gre_dev; /* our collect_md gretap device */
+	/* The devices of the underlay IPs whose GRE we take (ul_rx.c); RTNL. */
+	struct net_device *ul_dev[VPC_PLANES];
 	struct vpc_stats __percpu *stats; /* GRE receive counters */
 	struct notifier_block netdev_nb; /* this netns's netdev events */
 	u32 gen;		/* bumped on every change; dumps check it */

@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The underlay: this host's tunnel endpoint IPs and the collect_md gretap
- * device that carries every VPC's traffic to and from other hosts.
+ * The underlay: this host's tunnel endpoint IPs, the collect_md gretap
+ * device that carries every VPC's traffic to and from other hosts, and the
+ * devices holding those IPs, whose GRE we take before IP when they let us
+ * (ul_rx.c).
  *
  * gretap_fb_dev_create() lives in ip_gre.ko.  vpc.ko takes it with
  * symbol_get() when the first underlay IP is set instead of linking to it,
  * so vpc.ko loads without ip_gre and a plain insmod works; the reference
  * it holds keeps ip_gre loaded for as long as the device exists.
  */
+#include <linux/inetdevice.h>
 #include <linux/kmod.h>
 #include <linux/module.h>
 #include <linux/rtnetlink.h>
@@ -80,6 +83,48 @@ err_del:
 	return ERR_PTR(ret);
 }
 
+/*
+ * Take GRE off the device that holds PLANE's underlay IP before IP sees it,
+ * if the device is free to take: a bridge port or a bond slave has its own
+ * rx_handler, and then ip_gre and the GRE device do it all.  Both planes may
+ * share one device.
+ */
+static void vpc_underlay_take(struct vpc_pernet *pn, unsigned int plane)
+{
+	struct net_device *dev;
+
+	ASSERT_RTNL();
+	dev = __ip_dev_find(pn->net, pn->underlay[plane], false);
+	if (!dev || dev->flags & IFF_LOOPBACK)
+		return;
+	if (pn->ul_dev[!plane] != dev &&
+	    netdev_rx_handler_register(dev, vpc_ul_rx, pn))
+		return;
+	pn->ul_dev[plane] = dev;
+}
+
+/* Give PLANE's device back (netdev_rx_handler_unregister waits for frames). */
+static void vpc_underlay_give_back(struct vpc_pernet *pn, unsigned int plane)
+{
+	struct net_device *dev = pn->ul_dev[plane];
+
+	ASSERT_RTNL();
+	if (!dev)
+		return;
+	pn->ul_dev[plane] = NULL;
+	if (pn->ul_dev[!plane] != dev)
+		netdev_rx_handler_unregister(dev);
+}
+
+void vpc_underlay_dev_release(struct vpc_pernet *pn, struct net_device *dev)
+{
+	unsigned int plane;
+
+	for (plane = 0; plane < VPC_PLANES; plane++)
+		if (pn->ul_dev[plane] == dev)
+			vpc_underlay_give_back(pn, plane);
+}
+
 int vpc_underlay_set(struct vpc_pernet *pn, unsigned int plane, __be32 ip,
 		     struct netlink_ext_ack *extack)
 {
@@ -109,6 +154,8 @@ int vpc_underlay_set(struct vpc_pernet *pn, unsigned int plane, __be32 ip,
 	WRITE_ONCE(pn->underlay[plane], ip);
 	vpc_pernet_changed(pn);
 	mutex_unlock(&pn->lock);
+	vpc_underlay_give_back(pn, plane);
+	vpc_underlay_take(pn, plane);
 	return 0;
 }
 
@@ -153,8 +200,11 @@ void vpc_underlay_gre_gone(struct vpc_pernet *pn, struct net_device *dev)
 void vpc_underlay_teardown(struct vpc_pernet *pn)
 {
 	struct net_device *dev;
+	unsigned int plane;
 
 	ASSERT_RTNL();
+	for (plane = 0; plane < VPC_PLANES; plane++)
+		vpc_underlay_give_back(pn, plane);
 	dev = vpc_underlay_gre_detach(pn);
 	if (!dev)
 		return;

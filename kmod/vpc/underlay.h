@@ -22,6 +22,11 @@ int vpc_underlay_set(struct vpc_pernet *pn, unsigned int plane, __be32 ip,
  * Under RTNL, without pn->lock; so is the teardown.
  */
 void vpc_underlay_gre_gone(struct vpc_pernet *pn, struct net_device *dev);
+/*
+ * DEV is going away or getting a master (bridge, bond): stop taking GRE
+ * off it, so that the master can have its rx_handler.
+ */
+void vpc_underlay_dev_release(struct vpc_pernet *pn, struct net_device *dev);
 /* Delete the GRE device, if any, on netns exit or module unload. */
 void vpc_underlay_teardown(struct vpc_pernet *pn);
 

@@ -15,7 +15,7 @@
 . "$(dirname "$0")/helpers/vpc_topo.sh"
 require_cmd vpc nl_send ping tcpdump setpriv
 
-ktap_plan 28
+ktap_plan 32
 load_module vpc
 defer unload_module vpc
 setup_ns fab hv1 hv2 hv3 rogue a1 a2 a3 b1 b2 b3
@@ -160,6 +160,24 @@ check_errno "unprivileged port add is EPERM" 1 ip netns exec "$hv1" \
 check_output "malformed mapping is EINVAL with a message" '^error 22: .*not a unicast IPv4 address' \
 	ip netns exec "$hv1" nl_send vpc 9 u32:1=100 hex:9=e0000001 hex:7=020000000009 hex:10=c0000202
 check "traffic still flows after the refusals" pings "$b2" 10.0.0.3
+
+# The receive fast path (ul_rx.c) takes GRE off the underlay device before
+# IP, so the GRE device itself has received nothing.
+gre_dev_rx() { ip netns exec "$1" cat /sys/class/net/vpc-gre/statistics/rx_packets; }
+check_output "GRE was taken off hv2's underlay device (vpc-gre got none)" '^0$' \
+	gre_dev_rx "$hv2"
+# A master (bridge, bond) for the underlay device gets it: vpc.ko steps
+# aside and ip_gre with the GRE device does the receiving.
+master_underlay() {
+	ip -n "$hv2" link add brx type bridge &&
+	ip -n "$hv2" link set ul0 master brx &&
+	ip -n "$hv2" addr del 192.0.2.2/24 dev ul0 &&
+	ip -n "$hv2" addr add 192.0.2.2/24 dev brx &&
+	ip -n "$hv2" link set brx up
+}
+check "hv2's underlay device can be made a bridge port" master_underlay
+check "traffic goes on through ip_gre (a1 -> a2)" busywait 5000 pings "$a1" 10.0.0.2
+check_output "and vpc-gre received it" '^[1-9]' gre_dev_rx "$hv2"
 
 # Unloading with ports attached and traffic configured is clean (vm-run
 # checks the kernel log and the slab caches).
