@@ -32,9 +32,30 @@ __be32 vpc_nl_get_ip(struct genl_info *info, int attr);
 bool vpc_nl_ip6_ok(const struct in6_addr *ip, const struct nlattr *attr,
 		   struct netlink_ext_ack *extack);
 
-/* Notifications: NULL when nobody listens in this netns. */
-struct sk_buff *vpc_nl_notify_alloc(struct vpc_pernet *pn);
-void vpc_nl_notify_send(struct vpc_pernet *pn, struct sk_buff *skb);
+/*
+ * Messages about one object.  PUT puts the attributes of OBJ, one kind of
+ * object; these helpers add the header, the dump consistency check and the
+ * cancel on failure.  All run under pn->lock.
+ */
+/* To the notification group; nothing when nobody listens in this netns. */
+void vpc_nl_notify_obj(struct vpc_pernet *pn,
+		       int (*put)(struct sk_buff *skb, struct vpc_pernet *pn,
+				  const void *obj),
+		       const void *obj, u8 cmd);
+/* The reply to a GET: FIND returns the object, or NULL with an extack. */
+int vpc_nl_reply_obj(struct genl_info *info,
+		     const void *(*find)(struct vpc_pernet *pn,
+					 struct genl_info *info),
+		     int (*put)(struct sk_buff *skb, struct vpc_pernet *pn,
+				const void *obj),
+		     u8 cmd);
+/* One message of a dump. */
+int vpc_nl_dump_obj(struct sk_buff *skb, struct netlink_callback *cb,
+		    struct vpc_pernet *pn,
+		    int (*put)(struct sk_buff *skb, struct vpc_pernet *pn,
+			       const void *obj),
+		    const void *obj, u8 cmd);
+
 /* Also for ports that go away with their netdev (device.c). */
 void vpc_nl_port_notify(struct vpc_pernet *pn, const struct vpc_port *port,
 			u8 cmd);

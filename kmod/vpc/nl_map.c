@@ -8,42 +8,19 @@
 #include "pernet.h"
 #include "vnet.h"
 
-static int vpc_map_fill(struct sk_buff *skb, const struct vpc_map *map,
-			u32 portid, u32 seq, int flags, u8 cmd,
-			struct netlink_callback *cb)
+static int vpc_map_put(struct sk_buff *skb, struct vpc_pernet *pn,
+		       const void *obj)
 {
-	void *hdr;
+	const struct vpc_map *map = obj;
 
-	hdr = genlmsg_put(skb, portid, seq, &vpc_genl_family, flags, cmd);
-	if (!hdr)
-		return -EMSGSIZE;
-	if (cb)
-		genl_dump_check_consistent(cb, hdr);
 	if (nla_put_u32(skb, VPC_A_NET_ID, map->key.vpc) ||
 	    (map->ip6 ? nla_put_in6_addr(skb, VPC_A_IP6, &map->key6.ip) :
 			nla_put_in_addr(skb, VPC_A_IP, map->key.ip)) ||
 	    nla_put(skb, VPC_A_MAC, ETH_ALEN, map->mac) ||
 	    nla_put_in_addr(skb, VPC_A_HOST, map->host[0]) ||
-	    (map->host[1] && nla_put_in_addr(skb, VPC_A_HOST1, map->host[1]))) {
-		genlmsg_cancel(skb, hdr);
+	    (map->host[1] && nla_put_in_addr(skb, VPC_A_HOST1, map->host[1])))
 		return -EMSGSIZE;
-	}
-	genlmsg_end(skb, hdr);
 	return 0;
-}
-
-static void vpc_map_notify(struct vpc_pernet *pn, const struct vpc_map *map,
-			   u8 cmd)
-{
-	struct sk_buff *skb = vpc_nl_notify_alloc(pn);
-
-	if (!skb)
-		return;
-	if (vpc_map_fill(skb, map, 0, 0, 0, cmd, NULL)) {
-		nlmsg_free(skb);
-		return;
-	}
-	vpc_nl_notify_send(pn, skb);
 }
 
 /* The key of a request: VPC_A_IP or VPC_A_IP6, exactly one; NULL if not. */
@@ -128,7 +105,7 @@ int vpc_nl_map_new(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_BAD_ATTR(info->extack, key);
 		goto out;
 	}
-	vpc_map_notify(pn, map, VPC_CMD_MAP_NEW);
+	vpc_nl_notify_obj(pn, vpc_map_put, map, VPC_CMD_MAP_NEW);
 out:
 	mutex_unlock(&pn->lock);
 	return ret;
@@ -157,6 +134,13 @@ static struct vpc_map *vpc_nl_get_map(struct vpc_pernet *pn,
 	return map;
 }
 
+/* vpc_nl_get_map() in the shape vpc_nl_reply_obj() calls. */
+static const void *vpc_nl_find_map(struct vpc_pernet *pn,
+				   struct genl_info *info)
+{
+	return vpc_nl_get_map(pn, info);
+}
+
 int vpc_nl_map_del(struct sk_buff *skb, struct genl_info *info)
 {
 	struct vpc_pernet *pn = vpc_pernet(genl_info_net(info));
@@ -173,7 +157,7 @@ int vpc_nl_map_del(struct sk_buff *skb, struct genl_info *info)
 		ret = -ENOENT;
 		goto out;
 	}
-	vpc_map_notify(pn, map, VPC_CMD_MAP_DEL);
+	vpc_nl_notify_obj(pn, vpc_map_put, map, VPC_CMD_MAP_DEL);
 	vpc_map_del(pn, vpc_net_find(pn, map->key.vpc), map);
 out:
 	mutex_unlock(&pn->lock);
@@ -182,47 +166,25 @@ out:
 
 int vpc_nl_map_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct vpc_pernet *pn = vpc_pernet(genl_info_net(info));
-	struct vpc_map *map;
-	struct sk_buff *msg;
-	int ret;
-
 	if (vpc_nl_missing(info, VPC_A_NET_ID, "VPC id") ||
 	    !vpc_nl_map_key(info))
 		return -EINVAL;
-	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
-	if (!msg)
-		return -ENOMEM;
-
-	mutex_lock(&pn->lock);
-	map = vpc_nl_get_map(pn, info);
-	if (!map) {
-		ret = -ENOENT;
-		goto out;
-	}
-	ret = vpc_map_fill(msg, map, info->snd_portid, info->snd_seq, 0,
-			   VPC_CMD_MAP_GET, NULL);
-out:
-	mutex_unlock(&pn->lock);
-	if (ret) {
-		nlmsg_free(msg);
-		return ret;
-	}
-	return genlmsg_reply(msg, info);
+	return vpc_nl_reply_obj(info, vpc_nl_find_map, vpc_map_put,
+				VPC_CMD_MAP_GET);
 }
 
 /* Dump the mappings in XA from *CURSOR on; *CURSOR follows. */
 static int vpc_nl_map_dump_xa(struct sk_buff *skb, struct netlink_callback *cb,
-			      struct xarray *xa, long *cursor)
+			      struct vpc_pernet *pn, struct xarray *xa,
+			      long *cursor)
 {
 	struct vpc_map *map;
 	unsigned long index;
 	int ret;
 
 	xa_for_each_start(xa, index, map, *cursor) {
-		ret = vpc_map_fill(skb, map, NETLINK_CB(cb->skb).portid,
-				   cb->nlh->nlmsg_seq, NLM_F_MULTI,
-				   VPC_CMD_MAP_GET, cb);
+		ret = vpc_nl_dump_obj(skb, cb, pn, vpc_map_put, map,
+				      VPC_CMD_MAP_GET);
 		if (ret)
 			return ret;
 		*cursor = index + 1;
@@ -257,10 +219,12 @@ int vpc_nl_map_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 			cb->args[1] = 0;
 			cb->args[2] = 0;
 		}
-		ret = vpc_nl_map_dump_xa(skb, cb, &vnet->maps, &cb->args[1]);
+		ret = vpc_nl_map_dump_xa(skb, cb, pn, &vnet->maps,
+					 &cb->args[1]);
 		if (ret)
 			goto out;
-		ret = vpc_nl_map_dump_xa(skb, cb, &vnet->maps6, &cb->args[2]);
+		ret = vpc_nl_map_dump_xa(skb, cb, pn, &vnet->maps6,
+					 &cb->args[2]);
 		if (ret)
 			goto out;
 	}

@@ -31,43 +31,26 @@ static int vpc_port_fill_addrs(struct sk_buff *skb, const struct vpc_port *port)
 	return 0;
 }
 
-static int vpc_port_fill(struct sk_buff *skb, const struct vpc_port *port,
-			 u32 portid, u32 seq, int flags, u8 cmd,
-			 struct netlink_callback *cb)
+static int vpc_port_put(struct sk_buff *skb, struct vpc_pernet *pn,
+			const void *obj)
 {
-	void *hdr;
+	const struct vpc_port *port = obj;
 
-	hdr = genlmsg_put(skb, portid, seq, &vpc_genl_family, flags, cmd);
-	if (!hdr)
-		return -EMSGSIZE;
-	if (cb)
-		genl_dump_check_consistent(cb, hdr);
 	if (nla_put_u32(skb, VPC_A_IFINDEX, port->dev->ifindex) ||
 	    nla_put_string(skb, VPC_A_IFNAME, port->dev->name) ||
 	    nla_put_u32(skb, VPC_A_NET_ID, port->vnet->id) ||
 	    nla_put(skb, VPC_A_MAC, ETH_ALEN, port->mac) ||
 	    vpc_port_fill_addrs(skb, port) ||
 	    vpc_stats_fill_ranges(skb, port->stats, vpc_stats_port_ranges,
-				  ARRAY_SIZE(vpc_stats_port_ranges))) {
-		genlmsg_cancel(skb, hdr);
+				  ARRAY_SIZE(vpc_stats_port_ranges)))
 		return -EMSGSIZE;
-	}
-	genlmsg_end(skb, hdr);
 	return 0;
 }
 
 void vpc_nl_port_notify(struct vpc_pernet *pn, const struct vpc_port *port,
 			u8 cmd)
 {
-	struct sk_buff *skb = vpc_nl_notify_alloc(pn);
-
-	if (!skb)
-		return;
-	if (vpc_port_fill(skb, port, 0, 0, 0, cmd, NULL)) {
-		nlmsg_free(skb);
-		return;
-	}
-	vpc_nl_notify_send(pn, skb);
+	vpc_nl_notify_obj(pn, vpc_port_put, port, cmd);
 }
 
 /* An IPv4 address or prefix from the nest ATTR, checked, into A. */
@@ -236,6 +219,13 @@ static struct vpc_port *vpc_nl_get_port(struct vpc_pernet *pn,
 	return port;
 }
 
+/* vpc_nl_get_port() in the shape vpc_nl_reply_obj() calls. */
+static const void *vpc_nl_find_port(struct vpc_pernet *pn,
+				    struct genl_info *info)
+{
+	return vpc_nl_get_port(pn, info);
+}
+
 int vpc_nl_port_del(struct sk_buff *skb, struct genl_info *info)
 {
 	struct vpc_pernet *pn = vpc_pernet(genl_info_net(info));
@@ -262,32 +252,10 @@ out:
 
 int vpc_nl_port_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct vpc_pernet *pn = vpc_pernet(genl_info_net(info));
-	struct vpc_port *port;
-	struct sk_buff *msg;
-	int ret;
-
 	if (vpc_nl_missing(info, VPC_A_IFINDEX, "device"))
 		return -EINVAL;
-	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
-	if (!msg)
-		return -ENOMEM;
-
-	mutex_lock(&pn->lock);
-	port = vpc_nl_get_port(pn, info);
-	if (!port) {
-		ret = -ENOENT;
-		goto out;
-	}
-	ret = vpc_port_fill(msg, port, info->snd_portid, info->snd_seq, 0,
-			    VPC_CMD_PORT_GET, NULL);
-out:
-	mutex_unlock(&pn->lock);
-	if (ret) {
-		nlmsg_free(msg);
-		return ret;
-	}
-	return genlmsg_reply(msg, info);
+	return vpc_nl_reply_obj(info, vpc_nl_find_port, vpc_port_put,
+				VPC_CMD_PORT_GET);
 }
 
 /* cb->args[0]: the next ifindex to emit. */
@@ -301,9 +269,8 @@ int vpc_nl_port_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	mutex_lock(&pn->lock);
 	cb->seq = pn->gen;
 	xa_for_each_start(&pn->ports, ifindex, port, cb->args[0]) {
-		ret = vpc_port_fill(skb, port, NETLINK_CB(cb->skb).portid,
-				    cb->nlh->nlmsg_seq, NLM_F_MULTI,
-				    VPC_CMD_PORT_GET, cb);
+		ret = vpc_nl_dump_obj(skb, cb, pn, vpc_port_put, port,
+				      VPC_CMD_PORT_GET);
 		if (ret)
 			break;
 		cb->args[0] = ifindex + 1;

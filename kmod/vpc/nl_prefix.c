@@ -68,41 +68,23 @@ static int vpc_nl_put_addr(struct sk_buff *skb, int attr,
 	return 0;
 }
 
-static int vpc_prefix_fill(struct sk_buff *skb, const struct vpc_nl_ptable *d,
-			   u32 vpc, const struct vpc_prefix *p, u32 portid,
-			   u32 seq, int flags, u8 cmd,
-			   struct netlink_callback *cb)
-{
-	void *hdr;
+/* What one message says: the entry P of table D in VPC. */
+struct vpc_nl_prefix_msg {
+	const struct vpc_nl_ptable *d;
+	u32 vpc;
+	const struct vpc_prefix *p;
+};
 
-	hdr = genlmsg_put(skb, portid, seq, &vpc_genl_family, flags, cmd);
-	if (!hdr)
+static int vpc_prefix_put(struct sk_buff *skb, struct vpc_pernet *pn,
+			  const void *obj)
+{
+	const struct vpc_nl_prefix_msg *m = obj;
+
+	if (nla_put_u32(skb, VPC_A_NET_ID, m->vpc) ||
+	    vpc_nl_put_addr(skb, VPC_A_PREFIX, m->p, false) ||
+	    vpc_nl_put_addr(skb, m->d->addr_attr, m->p, true))
 		return -EMSGSIZE;
-	if (cb)
-		genl_dump_check_consistent(cb, hdr);
-	if (nla_put_u32(skb, VPC_A_NET_ID, vpc) ||
-	    vpc_nl_put_addr(skb, VPC_A_PREFIX, p, false) ||
-	    vpc_nl_put_addr(skb, d->addr_attr, p, true)) {
-		genlmsg_cancel(skb, hdr);
-		return -EMSGSIZE;
-	}
-	genlmsg_end(skb, hdr);
 	return 0;
-}
-
-static void vpc_prefix_notify(struct vpc_pernet *pn,
-			      const struct vpc_nl_ptable *d, u32 vpc,
-			      const struct vpc_prefix *p, u8 cmd)
-{
-	struct sk_buff *skb = vpc_nl_notify_alloc(pn);
-
-	if (!skb)
-		return;
-	if (vpc_prefix_fill(skb, d, vpc, p, 0, 0, 0, cmd, NULL)) {
-		nlmsg_free(skb);
-		return;
-	}
-	vpc_nl_notify_send(pn, skb);
 }
 
 /* An IPv4 prefix, or with HOST a unicast host address (/32). */
@@ -215,6 +197,7 @@ static int vpc_nl_prefix_change(struct genl_info *info,
 	struct vpc_pernet *pn = vpc_pernet(genl_info_net(info));
 	const struct vpc_prefix *old;
 	struct vpc_prefix p = { 0 };
+	struct vpc_nl_prefix_msg msg = { .d = d, .p = &p };
 	struct vpc_net *vnet;
 	int ret;
 
@@ -255,7 +238,9 @@ static int vpc_nl_prefix_change(struct genl_info *info,
 		NL_SET_BAD_ATTR(info->extack, info->attrs[VPC_A_PREFIX]);
 		goto out;
 	}
-	vpc_prefix_notify(pn, d, vnet->id, &p, add ? d->new_cmd : d->del_cmd);
+	msg.vpc = vnet->id;
+	vpc_nl_notify_obj(pn, vpc_prefix_put, &msg,
+			  add ? d->new_cmd : d->del_cmd);
 out:
 	mutex_unlock(&pn->lock);
 	return ret;
@@ -272,6 +257,7 @@ static int vpc_nl_prefix_dump(struct sk_buff *skb, struct netlink_callback *cb,
 	const struct genl_dumpit_info *dinfo = genl_dumpit_info(cb);
 	struct vpc_pernet *pn = vpc_pernet(sock_net(skb->sk));
 	struct nlattr *only = dinfo->attrs[VPC_A_NET_ID];
+	struct vpc_nl_prefix_msg msg = { .d = d };
 	const struct vpc_ptable *t;
 	struct vpc_net *vnet;
 	unsigned long id;
@@ -289,13 +275,12 @@ static int vpc_nl_prefix_dump(struct sk_buff *skb, struct netlink_callback *cb,
 			cb->args[0] = id;
 			cb->args[1] = 0;
 		}
+		msg.vpc = vnet->id;
 		t = d->table(pn, vnet);
 		for (; t && cb->args[1] < t->n; cb->args[1]++) {
-			ret = vpc_prefix_fill(skb, d, vnet->id,
-					      &t->e[cb->args[1]],
-					      NETLINK_CB(cb->skb).portid,
-					      cb->nlh->nlmsg_seq, NLM_F_MULTI,
-					      d->get_cmd, cb);
+			msg.p = &t->e[cb->args[1]];
+			ret = vpc_nl_dump_obj(skb, cb, pn, vpc_prefix_put, &msg,
+					      d->get_cmd);
 			if (ret)
 				goto out;
 		}
