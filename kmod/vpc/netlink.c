@@ -243,6 +243,41 @@ int vpc_nl_dump_obj(struct sk_buff *skb, struct netlink_callback *cb,
 			      cb->nlh->nlmsg_seq, NLM_F_MULTI, cmd, cb);
 }
 
+int vpc_nl_dump_per_net(struct sk_buff *skb, struct netlink_callback *cb,
+			int (*dump_net)(struct sk_buff *skb,
+					struct netlink_callback *cb,
+					struct vpc_pernet *pn,
+					struct vpc_net *vnet, const void *arg),
+			const void *arg)
+{
+	const struct genl_dumpit_info *dinfo = genl_dumpit_info(cb);
+	struct vpc_pernet *pn = vpc_pernet(sock_net(skb->sk));
+	struct nlattr *only = dinfo->attrs[VPC_A_NET_ID];
+	struct vpc_net *vnet;
+	unsigned long id;
+	int ret = 0;
+
+	if (only && !cb->args[0])
+		cb->args[0] = nla_get_u32(only);
+
+	mutex_lock(&pn->lock);
+	cb->seq = pn->gen;
+	xa_for_each_start(&pn->nets, id, vnet, cb->args[0]) {
+		if (only && id != nla_get_u32(only))
+			break;
+		if (id != cb->args[0]) {
+			cb->args[0] = id;
+			memset(&cb->args[1], 0,
+			       sizeof(cb->args) - sizeof(cb->args[0]));
+		}
+		ret = dump_net(skb, cb, pn, vnet, arg);
+		if (ret)
+			break;
+	}
+	mutex_unlock(&pn->lock);
+	return vpc_nl_dump_ret(skb, ret);
+}
+
 static int vpc_net_put(struct sk_buff *skb, struct vpc_pernet *pn,
 		       const void *obj)
 {

@@ -56,6 +56,18 @@ int vpc_nl_dump_obj(struct sk_buff *skb, struct netlink_callback *cb,
 			       const void *obj),
 		    const void *obj, u8 cmd);
 
+/*
+ * A dump of objects kept per VPC (VPC_A_NET_ID limits it to one): DUMP_NET
+ * puts those of VNET, resuming from its own cursor in cb->args[1] and up,
+ * which is zeroed when the dump moves to the next VPC (cb->args[0]).
+ */
+int vpc_nl_dump_per_net(struct sk_buff *skb, struct netlink_callback *cb,
+			int (*dump_net)(struct sk_buff *skb,
+					struct netlink_callback *cb,
+					struct vpc_pernet *pn,
+					struct vpc_net *vnet, const void *arg),
+			const void *arg);
+
 /* Also for ports that go away with their netdev (device.c). */
 void vpc_nl_port_notify(struct vpc_pernet *pn, const struct vpc_port *port,
 			u8 cmd);

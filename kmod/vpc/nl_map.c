@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Netlink: mappings of remote VMs to the hosts they run on. */
 #include <linux/etherdevice.h>
-#include <net/sock.h>
 
 #include "map.h"
 #include "netlink.h"
@@ -193,42 +192,23 @@ static int vpc_nl_map_dump_xa(struct sk_buff *skb, struct netlink_callback *cb,
 }
 
 /*
- * The cursor: cb->args[0] is the VPC id, cb->args[1] the next IPv4 (host
- * order) within it, cb->args[2] the next IPv6 index (IPv6 mappings follow
- * the IPv4 ones).  VPC_A_NET_ID in the request limits the dump to one VPC.
+ * The cursor within a VPC: cb->args[1] is the next IPv4 (host order),
+ * cb->args[2] the next IPv6 index (IPv6 mappings follow the IPv4 ones).
  */
+static int vpc_nl_map_dump_net(struct sk_buff *skb,
+			       struct netlink_callback *cb,
+			       struct vpc_pernet *pn, struct vpc_net *vnet,
+			       const void *arg)
+{
+	int ret;
+
+	ret = vpc_nl_map_dump_xa(skb, cb, pn, &vnet->maps, &cb->args[1]);
+	if (ret)
+		return ret;
+	return vpc_nl_map_dump_xa(skb, cb, pn, &vnet->maps6, &cb->args[2]);
+}
+
 int vpc_nl_map_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	const struct genl_dumpit_info *dinfo = genl_dumpit_info(cb);
-	struct vpc_pernet *pn = vpc_pernet(sock_net(skb->sk));
-	struct nlattr *only = dinfo->attrs[VPC_A_NET_ID];
-	struct vpc_net *vnet;
-	unsigned long id;
-	int ret = 0;
-
-	if (only && !cb->args[0])
-		cb->args[0] = nla_get_u32(only);
-
-	mutex_lock(&pn->lock);
-	cb->seq = pn->gen;
-	xa_for_each_start(&pn->nets, id, vnet, cb->args[0]) {
-		if (only && id != nla_get_u32(only))
-			break;
-		if (id != cb->args[0]) {
-			cb->args[0] = id;
-			cb->args[1] = 0;
-			cb->args[2] = 0;
-		}
-		ret = vpc_nl_map_dump_xa(skb, cb, pn, &vnet->maps,
-					 &cb->args[1]);
-		if (ret)
-			goto out;
-		ret = vpc_nl_map_dump_xa(skb, cb, pn, &vnet->maps6,
-					 &cb->args[2]);
-		if (ret)
-			goto out;
-	}
-out:
-	mutex_unlock(&pn->lock);
-	return vpc_nl_dump_ret(skb, ret);
+	return vpc_nl_dump_per_net(skb, cb, vpc_nl_map_dump_net, NULL);
 }

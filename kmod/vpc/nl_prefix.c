@@ -5,7 +5,6 @@
  * handlers serves both, told apart by a descriptor.
  */
 #include <linux/inetdevice.h>
-#include <net/sock.h>
 
 #include "netlink.h"
 #include "pernet.h"
@@ -247,47 +246,28 @@ out:
 }
 
 /*
- * The cursor: cb->args[0] is the VPC id, cb->args[1] the next index in its
- * table; a change between rounds shifts indices, and the generation check
- * reports it (NLM_F_DUMP_INTR).  VPC_A_NET_ID limits the dump to one VPC.
+ * The cursor within a VPC: cb->args[1] is the next index in its table D
+ * (ARG); a change between rounds shifts indices, and the generation check
+ * reports it (NLM_F_DUMP_INTR).
  */
-static int vpc_nl_prefix_dump(struct sk_buff *skb, struct netlink_callback *cb,
-			      const struct vpc_nl_ptable *d)
+static int vpc_nl_prefix_dump_net(struct sk_buff *skb,
+				  struct netlink_callback *cb,
+				  struct vpc_pernet *pn, struct vpc_net *vnet,
+				  const void *arg)
 {
-	const struct genl_dumpit_info *dinfo = genl_dumpit_info(cb);
-	struct vpc_pernet *pn = vpc_pernet(sock_net(skb->sk));
-	struct nlattr *only = dinfo->attrs[VPC_A_NET_ID];
-	struct vpc_nl_prefix_msg msg = { .d = d };
-	const struct vpc_ptable *t;
-	struct vpc_net *vnet;
-	unsigned long id;
-	int ret = 0;
+	const struct vpc_nl_ptable *d = arg;
+	const struct vpc_ptable *t = d->table(pn, vnet);
+	struct vpc_nl_prefix_msg msg = { .d = d, .vpc = vnet->id };
+	int ret;
 
-	if (only && !cb->args[0])
-		cb->args[0] = nla_get_u32(only);
-
-	mutex_lock(&pn->lock);
-	cb->seq = pn->gen;
-	xa_for_each_start(&pn->nets, id, vnet, cb->args[0]) {
-		if (only && id != nla_get_u32(only))
-			break;
-		if (id != cb->args[0]) {
-			cb->args[0] = id;
-			cb->args[1] = 0;
-		}
-		msg.vpc = vnet->id;
-		t = d->table(pn, vnet);
-		for (; t && cb->args[1] < t->n; cb->args[1]++) {
-			msg.p = &t->e[cb->args[1]];
-			ret = vpc_nl_dump_obj(skb, cb, pn, vpc_prefix_put, &msg,
-					      d->get_cmd);
-			if (ret)
-				goto out;
-		}
+	for (; t && cb->args[1] < t->n; cb->args[1]++) {
+		msg.p = &t->e[cb->args[1]];
+		ret = vpc_nl_dump_obj(skb, cb, pn, vpc_prefix_put, &msg,
+				      d->get_cmd);
+		if (ret)
+			return ret;
 	}
-out:
-	mutex_unlock(&pn->lock);
-	return vpc_nl_dump_ret(skb, ret);
+	return 0;
 }
 
 int vpc_nl_subnet_new(struct sk_buff *skb, struct genl_info *info)
@@ -302,7 +282,8 @@ int vpc_nl_subnet_del(struct sk_buff *skb, struct genl_info *info)
 
 int vpc_nl_subnet_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	return vpc_nl_prefix_dump(skb, cb, &vpc_nl_subnets);
+	return vpc_nl_dump_per_net(skb, cb, vpc_nl_prefix_dump_net,
+				   &vpc_nl_subnets);
 }
 
 int vpc_nl_route_new(struct sk_buff *skb, struct genl_info *info)
@@ -317,5 +298,6 @@ int vpc_nl_route_del(struct sk_buff *skb, struct genl_info *info)
 
 int vpc_nl_route_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	return vpc_nl_prefix_dump(skb, cb, &vpc_nl_routes);
+	return vpc_nl_dump_per_net(skb, cb, vpc_nl_prefix_dump_net,
+				   &vpc_nl_routes);
 }
