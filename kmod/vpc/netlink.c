@@ -201,15 +201,14 @@ void vpc_nl_notify_obj(struct vpc_pernet *pn,
 }
 
 int vpc_nl_reply_obj(struct genl_info *info,
-		     const void *(*find)(struct vpc_pernet *pn,
-					 struct genl_info *info),
+		     void *(*find)(struct vpc_pernet *pn, struct genl_info *info),
 		     int (*put)(struct sk_buff *skb, struct vpc_pernet *pn,
 				const void *obj),
 		     u8 cmd)
 {
 	struct vpc_pernet *pn = vpc_pernet(genl_info_net(info));
 	struct sk_buff *msg;
-	const void *obj;
+	void *obj;
 	int ret;
 
 	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
@@ -231,6 +230,29 @@ out:
 		return ret;
 	}
 	return genlmsg_reply(msg, info);
+}
+
+int vpc_nl_del_obj(struct genl_info *info,
+		   void *(*find)(struct vpc_pernet *pn, struct genl_info *info),
+		   int (*put)(struct sk_buff *skb, struct vpc_pernet *pn,
+			      const void *obj),
+		   void (*del)(struct vpc_pernet *pn, void *obj), u8 cmd)
+{
+	struct vpc_pernet *pn = vpc_pernet(genl_info_net(info));
+	void *obj;
+	int ret = 0;
+
+	mutex_lock(&pn->lock);
+	obj = find(pn, info);
+	if (!obj) {
+		ret = -ENOENT;
+		goto out;
+	}
+	vpc_nl_notify_obj(pn, put, obj, cmd);
+	del(pn, obj);
+out:
+	mutex_unlock(&pn->lock);
+	return ret;
 }
 
 int vpc_nl_dump_obj(struct sk_buff *skb, struct netlink_callback *cb,
@@ -294,9 +316,8 @@ static int vpc_net_put(struct sk_buff *skb, struct vpc_pernet *pn,
 	return 0;
 }
 
-/* vpc_nl_get_net() in the shape vpc_nl_reply_obj() calls. */
-static const void *vpc_nl_find_net(struct vpc_pernet *pn,
-				   struct genl_info *info)
+/* vpc_nl_get_net() as the find callback of a GET or DEL. */
+static void *vpc_nl_find_net(struct vpc_pernet *pn, struct genl_info *info)
 {
 	return vpc_nl_get_net(pn, info);
 }
@@ -327,27 +348,22 @@ out:
 	return ret;
 }
 
+static void vpc_nl_del_net(struct vpc_pernet *pn, void *vnet)
+{
+	vpc_net_del(pn, vnet);
+}
+
 static int vpc_nl_net_del(struct sk_buff *skb, struct genl_info *info)
 {
-	struct vpc_pernet *pn = vpc_pernet(genl_info_net(info));
-	struct vpc_net *vnet;
-	int ret = 0;
+	int ret;
 
 	if (vpc_nl_missing(info, VPC_A_NET_ID, "VPC id"))
 		return -EINVAL;
 
 	/* Its ports go with it, and detaching a port needs RTNL. */
 	rtnl_lock();
-	mutex_lock(&pn->lock);
-	vnet = vpc_nl_get_net(pn, info);
-	if (!vnet) {
-		ret = -ENOENT;
-		goto out;
-	}
-	vpc_nl_notify_obj(pn, vpc_net_put, vnet, VPC_CMD_NET_DEL);
-	vpc_net_del(pn, vnet);
-out:
-	mutex_unlock(&pn->lock);
+	ret = vpc_nl_del_obj(info, vpc_nl_find_net, vpc_net_put,
+			     vpc_nl_del_net, VPC_CMD_NET_DEL);
 	rtnl_unlock();
 	return ret;
 }

@@ -35,7 +35,8 @@ bool vpc_nl_ip6_ok(const struct in6_addr *ip, const struct nlattr *attr,
 /*
  * Messages about one object.  PUT puts the attributes of OBJ, one kind of
  * object; these helpers add the header, the dump consistency check and the
- * cancel on failure.  All run under pn->lock.
+ * cancel on failure.  PUT runs under pn->lock: the GET and DEL helpers take
+ * it, the notify and dump ones need it held.
  */
 /* To the notification group; nothing when nobody listens in this netns. */
 void vpc_nl_notify_obj(struct vpc_pernet *pn,
@@ -44,11 +45,16 @@ void vpc_nl_notify_obj(struct vpc_pernet *pn,
 		       const void *obj, u8 cmd);
 /* The reply to a GET: FIND returns the object, or NULL with an extack. */
 int vpc_nl_reply_obj(struct genl_info *info,
-		     const void *(*find)(struct vpc_pernet *pn,
-					 struct genl_info *info),
+		     void *(*find)(struct vpc_pernet *pn, struct genl_info *info),
 		     int (*put)(struct sk_buff *skb, struct vpc_pernet *pn,
 				const void *obj),
 		     u8 cmd);
+/* A DEL: FIND as for a GET; listeners hear of OBJ before DEL frees it. */
+int vpc_nl_del_obj(struct genl_info *info,
+		   void *(*find)(struct vpc_pernet *pn, struct genl_info *info),
+		   int (*put)(struct sk_buff *skb, struct vpc_pernet *pn,
+			      const void *obj),
+		   void (*del)(struct vpc_pernet *pn, void *obj), u8 cmd);
 /* One message of a dump. */
 int vpc_nl_dump_obj(struct sk_buff *skb, struct netlink_callback *cb,
 		    struct vpc_pernet *pn,

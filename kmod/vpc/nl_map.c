@@ -110,8 +110,8 @@ out:
 	return ret;
 }
 
-static struct vpc_map *vpc_nl_get_map(struct vpc_pernet *pn,
-				      struct genl_info *info)
+/* The map a GET or DEL names, or NULL with an extack message. */
+static void *vpc_nl_find_map(struct vpc_pernet *pn, struct genl_info *info)
 {
 	struct vpc_net *vnet = vpc_nl_get_net(pn, info);
 	struct nlattr *key = info->attrs[VPC_A_IP] ?: info->attrs[VPC_A_IP6];
@@ -133,34 +133,20 @@ static struct vpc_map *vpc_nl_get_map(struct vpc_pernet *pn,
 	return map;
 }
 
-/* vpc_nl_get_map() in the shape vpc_nl_reply_obj() calls. */
-static const void *vpc_nl_find_map(struct vpc_pernet *pn,
-				   struct genl_info *info)
+static void vpc_nl_del_map(struct vpc_pernet *pn, void *obj)
 {
-	return vpc_nl_get_map(pn, info);
+	struct vpc_map *map = obj;
+
+	vpc_map_del(pn, vpc_net_find(pn, map->key.vpc), map);
 }
 
 int vpc_nl_map_del(struct sk_buff *skb, struct genl_info *info)
 {
-	struct vpc_pernet *pn = vpc_pernet(genl_info_net(info));
-	struct vpc_map *map;
-	int ret = 0;
-
 	if (vpc_nl_missing(info, VPC_A_NET_ID, "VPC id") ||
 	    !vpc_nl_map_key(info))
 		return -EINVAL;
-
-	mutex_lock(&pn->lock);
-	map = vpc_nl_get_map(pn, info);
-	if (!map) {
-		ret = -ENOENT;
-		goto out;
-	}
-	vpc_nl_notify_obj(pn, vpc_map_put, map, VPC_CMD_MAP_DEL);
-	vpc_map_del(pn, vpc_net_find(pn, map->key.vpc), map);
-out:
-	mutex_unlock(&pn->lock);
-	return ret;
+	return vpc_nl_del_obj(info, vpc_nl_find_map, vpc_map_put,
+			      vpc_nl_del_map, VPC_CMD_MAP_DEL);
 }
 
 int vpc_nl_map_get_doit(struct sk_buff *skb, struct genl_info *info)

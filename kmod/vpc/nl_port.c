@@ -206,8 +206,8 @@ out_free:
 	return ret;
 }
 
-static struct vpc_port *vpc_nl_get_port(struct vpc_pernet *pn,
-					struct genl_info *info)
+/* The port a GET or DEL names, or NULL with an extack message. */
+static void *vpc_nl_find_port(struct vpc_pernet *pn, struct genl_info *info)
 {
 	struct vpc_port *port;
 
@@ -219,33 +219,21 @@ static struct vpc_port *vpc_nl_get_port(struct vpc_pernet *pn,
 	return port;
 }
 
-/* vpc_nl_get_port() in the shape vpc_nl_reply_obj() calls. */
-static const void *vpc_nl_find_port(struct vpc_pernet *pn,
-				    struct genl_info *info)
+static void vpc_nl_del_port(struct vpc_pernet *pn, void *port)
 {
-	return vpc_nl_get_port(pn, info);
+	vpc_port_del(pn, port);
 }
 
 int vpc_nl_port_del(struct sk_buff *skb, struct genl_info *info)
 {
-	struct vpc_pernet *pn = vpc_pernet(genl_info_net(info));
-	struct vpc_port *port;
-	int ret = 0;
+	int ret;
 
 	if (vpc_nl_missing(info, VPC_A_IFINDEX, "device"))
 		return -EINVAL;
 
 	rtnl_lock();
-	mutex_lock(&pn->lock);
-	port = vpc_nl_get_port(pn, info);
-	if (!port) {
-		ret = -ENOENT;
-		goto out;
-	}
-	vpc_nl_port_notify(pn, port, VPC_CMD_PORT_DEL);
-	vpc_port_del(pn, port);
-out:
-	mutex_unlock(&pn->lock);
+	ret = vpc_nl_del_obj(info, vpc_nl_find_port, vpc_port_put,
+			     vpc_nl_del_port, VPC_CMD_PORT_DEL);
 	rtnl_unlock();
 	return ret;
 }

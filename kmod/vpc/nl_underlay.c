@@ -26,8 +26,9 @@ static int vpc_underlay_put(struct sk_buff *skb, struct vpc_pernet *pn,
 	return 0;
 }
 
-static const void *vpc_nl_find_underlay(struct vpc_pernet *pn,
-					struct genl_info *info)
+/* A GET names nothing: there is one underlay per netns. */
+static void *vpc_nl_find_underlay(struct vpc_pernet *pn,
+				  struct genl_info *info)
 {
 	return pn;
 }
