@@ -4,6 +4,7 @@
 #include <net/ipv6.h>
 #include <net/sock.h>
 
+#include <linux/etherdevice.h>
 #include <linux/rtnetlink.h>
 
 #include "netlink.h"
@@ -132,6 +133,18 @@ __be32 vpc_nl_get_ip(struct genl_info *info, int attr)
 		return 0;
 	}
 	return ip;
+}
+
+const u8 *vpc_nl_get_mac(struct genl_info *info)
+{
+	const u8 *mac = nla_data(info->attrs[VPC_A_MAC]);
+
+	if (!is_valid_ether_addr(mac)) {
+		NL_SET_ERR_MSG_MOD(info->extack, "not a unicast MAC address");
+		NL_SET_BAD_ATTR(info->extack, info->attrs[VPC_A_MAC]);
+		return NULL;
+	}
+	return mac;
 }
 
 /*

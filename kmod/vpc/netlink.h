@@ -28,6 +28,8 @@ extern struct genl_family vpc_genl_family;
 struct vpc_net *vpc_nl_get_net(struct vpc_pernet *pn, struct genl_info *info);
 /* A unicast IPv4 address in ATTR, or 0 with an extack message. */
 __be32 vpc_nl_get_ip(struct genl_info *info, int attr);
+/* The unicast MAC address in VPC_A_MAC, or NULL with an extack message. */
+const u8 *vpc_nl_get_mac(struct genl_info *info);
 /* Whether IP (from ATTR) may be a VM's IPv6 address; else an extack message. */
 bool vpc_nl_ip6_ok(const struct in6_addr *ip, const struct nlattr *attr,
 		   struct netlink_ext_ack *extack);

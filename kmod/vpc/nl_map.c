@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Netlink: mappings of remote VMs to the hosts they run on. */
-#include <linux/etherdevice.h>
 
 #include "map.h"
 #include "netlink.h"
@@ -80,12 +79,9 @@ int vpc_nl_map_new(struct sk_buff *skb, struct genl_info *info)
 		if (!host[1])
 			return -EINVAL;
 	}
-	mac = nla_data(info->attrs[VPC_A_MAC]);
-	if (!is_valid_ether_addr(mac)) {
-		NL_SET_ERR_MSG_MOD(info->extack, "not a unicast MAC address");
-		NL_SET_BAD_ATTR(info->extack, info->attrs[VPC_A_MAC]);
+	mac = vpc_nl_get_mac(info);
+	if (!mac)
 		return -EINVAL;
-	}
 
 	mutex_lock(&pn->lock);
 	vnet = vpc_nl_get_net(pn, info);

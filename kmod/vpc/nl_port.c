@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Netlink: ports, the host netdevs of VM NICs. */
-#include <linux/etherdevice.h>
 #include <linux/rtnetlink.h>
 #include <linux/inetdevice.h>
 #include <net/ipv6.h>
@@ -165,12 +164,9 @@ int vpc_nl_port_new(struct sk_buff *skb, struct genl_info *info)
 	    vpc_nl_missing(info, VPC_A_IFINDEX, "device") ||
 	    vpc_nl_missing(info, VPC_A_MAC, "MAC address"))
 		return -EINVAL;
-	mac = nla_data(info->attrs[VPC_A_MAC]);
-	if (!is_valid_ether_addr(mac)) {
-		NL_SET_ERR_MSG_MOD(info->extack, "not a unicast MAC address");
-		NL_SET_BAD_ATTR(info->extack, info->attrs[VPC_A_MAC]);
+	mac = vpc_nl_get_mac(info);
+	if (!mac)
 		return -EINVAL;
-	}
 	addrs = kcalloc(VPC_PORT_ADDRS_MAX, sizeof(*addrs), GFP_KERNEL);
 	if (!addrs)
 		return -ENOMEM;
