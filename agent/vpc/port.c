@@ -70,67 +70,52 @@ static int port_parse(int argc, char **argv, struct port_args *a, bool add)
 	return 0;
 }
 
-static int port_add(int argc, char **argv)
+static void port_put_addrs(struct nlmsghdr *nlh, const struct port_args *a)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct port_args a = { 0 };
-	struct nlmsghdr *nlh;
-	struct genl_sock *gs;
 	struct nlattr *nest;
-	int ret;
 
-	ret = port_parse(argc, argv, &a, true);
-	if (ret)
-		return ret;
-	if (!a.ifindex || !a.net || !a.has_mac || !a.n_addrs) {
-		fprintf(stderr, "Error: \"dev\", \"net\", \"mac\" and \"ip\" are required\n");
-		return 1;
-	}
-	gs = vpc_sock();
-	if (!gs)
-		return 2;
-	nlh = genl_msg(gs, buf, VPC_CMD_PORT_NEW, NLM_F_REQUEST | NLM_F_ACK);
-	mnl_attr_put_u32(nlh, VPC_A_IFINDEX, a.ifindex);
-	mnl_attr_put_u32(nlh, VPC_A_NET_ID, a.net);
-	mnl_attr_put(nlh, VPC_A_MAC, sizeof(a.mac), a.mac);
-	for (unsigned int i = 0; i < a.n_addrs; i++) {
+	for (unsigned int i = 0; i < a->n_addrs; i++) {
 		nest = mnl_attr_nest_start(nlh, VPC_A_ADDR);
-		if (a.ip[i].family == AF_INET)
-			mnl_attr_put(nlh, VPC_ADDR_A_IP4, 4, a.ip[i].addr);
+		if (a->ip[i].family == AF_INET)
+			mnl_attr_put(nlh, VPC_ADDR_A_IP4, 4, a->ip[i].addr);
 		else
-			mnl_attr_put(nlh, VPC_ADDR_A_IP6, 16, a.ip[i].addr);
-		mnl_attr_put_u8(nlh, VPC_ADDR_A_PLEN, a.plen[i]);
+			mnl_attr_put(nlh, VPC_ADDR_A_IP6, 16, a->ip[i].addr);
+		mnl_attr_put_u8(nlh, VPC_ADDR_A_PLEN, a->plen[i]);
 		mnl_attr_nest_end(nlh, nest);
 	}
-	ret = genl_talk(gs, nlh, NULL, NULL);
-	if (ret)
-		return vpc_nl_error("cannot add port", ret, gs);
-	return 0;
 }
 
-static int port_del(int argc, char **argv)
+static int port_change(int argc, char **argv, uint8_t cmd)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
+	bool add = cmd == VPC_CMD_PORT_NEW;
 	struct port_args a = { 0 };
 	struct nlmsghdr *nlh;
 	struct genl_sock *gs;
 	int ret;
 
-	ret = port_parse(argc, argv, &a, false);
+	ret = port_parse(argc, argv, &a, add);
 	if (ret)
 		return ret;
-	if (!a.ifindex) {
-		fprintf(stderr, "Error: \"dev\" is required\n");
+	if (!a.ifindex || (add && (!a.net || !a.has_mac || !a.n_addrs))) {
+		fprintf(stderr, add ? "Error: \"dev\", \"net\", \"mac\" and \"ip\" are required\n" :
+			"Error: \"dev\" is required\n");
 		return 1;
 	}
 	gs = vpc_sock();
 	if (!gs)
 		return 2;
-	nlh = genl_msg(gs, buf, VPC_CMD_PORT_DEL, NLM_F_REQUEST | NLM_F_ACK);
+	nlh = genl_msg(gs, buf, cmd, NLM_F_REQUEST | NLM_F_ACK);
 	mnl_attr_put_u32(nlh, VPC_A_IFINDEX, a.ifindex);
+	if (add) {
+		mnl_attr_put_u32(nlh, VPC_A_NET_ID, a.net);
+		mnl_attr_put(nlh, VPC_A_MAC, sizeof(a.mac), a.mac);
+		port_put_addrs(nlh, &a);
+	}
 	ret = genl_talk(gs, nlh, NULL, NULL);
 	if (ret)
-		return vpc_nl_error("cannot delete port", ret, gs);
+		return vpc_nl_error(add ? "cannot add port" : "cannot delete port",
+				    ret, gs);
 	return 0;
 }
 
@@ -217,9 +202,9 @@ int do_port(int argc, char **argv)
 	if (argc < 1 || matches(argv[0], "show") || matches(argv[0], "list"))
 		return port_show(argc ? argc - 1 : 0, argv + (argc ? 1 : 0));
 	if (matches(argv[0], "add"))
-		return port_add(argc - 1, argv + 1);
+		return port_change(argc - 1, argv + 1, VPC_CMD_PORT_NEW);
 	if (matches(argv[0], "delete"))
-		return port_del(argc - 1, argv + 1);
+		return port_change(argc - 1, argv + 1, VPC_CMD_PORT_DEL);
 	if (matches(argv[0], "help")) {
 		port_usage(stdout);
 		return 0;

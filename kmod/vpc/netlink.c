@@ -4,6 +4,7 @@
 #include <net/ipv6.h>
 #include <net/sock.h>
 
+#include <linux/etherdevice.h>
 #include <linux/rtnetlink.h>
 
 #include "netlink.h"
@@ -134,6 +135,18 @@ __be32 vpc_nl_get_ip(struct genl_info *info, int attr)
 	return ip;
 }
 
+const u8 *vpc_nl_get_mac(struct genl_info *info)
+{
+	const u8 *mac = nla_data(info->attrs[VPC_A_MAC]);
+
+	if (!is_valid_ether_addr(mac)) {
+		NL_SET_ERR_MSG_MOD(info->extack, "not a unicast MAC address");
+		NL_SET_BAD_ATTR(info->extack, info->attrs[VPC_A_MAC]);
+		return NULL;
+	}
+	return mac;
+}
+
 /*
  * A VM's IPv6 address must be unicast and routable within the VPC: not
  * link-local (never forwarded), loopback, IPv4-mapped or unspecified.
@@ -153,38 +166,25 @@ bool vpc_nl_ip6_ok(const struct in6_addr *ip, const struct nlattr *attr,
 	return true;
 }
 
-struct sk_buff *vpc_nl_notify_alloc(struct vpc_pernet *pn)
+/*
+ * The header, OBJ's attributes from PUT, and the end; a dump (CB) is told
+ * whether the objects changed between its rounds.
+ */
+static int vpc_nl_put_obj(struct sk_buff *skb, struct vpc_pernet *pn,
+			  int (*put)(struct sk_buff *skb,
+				     struct vpc_pernet *pn, const void *obj),
+			  const void *obj, u32 portid, u32 seq, int flags,
+			  u8 cmd, struct netlink_callback *cb)
 {
-	if (!genl_has_listeners(&vpc_genl_family, pn->net, VPC_MCGRP_NOTIFY_ID))
-		return NULL;
-	return genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
-}
-
-/* Best effort, like rtnetlink: a listener that cannot keep up loses some. */
-void vpc_nl_notify_send(struct vpc_pernet *pn, struct sk_buff *skb)
-{
-	genlmsg_multicast_netns(&vpc_genl_family, pn->net, skb, 0,
-				VPC_MCGRP_NOTIFY_ID, GFP_KERNEL);
-}
-
-static int vpc_net_fill(struct sk_buff *skb, struct vpc_pernet *pn,
-			const struct vpc_net *vnet, u32 portid, u32 seq,
-			int flags, u8 cmd, struct netlink_callback *cb)
-{
-	u64 sum[__VPC_STATS_A_MAX];
 	void *hdr;
 
+	lockdep_assert_held(&pn->lock);
 	hdr = genlmsg_put(skb, portid, seq, &vpc_genl_family, flags, cmd);
 	if (!hdr)
 		return -EMSGSIZE;
 	if (cb)
 		genl_dump_check_consistent(cb, hdr);
-	vpc_net_stats(pn, vnet, sum);
-	if (nla_put_u32(skb, VPC_A_NET_ID, vnet->id) ||
-	    (vnet->name[0] && nla_put_string(skb, VPC_A_NET_NAME, vnet->name)) ||
-	    nla_put(skb, VPC_A_MAC, ETH_ALEN, vnet->gw_mac) ||
-	    vpc_stats_fill_sums(skb, sum, vpc_stats_net_ranges,
-				ARRAY_SIZE(vpc_stats_net_ranges))) {
+	if (put(skb, pn, obj)) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}
@@ -192,18 +192,147 @@ static int vpc_net_fill(struct sk_buff *skb, struct vpc_pernet *pn,
 	return 0;
 }
 
-static void vpc_net_notify(struct vpc_pernet *pn, const struct vpc_net *vnet,
-			   u8 cmd)
+void vpc_nl_notify_obj(struct vpc_pernet *pn,
+		       int (*put)(struct sk_buff *skb, struct vpc_pernet *pn,
+				  const void *obj),
+		       const void *obj, u8 cmd)
 {
-	struct sk_buff *skb = vpc_nl_notify_alloc(pn);
+	struct sk_buff *skb;
 
+	if (!genl_has_listeners(&vpc_genl_family, pn->net, VPC_MCGRP_NOTIFY_ID))
+		return;
+	skb = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
 	if (!skb)
 		return;
-	if (vpc_net_fill(skb, pn, vnet, 0, 0, 0, cmd, NULL)) {
+	if (vpc_nl_put_obj(skb, pn, put, obj, 0, 0, 0, cmd, NULL)) {
 		nlmsg_free(skb);
 		return;
 	}
-	vpc_nl_notify_send(pn, skb);
+	/* Best effort, like rtnetlink: a listener that cannot keep up loses some. */
+	genlmsg_multicast_netns(&vpc_genl_family, pn->net, skb, 0,
+				VPC_MCGRP_NOTIFY_ID, GFP_KERNEL);
+}
+
+int vpc_nl_reply_obj(struct genl_info *info,
+		     void *(*find)(struct vpc_pernet *pn, struct genl_info *info),
+		     int (*put)(struct sk_buff *skb, struct vpc_pernet *pn,
+				const void *obj),
+		     u8 cmd)
+{
+	struct vpc_pernet *pn = vpc_pernet(genl_info_net(info));
+	struct sk_buff *msg;
+	void *obj;
+	int ret;
+
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+
+	mutex_lock(&pn->lock);
+	obj = find(pn, info);
+	if (!obj) {
+		ret = -ENOENT;
+		goto out;
+	}
+	ret = vpc_nl_put_obj(msg, pn, put, obj, info->snd_portid,
+			     info->snd_seq, 0, cmd, NULL);
+out:
+	mutex_unlock(&pn->lock);
+	if (ret) {
+		nlmsg_free(msg);
+		return ret;
+	}
+	return genlmsg_reply(msg, info);
+}
+
+int vpc_nl_del_obj(struct genl_info *info,
+		   void *(*find)(struct vpc_pernet *pn, struct genl_info *info),
+		   int (*put)(struct sk_buff *skb, struct vpc_pernet *pn,
+			      const void *obj),
+		   void (*del)(struct vpc_pernet *pn, void *obj), u8 cmd)
+{
+	struct vpc_pernet *pn = vpc_pernet(genl_info_net(info));
+	void *obj;
+	int ret = 0;
+
+	mutex_lock(&pn->lock);
+	obj = find(pn, info);
+	if (!obj) {
+		ret = -ENOENT;
+		goto out;
+	}
+	vpc_nl_notify_obj(pn, put, obj, cmd);
+	del(pn, obj);
+out:
+	mutex_unlock(&pn->lock);
+	return ret;
+}
+
+int vpc_nl_dump_obj(struct sk_buff *skb, struct netlink_callback *cb,
+		    struct vpc_pernet *pn,
+		    int (*put)(struct sk_buff *skb, struct vpc_pernet *pn,
+			       const void *obj),
+		    const void *obj, u8 cmd)
+{
+	return vpc_nl_put_obj(skb, pn, put, obj, NETLINK_CB(cb->skb).portid,
+			      cb->nlh->nlmsg_seq, NLM_F_MULTI, cmd, cb);
+}
+
+int vpc_nl_dump_per_net(struct sk_buff *skb, struct netlink_callback *cb,
+			int (*dump_net)(struct sk_buff *skb,
+					struct netlink_callback *cb,
+					struct vpc_pernet *pn,
+					struct vpc_net *vnet, const void *arg),
+			const void *arg)
+{
+	const struct genl_dumpit_info *dinfo = genl_dumpit_info(cb);
+	struct vpc_pernet *pn = vpc_pernet(sock_net(skb->sk));
+	struct nlattr *only = dinfo->attrs[VPC_A_NET_ID];
+	struct vpc_net *vnet;
+	unsigned long id;
+	int ret = 0;
+
+	if (only && !cb->args[0])
+		cb->args[0] = nla_get_u32(only);
+
+	mutex_lock(&pn->lock);
+	cb->seq = pn->gen;
+	xa_for_each_start(&pn->nets, id, vnet, cb->args[0]) {
+		if (only && id != nla_get_u32(only))
+			break;
+		if (id != cb->args[0]) {
+			cb->args[0] = id;
+			memset(&cb->args[1], 0,
+			       sizeof(cb->args) - sizeof(cb->args[0]));
+		}
+		ret = dump_net(skb, cb, pn, vnet, arg);
+		if (ret)
+			break;
+	}
+	mutex_unlock(&pn->lock);
+	return vpc_nl_dump_ret(skb, ret);
+}
+
+static int vpc_net_put(struct sk_buff *skb, struct vpc_pernet *pn,
+		       const void *obj)
+{
+	const struct vpc_net *vnet = obj;
+	u64 sum[__VPC_STATS_A_MAX];
+
+	vpc_net_stats(pn, vnet, sum);
+	if (nla_put_u32(skb, VPC_A_NET_ID, vnet->id) ||
+	    (vnet->name[0] && nla_put_string(skb, VPC_A_NET_NAME, vnet->name)) ||
+	    nla_put(skb, VPC_A_MAC, ETH_ALEN, vnet->gw_mac) ||
+	    vpc_stats_fill_sums(skb, sum, vpc_stats_net_ranges,
+				ARRAY_SIZE(vpc_stats_net_ranges)))
+		return -EMSGSIZE;
+	return 0;
+}
+
+/* vpc_nl_get_net() as the find callback of a GET or DEL. */
+static void *vpc_nl_find_net(struct vpc_pernet *pn, struct genl_info *info)
+{
+	return vpc_nl_get_net(pn, info);
 }
 
 static int vpc_nl_net_new(struct sk_buff *skb, struct genl_info *info)
@@ -226,65 +355,38 @@ static int vpc_nl_net_new(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_BAD_ATTR(info->extack, info->attrs[VPC_A_NET_ID]);
 		goto out;
 	}
-	vpc_net_notify(pn, vnet, VPC_CMD_NET_NEW);
+	vpc_nl_notify_obj(pn, vpc_net_put, vnet, VPC_CMD_NET_NEW);
 out:
 	mutex_unlock(&pn->lock);
 	return ret;
 }
 
+static void vpc_nl_del_net(struct vpc_pernet *pn, void *vnet)
+{
+	vpc_net_del(pn, vnet);
+}
+
 static int vpc_nl_net_del(struct sk_buff *skb, struct genl_info *info)
 {
-	struct vpc_pernet *pn = vpc_pernet(genl_info_net(info));
-	struct vpc_net *vnet;
-	int ret = 0;
+	int ret;
 
 	if (vpc_nl_missing(info, VPC_A_NET_ID, "VPC id"))
 		return -EINVAL;
 
 	/* Its ports go with it, and detaching a port needs RTNL. */
 	rtnl_lock();
-	mutex_lock(&pn->lock);
-	vnet = vpc_nl_get_net(pn, info);
-	if (!vnet) {
-		ret = -ENOENT;
-		goto out;
-	}
-	vpc_net_notify(pn, vnet, VPC_CMD_NET_DEL);
-	vpc_net_del(pn, vnet);
-out:
-	mutex_unlock(&pn->lock);
+	ret = vpc_nl_del_obj(info, vpc_nl_find_net, vpc_net_put,
+			     vpc_nl_del_net, VPC_CMD_NET_DEL);
 	rtnl_unlock();
 	return ret;
 }
 
 static int vpc_nl_net_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct vpc_pernet *pn = vpc_pernet(genl_info_net(info));
-	struct vpc_net *vnet;
-	struct sk_buff *msg;
-	int ret;
-
 	if (vpc_nl_missing(info, VPC_A_NET_ID, "VPC id"))
 		return -EINVAL;
-	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
-	if (!msg)
-		return -ENOMEM;
-
-	mutex_lock(&pn->lock);
-	vnet = vpc_nl_get_net(pn, info);
-	if (!vnet) {
-		ret = -ENOENT;
-		goto out;
-	}
-	ret = vpc_net_fill(msg, pn, vnet, info->snd_portid, info->snd_seq, 0,
-			   VPC_CMD_NET_GET, NULL);
-out:
-	mutex_unlock(&pn->lock);
-	if (ret) {
-		nlmsg_free(msg);
-		return ret;
-	}
-	return genlmsg_reply(msg, info);
+	return vpc_nl_reply_obj(info, vpc_nl_find_net, vpc_net_put,
+				VPC_CMD_NET_GET);
 }
 
 /* cb->args[0]: the next VPC id to emit, so a dump resumes where it stopped. */
@@ -299,9 +401,8 @@ static int vpc_nl_net_get_dumpit(struct sk_buff *skb,
 	mutex_lock(&pn->lock);
 	cb->seq = pn->gen;
 	xa_for_each_start(&pn->nets, id, vnet, cb->args[0]) {
-		ret = vpc_net_fill(skb, pn, vnet, NETLINK_CB(cb->skb).portid,
-				   cb->nlh->nlmsg_seq, NLM_F_MULTI,
-				   VPC_CMD_NET_GET, cb);
+		ret = vpc_nl_dump_obj(skb, cb, pn, vpc_net_put, vnet,
+				      VPC_CMD_NET_GET);
 		if (ret)
 			break;
 		cb->args[0] = id + 1;

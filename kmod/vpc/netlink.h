@@ -28,13 +28,54 @@ extern struct genl_family vpc_genl_family;
 struct vpc_net *vpc_nl_get_net(struct vpc_pernet *pn, struct genl_info *info);
 /* A unicast IPv4 address in ATTR, or 0 with an extack message. */
 __be32 vpc_nl_get_ip(struct genl_info *info, int attr);
+/* The unicast MAC address in VPC_A_MAC, or NULL with an extack message. */
+const u8 *vpc_nl_get_mac(struct genl_info *info);
 /* Whether IP (from ATTR) may be a VM's IPv6 address; else an extack message. */
 bool vpc_nl_ip6_ok(const struct in6_addr *ip, const struct nlattr *attr,
 		   struct netlink_ext_ack *extack);
 
-/* Notifications: NULL when nobody listens in this netns. */
-struct sk_buff *vpc_nl_notify_alloc(struct vpc_pernet *pn);
-void vpc_nl_notify_send(struct vpc_pernet *pn, struct sk_buff *skb);
+/*
+ * Messages about one object.  PUT puts the attributes of OBJ, one kind of
+ * object; these helpers add the header, the dump consistency check and the
+ * cancel on failure.  PUT runs under pn->lock: the GET and DEL helpers take
+ * it, the notify and dump ones need it held.
+ */
+/* To the notification group; nothing when nobody listens in this netns. */
+void vpc_nl_notify_obj(struct vpc_pernet *pn,
+		       int (*put)(struct sk_buff *skb, struct vpc_pernet *pn,
+				  const void *obj),
+		       const void *obj, u8 cmd);
+/* The reply to a GET: FIND returns the object, or NULL with an extack. */
+int vpc_nl_reply_obj(struct genl_info *info,
+		     void *(*find)(struct vpc_pernet *pn, struct genl_info *info),
+		     int (*put)(struct sk_buff *skb, struct vpc_pernet *pn,
+				const void *obj),
+		     u8 cmd);
+/* A DEL: FIND as for a GET; listeners hear of OBJ before DEL frees it. */
+int vpc_nl_del_obj(struct genl_info *info,
+		   void *(*find)(struct vpc_pernet *pn, struct genl_info *info),
+		   int (*put)(struct sk_buff *skb, struct vpc_pernet *pn,
+			      const void *obj),
+		   void (*del)(struct vpc_pernet *pn, void *obj), u8 cmd);
+/* One message of a dump. */
+int vpc_nl_dump_obj(struct sk_buff *skb, struct netlink_callback *cb,
+		    struct vpc_pernet *pn,
+		    int (*put)(struct sk_buff *skb, struct vpc_pernet *pn,
+			       const void *obj),
+		    const void *obj, u8 cmd);
+
+/*
+ * A dump of objects kept per VPC (VPC_A_NET_ID limits it to one): DUMP_NET
+ * puts those of VNET, resuming from its own cursor in cb->args[1] and up,
+ * which is zeroed when the dump moves to the next VPC (cb->args[0]).
+ */
+int vpc_nl_dump_per_net(struct sk_buff *skb, struct netlink_callback *cb,
+			int (*dump_net)(struct sk_buff *skb,
+					struct netlink_callback *cb,
+					struct vpc_pernet *pn,
+					struct vpc_net *vnet, const void *arg),
+			const void *arg);
+
 /* Also for ports that go away with their netdev (device.c). */
 void vpc_nl_port_notify(struct vpc_pernet *pn, const struct vpc_port *port,
 			u8 cmd);

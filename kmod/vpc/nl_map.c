@@ -1,49 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Netlink: mappings of remote VMs to the hosts they run on. */
-#include <linux/etherdevice.h>
-#include <net/sock.h>
 
 #include "map.h"
 #include "netlink.h"
 #include "pernet.h"
 #include "vnet.h"
 
-static int vpc_map_fill(struct sk_buff *skb, const struct vpc_map *map,
-			u32 portid, u32 seq, int flags, u8 cmd,
-			struct netlink_callback *cb)
+static int vpc_map_put(struct sk_buff *skb, struct vpc_pernet *pn,
+		       const void *obj)
 {
-	void *hdr;
+	const struct vpc_map *map = obj;
 
-	hdr = genlmsg_put(skb, portid, seq, &vpc_genl_family, flags, cmd);
-	if (!hdr)
-		return -EMSGSIZE;
-	if (cb)
-		genl_dump_check_consistent(cb, hdr);
 	if (nla_put_u32(skb, VPC_A_NET_ID, map->key.vpc) ||
 	    (map->ip6 ? nla_put_in6_addr(skb, VPC_A_IP6, &map->key6.ip) :
 			nla_put_in_addr(skb, VPC_A_IP, map->key.ip)) ||
 	    nla_put(skb, VPC_A_MAC, ETH_ALEN, map->mac) ||
 	    nla_put_in_addr(skb, VPC_A_HOST, map->host[0]) ||
-	    (map->host[1] && nla_put_in_addr(skb, VPC_A_HOST1, map->host[1]))) {
-		genlmsg_cancel(skb, hdr);
+	    (map->host[1] && nla_put_in_addr(skb, VPC_A_HOST1, map->host[1])))
 		return -EMSGSIZE;
-	}
-	genlmsg_end(skb, hdr);
 	return 0;
-}
-
-static void vpc_map_notify(struct vpc_pernet *pn, const struct vpc_map *map,
-			   u8 cmd)
-{
-	struct sk_buff *skb = vpc_nl_notify_alloc(pn);
-
-	if (!skb)
-		return;
-	if (vpc_map_fill(skb, map, 0, 0, 0, cmd, NULL)) {
-		nlmsg_free(skb);
-		return;
-	}
-	vpc_nl_notify_send(pn, skb);
 }
 
 /* The key of a request: VPC_A_IP or VPC_A_IP6, exactly one; NULL if not. */
@@ -104,12 +79,9 @@ int vpc_nl_map_new(struct sk_buff *skb, struct genl_info *info)
 		if (!host[1])
 			return -EINVAL;
 	}
-	mac = nla_data(info->attrs[VPC_A_MAC]);
-	if (!is_valid_ether_addr(mac)) {
-		NL_SET_ERR_MSG_MOD(info->extack, "not a unicast MAC address");
-		NL_SET_BAD_ATTR(info->extack, info->attrs[VPC_A_MAC]);
+	mac = vpc_nl_get_mac(info);
+	if (!mac)
 		return -EINVAL;
-	}
 
 	mutex_lock(&pn->lock);
 	vnet = vpc_nl_get_net(pn, info);
@@ -128,14 +100,14 @@ int vpc_nl_map_new(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_BAD_ATTR(info->extack, key);
 		goto out;
 	}
-	vpc_map_notify(pn, map, VPC_CMD_MAP_NEW);
+	vpc_nl_notify_obj(pn, vpc_map_put, map, VPC_CMD_MAP_NEW);
 out:
 	mutex_unlock(&pn->lock);
 	return ret;
 }
 
-static struct vpc_map *vpc_nl_get_map(struct vpc_pernet *pn,
-				      struct genl_info *info)
+/* The map a GET or DEL names, or NULL with an extack message. */
+static void *vpc_nl_find_map(struct vpc_pernet *pn, struct genl_info *info)
 {
 	struct vpc_net *vnet = vpc_nl_get_net(pn, info);
 	struct nlattr *key = info->attrs[VPC_A_IP] ?: info->attrs[VPC_A_IP6];
@@ -157,72 +129,43 @@ static struct vpc_map *vpc_nl_get_map(struct vpc_pernet *pn,
 	return map;
 }
 
+static void vpc_nl_del_map(struct vpc_pernet *pn, void *obj)
+{
+	struct vpc_map *map = obj;
+
+	vpc_map_del(pn, vpc_net_find(pn, map->key.vpc), map);
+}
+
 int vpc_nl_map_del(struct sk_buff *skb, struct genl_info *info)
 {
-	struct vpc_pernet *pn = vpc_pernet(genl_info_net(info));
-	struct vpc_map *map;
-	int ret = 0;
-
 	if (vpc_nl_missing(info, VPC_A_NET_ID, "VPC id") ||
 	    !vpc_nl_map_key(info))
 		return -EINVAL;
-
-	mutex_lock(&pn->lock);
-	map = vpc_nl_get_map(pn, info);
-	if (!map) {
-		ret = -ENOENT;
-		goto out;
-	}
-	vpc_map_notify(pn, map, VPC_CMD_MAP_DEL);
-	vpc_map_del(pn, vpc_net_find(pn, map->key.vpc), map);
-out:
-	mutex_unlock(&pn->lock);
-	return ret;
+	return vpc_nl_del_obj(info, vpc_nl_find_map, vpc_map_put,
+			      vpc_nl_del_map, VPC_CMD_MAP_DEL);
 }
 
 int vpc_nl_map_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct vpc_pernet *pn = vpc_pernet(genl_info_net(info));
-	struct vpc_map *map;
-	struct sk_buff *msg;
-	int ret;
-
 	if (vpc_nl_missing(info, VPC_A_NET_ID, "VPC id") ||
 	    !vpc_nl_map_key(info))
 		return -EINVAL;
-	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
-	if (!msg)
-		return -ENOMEM;
-
-	mutex_lock(&pn->lock);
-	map = vpc_nl_get_map(pn, info);
-	if (!map) {
-		ret = -ENOENT;
-		goto out;
-	}
-	ret = vpc_map_fill(msg, map, info->snd_portid, info->snd_seq, 0,
-			   VPC_CMD_MAP_GET, NULL);
-out:
-	mutex_unlock(&pn->lock);
-	if (ret) {
-		nlmsg_free(msg);
-		return ret;
-	}
-	return genlmsg_reply(msg, info);
+	return vpc_nl_reply_obj(info, vpc_nl_find_map, vpc_map_put,
+				VPC_CMD_MAP_GET);
 }
 
 /* Dump the mappings in XA from *CURSOR on; *CURSOR follows. */
 static int vpc_nl_map_dump_xa(struct sk_buff *skb, struct netlink_callback *cb,
-			      struct xarray *xa, long *cursor)
+			      struct vpc_pernet *pn, struct xarray *xa,
+			      long *cursor)
 {
 	struct vpc_map *map;
 	unsigned long index;
 	int ret;
 
 	xa_for_each_start(xa, index, map, *cursor) {
-		ret = vpc_map_fill(skb, map, NETLINK_CB(cb->skb).portid,
-				   cb->nlh->nlmsg_seq, NLM_F_MULTI,
-				   VPC_CMD_MAP_GET, cb);
+		ret = vpc_nl_dump_obj(skb, cb, pn, vpc_map_put, map,
+				      VPC_CMD_MAP_GET);
 		if (ret)
 			return ret;
 		*cursor = index + 1;
@@ -231,40 +174,23 @@ static int vpc_nl_map_dump_xa(struct sk_buff *skb, struct netlink_callback *cb,
 }
 
 /*
- * The cursor: cb->args[0] is the VPC id, cb->args[1] the next IPv4 (host
- * order) within it, cb->args[2] the next IPv6 index (IPv6 mappings follow
- * the IPv4 ones).  VPC_A_NET_ID in the request limits the dump to one VPC.
+ * The cursor within a VPC: cb->args[1] is the next IPv4 (host order),
+ * cb->args[2] the next IPv6 index (IPv6 mappings follow the IPv4 ones).
  */
+static int vpc_nl_map_dump_net(struct sk_buff *skb,
+			       struct netlink_callback *cb,
+			       struct vpc_pernet *pn, struct vpc_net *vnet,
+			       const void *arg)
+{
+	int ret;
+
+	ret = vpc_nl_map_dump_xa(skb, cb, pn, &vnet->maps, &cb->args[1]);
+	if (ret)
+		return ret;
+	return vpc_nl_map_dump_xa(skb, cb, pn, &vnet->maps6, &cb->args[2]);
+}
+
 int vpc_nl_map_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	const struct genl_dumpit_info *dinfo = genl_dumpit_info(cb);
-	struct vpc_pernet *pn = vpc_pernet(sock_net(skb->sk));
-	struct nlattr *only = dinfo->attrs[VPC_A_NET_ID];
-	struct vpc_net *vnet;
-	unsigned long id;
-	int ret = 0;
-
-	if (only && !cb->args[0])
-		cb->args[0] = nla_get_u32(only);
-
-	mutex_lock(&pn->lock);
-	cb->seq = pn->gen;
-	xa_for_each_start(&pn->nets, id, vnet, cb->args[0]) {
-		if (only && id != nla_get_u32(only))
-			break;
-		if (id != cb->args[0]) {
-			cb->args[0] = id;
-			cb->args[1] = 0;
-			cb->args[2] = 0;
-		}
-		ret = vpc_nl_map_dump_xa(skb, cb, &vnet->maps, &cb->args[1]);
-		if (ret)
-			goto out;
-		ret = vpc_nl_map_dump_xa(skb, cb, &vnet->maps6, &cb->args[2]);
-		if (ret)
-			goto out;
-	}
-out:
-	mutex_unlock(&pn->lock);
-	return vpc_nl_dump_ret(skb, ret);
+	return vpc_nl_dump_per_net(skb, cb, vpc_nl_map_dump_net, NULL);
 }

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Netlink: ports, the host netdevs of VM NICs. */
-#include <linux/etherdevice.h>
 #include <linux/rtnetlink.h>
 #include <linux/inetdevice.h>
 #include <net/ipv6.h>
@@ -31,43 +30,26 @@ static int vpc_port_fill_addrs(struct sk_buff *skb, const struct vpc_port *port)
 	return 0;
 }
 
-static int vpc_port_fill(struct sk_buff *skb, const struct vpc_port *port,
-			 u32 portid, u32 seq, int flags, u8 cmd,
-			 struct netlink_callback *cb)
+static int vpc_port_put(struct sk_buff *skb, struct vpc_pernet *pn,
+			const void *obj)
 {
-	void *hdr;
+	const struct vpc_port *port = obj;
 
-	hdr = genlmsg_put(skb, portid, seq, &vpc_genl_family, flags, cmd);
-	if (!hdr)
-		return -EMSGSIZE;
-	if (cb)
-		genl_dump_check_consistent(cb, hdr);
 	if (nla_put_u32(skb, VPC_A_IFINDEX, port->dev->ifindex) ||
 	    nla_put_string(skb, VPC_A_IFNAME, port->dev->name) ||
 	    nla_put_u32(skb, VPC_A_NET_ID, port->vnet->id) ||
 	    nla_put(skb, VPC_A_MAC, ETH_ALEN, port->mac) ||
 	    vpc_port_fill_addrs(skb, port) ||
 	    vpc_stats_fill_ranges(skb, port->stats, vpc_stats_port_ranges,
-				  ARRAY_SIZE(vpc_stats_port_ranges))) {
-		genlmsg_cancel(skb, hdr);
+				  ARRAY_SIZE(vpc_stats_port_ranges)))
 		return -EMSGSIZE;
-	}
-	genlmsg_end(skb, hdr);
 	return 0;
 }
 
 void vpc_nl_port_notify(struct vpc_pernet *pn, const struct vpc_port *port,
 			u8 cmd)
 {
-	struct sk_buff *skb = vpc_nl_notify_alloc(pn);
-
-	if (!skb)
-		return;
-	if (vpc_port_fill(skb, port, 0, 0, 0, cmd, NULL)) {
-		nlmsg_free(skb);
-		return;
-	}
-	vpc_nl_notify_send(pn, skb);
+	vpc_nl_notify_obj(pn, vpc_port_put, port, cmd);
 }
 
 /* An IPv4 address or prefix from the nest ATTR, checked, into A. */
@@ -182,12 +164,9 @@ int vpc_nl_port_new(struct sk_buff *skb, struct genl_info *info)
 	    vpc_nl_missing(info, VPC_A_IFINDEX, "device") ||
 	    vpc_nl_missing(info, VPC_A_MAC, "MAC address"))
 		return -EINVAL;
-	mac = nla_data(info->attrs[VPC_A_MAC]);
-	if (!is_valid_ether_addr(mac)) {
-		NL_SET_ERR_MSG_MOD(info->extack, "not a unicast MAC address");
-		NL_SET_BAD_ATTR(info->extack, info->attrs[VPC_A_MAC]);
+	mac = vpc_nl_get_mac(info);
+	if (!mac)
 		return -EINVAL;
-	}
 	addrs = kcalloc(VPC_PORT_ADDRS_MAX, sizeof(*addrs), GFP_KERNEL);
 	if (!addrs)
 		return -ENOMEM;
@@ -223,8 +202,8 @@ out_free:
 	return ret;
 }
 
-static struct vpc_port *vpc_nl_get_port(struct vpc_pernet *pn,
-					struct genl_info *info)
+/* The port a GET or DEL names, or NULL with an extack message. */
+static void *vpc_nl_find_port(struct vpc_pernet *pn, struct genl_info *info)
 {
 	struct vpc_port *port;
 
@@ -236,58 +215,31 @@ static struct vpc_port *vpc_nl_get_port(struct vpc_pernet *pn,
 	return port;
 }
 
+static void vpc_nl_del_port(struct vpc_pernet *pn, void *port)
+{
+	vpc_port_del(pn, port);
+}
+
 int vpc_nl_port_del(struct sk_buff *skb, struct genl_info *info)
 {
-	struct vpc_pernet *pn = vpc_pernet(genl_info_net(info));
-	struct vpc_port *port;
-	int ret = 0;
+	int ret;
 
 	if (vpc_nl_missing(info, VPC_A_IFINDEX, "device"))
 		return -EINVAL;
 
 	rtnl_lock();
-	mutex_lock(&pn->lock);
-	port = vpc_nl_get_port(pn, info);
-	if (!port) {
-		ret = -ENOENT;
-		goto out;
-	}
-	vpc_nl_port_notify(pn, port, VPC_CMD_PORT_DEL);
-	vpc_port_del(pn, port);
-out:
-	mutex_unlock(&pn->lock);
+	ret = vpc_nl_del_obj(info, vpc_nl_find_port, vpc_port_put,
+			     vpc_nl_del_port, VPC_CMD_PORT_DEL);
 	rtnl_unlock();
 	return ret;
 }
 
 int vpc_nl_port_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct vpc_pernet *pn = vpc_pernet(genl_info_net(info));
-	struct vpc_port *port;
-	struct sk_buff *msg;
-	int ret;
-
 	if (vpc_nl_missing(info, VPC_A_IFINDEX, "device"))
 		return -EINVAL;
-	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
-	if (!msg)
-		return -ENOMEM;
-
-	mutex_lock(&pn->lock);
-	port = vpc_nl_get_port(pn, info);
-	if (!port) {
-		ret = -ENOENT;
-		goto out;
-	}
-	ret = vpc_port_fill(msg, port, info->snd_portid, info->snd_seq, 0,
-			    VPC_CMD_PORT_GET, NULL);
-out:
-	mutex_unlock(&pn->lock);
-	if (ret) {
-		nlmsg_free(msg);
-		return ret;
-	}
-	return genlmsg_reply(msg, info);
+	return vpc_nl_reply_obj(info, vpc_nl_find_port, vpc_port_put,
+				VPC_CMD_PORT_GET);
 }
 
 /* cb->args[0]: the next ifindex to emit. */
@@ -301,9 +253,8 @@ int vpc_nl_port_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	mutex_lock(&pn->lock);
 	cb->seq = pn->gen;
 	xa_for_each_start(&pn->ports, ifindex, port, cb->args[0]) {
-		ret = vpc_port_fill(skb, port, NETLINK_CB(cb->skb).portid,
-				    cb->nlh->nlmsg_seq, NLM_F_MULTI,
-				    VPC_CMD_PORT_GET, cb);
+		ret = vpc_nl_dump_obj(skb, cb, pn, vpc_port_put, port,
+				      VPC_CMD_PORT_GET);
 		if (ret)
 			break;
 		cb->args[0] = ifindex + 1;

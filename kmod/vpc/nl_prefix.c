@@ -5,7 +5,6 @@
  * handlers serves both, told apart by a descriptor.
  */
 #include <linux/inetdevice.h>
-#include <net/sock.h>
 
 #include "netlink.h"
 #include "pernet.h"
@@ -68,41 +67,23 @@ static int vpc_nl_put_addr(struct sk_buff *skb, int attr,
 	return 0;
 }
 
-static int vpc_prefix_fill(struct sk_buff *skb, const struct vpc_nl_ptable *d,
-			   u32 vpc, const struct vpc_prefix *p, u32 portid,
-			   u32 seq, int flags, u8 cmd,
-			   struct netlink_callback *cb)
-{
-	void *hdr;
+/* What one message says: the entry P of table D in VPC. */
+struct vpc_nl_prefix_msg {
+	const struct vpc_nl_ptable *d;
+	u32 vpc;
+	const struct vpc_prefix *p;
+};
 
-	hdr = genlmsg_put(skb, portid, seq, &vpc_genl_family, flags, cmd);
-	if (!hdr)
+static int vpc_prefix_put(struct sk_buff *skb, struct vpc_pernet *pn,
+			  const void *obj)
+{
+	const struct vpc_nl_prefix_msg *m = obj;
+
+	if (nla_put_u32(skb, VPC_A_NET_ID, m->vpc) ||
+	    vpc_nl_put_addr(skb, VPC_A_PREFIX, m->p, false) ||
+	    vpc_nl_put_addr(skb, m->d->addr_attr, m->p, true))
 		return -EMSGSIZE;
-	if (cb)
-		genl_dump_check_consistent(cb, hdr);
-	if (nla_put_u32(skb, VPC_A_NET_ID, vpc) ||
-	    vpc_nl_put_addr(skb, VPC_A_PREFIX, p, false) ||
-	    vpc_nl_put_addr(skb, d->addr_attr, p, true)) {
-		genlmsg_cancel(skb, hdr);
-		return -EMSGSIZE;
-	}
-	genlmsg_end(skb, hdr);
 	return 0;
-}
-
-static void vpc_prefix_notify(struct vpc_pernet *pn,
-			      const struct vpc_nl_ptable *d, u32 vpc,
-			      const struct vpc_prefix *p, u8 cmd)
-{
-	struct sk_buff *skb = vpc_nl_notify_alloc(pn);
-
-	if (!skb)
-		return;
-	if (vpc_prefix_fill(skb, d, vpc, p, 0, 0, 0, cmd, NULL)) {
-		nlmsg_free(skb);
-		return;
-	}
-	vpc_nl_notify_send(pn, skb);
 }
 
 /* An IPv4 prefix, or with HOST a unicast host address (/32). */
@@ -215,6 +196,7 @@ static int vpc_nl_prefix_change(struct genl_info *info,
 	struct vpc_pernet *pn = vpc_pernet(genl_info_net(info));
 	const struct vpc_prefix *old;
 	struct vpc_prefix p = { 0 };
+	struct vpc_nl_prefix_msg msg = { .d = d, .p = &p };
 	struct vpc_net *vnet;
 	int ret;
 
@@ -255,54 +237,37 @@ static int vpc_nl_prefix_change(struct genl_info *info,
 		NL_SET_BAD_ATTR(info->extack, info->attrs[VPC_A_PREFIX]);
 		goto out;
 	}
-	vpc_prefix_notify(pn, d, vnet->id, &p, add ? d->new_cmd : d->del_cmd);
+	msg.vpc = vnet->id;
+	vpc_nl_notify_obj(pn, vpc_prefix_put, &msg,
+			  add ? d->new_cmd : d->del_cmd);
 out:
 	mutex_unlock(&pn->lock);
 	return ret;
 }
 
 /*
- * The cursor: cb->args[0] is the VPC id, cb->args[1] the next index in its
- * table; a change between rounds shifts indices, and the generation check
- * reports it (NLM_F_DUMP_INTR).  VPC_A_NET_ID limits the dump to one VPC.
+ * The cursor within a VPC: cb->args[1] is the next index in its table D
+ * (ARG); a change between rounds shifts indices, and the generation check
+ * reports it (NLM_F_DUMP_INTR).
  */
-static int vpc_nl_prefix_dump(struct sk_buff *skb, struct netlink_callback *cb,
-			      const struct vpc_nl_ptable *d)
+static int vpc_nl_prefix_dump_net(struct sk_buff *skb,
+				  struct netlink_callback *cb,
+				  struct vpc_pernet *pn, struct vpc_net *vnet,
+				  const void *arg)
 {
-	const struct genl_dumpit_info *dinfo = genl_dumpit_info(cb);
-	struct vpc_pernet *pn = vpc_pernet(sock_net(skb->sk));
-	struct nlattr *only = dinfo->attrs[VPC_A_NET_ID];
-	const struct vpc_ptable *t;
-	struct vpc_net *vnet;
-	unsigned long id;
-	int ret = 0;
+	const struct vpc_nl_ptable *d = arg;
+	const struct vpc_ptable *t = d->table(pn, vnet);
+	struct vpc_nl_prefix_msg msg = { .d = d, .vpc = vnet->id };
+	int ret;
 
-	if (only && !cb->args[0])
-		cb->args[0] = nla_get_u32(only);
-
-	mutex_lock(&pn->lock);
-	cb->seq = pn->gen;
-	xa_for_each_start(&pn->nets, id, vnet, cb->args[0]) {
-		if (only && id != nla_get_u32(only))
-			break;
-		if (id != cb->args[0]) {
-			cb->args[0] = id;
-			cb->args[1] = 0;
-		}
-		t = d->table(pn, vnet);
-		for (; t && cb->args[1] < t->n; cb->args[1]++) {
-			ret = vpc_prefix_fill(skb, d, vnet->id,
-					      &t->e[cb->args[1]],
-					      NETLINK_CB(cb->skb).portid,
-					      cb->nlh->nlmsg_seq, NLM_F_MULTI,
-					      d->get_cmd, cb);
-			if (ret)
-				goto out;
-		}
+	for (; t && cb->args[1] < t->n; cb->args[1]++) {
+		msg.p = &t->e[cb->args[1]];
+		ret = vpc_nl_dump_obj(skb, cb, pn, vpc_prefix_put, &msg,
+				      d->get_cmd);
+		if (ret)
+			return ret;
 	}
-out:
-	mutex_unlock(&pn->lock);
-	return vpc_nl_dump_ret(skb, ret);
+	return 0;
 }
 
 int vpc_nl_subnet_new(struct sk_buff *skb, struct genl_info *info)
@@ -317,7 +282,8 @@ int vpc_nl_subnet_del(struct sk_buff *skb, struct genl_info *info)
 
 int vpc_nl_subnet_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	return vpc_nl_prefix_dump(skb, cb, &vpc_nl_subnets);
+	return vpc_nl_dump_per_net(skb, cb, vpc_nl_prefix_dump_net,
+				   &vpc_nl_subnets);
 }
 
 int vpc_nl_route_new(struct sk_buff *skb, struct genl_info *info)
@@ -332,5 +298,6 @@ int vpc_nl_route_del(struct sk_buff *skb, struct genl_info *info)
 
 int vpc_nl_route_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	return vpc_nl_prefix_dump(skb, cb, &vpc_nl_routes);
+	return vpc_nl_dump_per_net(skb, cb, vpc_nl_prefix_dump_net,
+				   &vpc_nl_routes);
 }

@@ -7,16 +7,12 @@
 #include "stats.h"
 #include "underlay.h"
 
-static int vpc_underlay_fill(struct sk_buff *skb, struct vpc_pernet *pn,
-			     u32 portid, u32 seq, u8 cmd)
+/* The underlay is the netns's own: OBJ is PN. */
+static int vpc_underlay_put(struct sk_buff *skb, struct vpc_pernet *pn,
+			    const void *obj)
 {
 	struct net_device *gre;
-	void *hdr;
 
-	lockdep_assert_held(&pn->lock);
-	hdr = genlmsg_put(skb, portid, seq, &vpc_genl_family, 0, cmd);
-	if (!hdr)
-		return -EMSGSIZE;
 	gre = rcu_dereference_protected(pn->gre_dev, lockdep_is_held(&pn->lock));
 	if ((pn->underlay[0] &&
 	     nla_put_in_addr(skb, VPC_A_LOCAL, pn->underlay[0])) ||
@@ -25,25 +21,16 @@ static int vpc_underlay_fill(struct sk_buff *skb, struct vpc_pernet *pn,
 	    (gre && (nla_put_u32(skb, VPC_A_IFINDEX, gre->ifindex) ||
 		     nla_put_string(skb, VPC_A_IFNAME, gre->name))) ||
 	    vpc_stats_fill(skb, pn->stats, VPC_STATS_GRE_FIRST,
-			   VPC_STATS_GRE_LAST)) {
-		genlmsg_cancel(skb, hdr);
+			   VPC_STATS_GRE_LAST))
 		return -EMSGSIZE;
-	}
-	genlmsg_end(skb, hdr);
 	return 0;
 }
 
-static void vpc_underlay_notify(struct vpc_pernet *pn)
+/* A GET names nothing: there is one underlay per netns. */
+static void *vpc_nl_find_underlay(struct vpc_pernet *pn,
+				  struct genl_info *info)
 {
-	struct sk_buff *skb = vpc_nl_notify_alloc(pn);
-
-	if (!skb)
-		return;
-	if (vpc_underlay_fill(skb, pn, 0, 0, VPC_CMD_UNDERLAY_SET)) {
-		nlmsg_free(skb);
-		return;
-	}
-	vpc_nl_notify_send(pn, skb);
+	return pn;
 }
 
 int vpc_nl_underlay_set(struct sk_buff *skb, struct genl_info *info)
@@ -81,7 +68,8 @@ int vpc_nl_underlay_set(struct sk_buff *skb, struct genl_info *info)
 	rtnl_unlock();
 	if (!ret) {
 		mutex_lock(&pn->lock);
-		vpc_underlay_notify(pn);
+		vpc_nl_notify_obj(pn, vpc_underlay_put, pn,
+				  VPC_CMD_UNDERLAY_SET);
 		mutex_unlock(&pn->lock);
 	}
 	return ret;
@@ -89,20 +77,6 @@ int vpc_nl_underlay_set(struct sk_buff *skb, struct genl_info *info)
 
 int vpc_nl_underlay_get(struct sk_buff *skb, struct genl_info *info)
 {
-	struct vpc_pernet *pn = vpc_pernet(genl_info_net(info));
-	struct sk_buff *msg;
-	int ret;
-
-	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
-	if (!msg)
-		return -ENOMEM;
-	mutex_lock(&pn->lock);
-	ret = vpc_underlay_fill(msg, pn, info->snd_portid, info->snd_seq,
+	return vpc_nl_reply_obj(info, vpc_nl_find_underlay, vpc_underlay_put,
 				VPC_CMD_UNDERLAY_GET);
-	mutex_unlock(&pn->lock);
-	if (ret) {
-		nlmsg_free(msg);
-		return ret;
-	}
-	return genlmsg_reply(msg, info);
 }
