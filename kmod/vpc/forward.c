@@ -2,6 +2,7 @@
 /* Forwarding: to a local port, or to another host through the GRE device. */
 #include <linux/etherdevice.h>
 #include <net/dst_metadata.h>
+#include <net/gre.h>
 #include <net/ip_tunnels.h>
 
 #include "datapath.h"
@@ -106,9 +107,67 @@ static struct metadata_dst *vpc_tun_dst_get(struct vpc_pernet *pn, u32 vpc,
 }
 
 /*
- * The collect_md gretap device builds the outer header from the tunnel
- * metadata we attach, and handles GSO, checksum offload and routing.
+ * Send SKB (skb->data at its Ethernet header) in GRE as the tunnel INFO
+ * says: what the collect_md gretap device's transmit does (gre_fb_xmit(),
+ * ip_md_tunnel_xmit()), called here rather than through that device, with
+ * the PMTU already checked.  The kernel's own helpers set up GSO and
+ * checksum offload of the inner frame as through the device, and the
+ * device's counters count the frame.
  */
+static void vpc_gre_xmit(struct vpc_pernet *pn, struct net_device *gre,
+			 struct ip_tunnel_info *info, struct sk_buff *skb)
+{
+	const struct ip_tunnel_key *key = &info->key;
+	const int hlen = gre_calc_hlen(TUNNEL_KEY);
+	struct rtable *rt;
+	__be32 saddr;
+	u8 tos;
+
+	skb->dev = gre;
+	rt = dst_cache_get_ip4(&info->dst_cache, &saddr);
+	if (!rt) {
+		struct flowi4 fl4 = {
+			.daddr = key->u.ipv4.dst,
+			.saddr = key->u.ipv4.src,
+			.flowi4_proto = IPPROTO_GRE,
+			.fl4_gre_key = tunnel_id_to_key32(key->tun_id),
+		};
+
+		rt = ip_route_output_key(pn->net, &fl4);
+		if (IS_ERR(rt)) {
+			gre->stats.tx_carrier_errors++;
+			goto err;
+		}
+		dst_cache_set_ip4(&info->dst_cache, &rt->dst, fl4.saddr);
+		saddr = fl4.saddr;
+	}
+	if (unlikely(rt->dst.dev == gre)) {
+		ip_rt_put(rt);
+		gre->stats.collisions++;
+		goto err;
+	}
+	skb_reset_mac_header(skb);
+	if (skb_cow_head(skb, LL_RESERVED_SPACE(rt->dst.dev) +
+			 rt->dst.header_len + sizeof(struct iphdr) + hlen) ||
+	    iptunnel_handle_offloads(skb, SKB_GSO_GRE)) {
+		ip_rt_put(rt);
+		goto err;
+	}
+	gre_build_header(skb, hlen, TUNNEL_KEY, htons(ETH_P_TEB),
+			 tunnel_id_to_key32(key->tun_id), 0);
+	tos = ip_tunnel_ecn_encap(0, (const struct iphdr *)
+				  skb_inner_network_header(skb), skb);
+	/* No DF outside: a DF-less inner packet may be fragmented (pmtu.c). */
+	iptunnel_xmit(NULL, rt, skb, saddr, key->u.ipv4.dst, IPPROTO_GRE, tos,
+		      VPC_GRE_TTL, 0, false);
+	return;
+
+err:
+	gre->stats.tx_errors++;
+	kfree_skb(skb);
+}
+
+/* Encapsulate a frame from FROM's VM for MAP's host. */
 void vpc_encap(struct vpc_pernet *pn, struct vpc_port *from,
 	       const struct vpc_map *map, struct sk_buff *skb)
 {
@@ -132,13 +191,9 @@ void vpc_encap(struct vpc_pernet *pn, struct vpc_port *from,
 		kfree_skb(skb);
 		return;
 	}
-	if (!vpc_pmtu_fits(pn, from, skb, &md->u.tun_info)) {
-		dst_release(&md->dst);
-		return;
+	if (vpc_pmtu_fits(pn, from, skb, &md->u.tun_info)) {
+		vpc_stats_inc(from->stats, VPC_STATS_A_ENCAP_PACKETS);
+		vpc_gre_xmit(pn, gre, &md->u.tun_info, skb);
 	}
-	skb_scrub_packet(skb, false);
-	skb_dst_set(skb, &md->dst);
-	skb->dev = gre;
-	vpc_stats_inc(from->stats, VPC_STATS_A_ENCAP_PACKETS);
-	dev_queue_xmit(skb);
+	dst_release(&md->dst);
 }

@@ -62,12 +62,6 @@ static struct net_device *vpc_underlay_gre_create(struct vpc_pernet *pn,
 			NL_SET_ERR_MSG_MOD(extack, "cannot create the GRE device");
 		return dev;
 	}
-	/*
-	 * Frames come to it from our rx_handlers and leave on the underlay
-	 * device, which has its own queue: a qdisc here only costs a lock and
-	 * an enqueue per frame (HTB shaping goes on the ports).
-	 */
-	dev->priv_flags |= IFF_NO_QUEUE;
 	ret = dev_change_flags(dev, dev->flags | IFF_UP, extack);
 	if (ret)
 		goto err_del;
