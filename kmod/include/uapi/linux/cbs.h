@@ -43,6 +43,7 @@ enum cbs_attr {
 	CBS_A_FENCED,		/* flag: a newer generation owns the volume */
 	CBS_A_STATS,		/* nest of CBS_A_STATS_* */
 	CBS_A_PAD,
+	CBS_A_SESSION,		/* u64: the handshake's session id (protocol v2) */
 
 	__CBS_A_MAX,
 	CBS_A_MAX = __CBS_A_MAX - 1

@@ -10,7 +10,7 @@
 
 #include <linux/types.h>
 
-#define CBS_PROTO_VERSION	1
+#define CBS_PROTO_VERSION	2
 
 #define CBS_HELLO_MAGIC		0x4e424831	/* "1HBN" on the wire */
 #define CBS_HELLO_REPLY_MAGIC	0x4e425231
@@ -54,6 +54,15 @@ struct cbs_hello {
 	__le64 generation;		/* >= 1 for a volume session, 0 for admin */
 	char name[CBS_PROTO_NAME_LEN];	/* volume; empty for admin */
 	char token[CBS_PROTO_TOKEN_LEN];
+	/*
+	 * Volume session: the client's device instance, the same on every
+	 * connection of one device (reconnects included), 0 for none.  Within
+	 * a session a request's handle is (attempt << 32 | slot): the server
+	 * refuses with ECANCELED a WRITE, WRITE_ZEROES or DISCARD whose attempt
+	 * is older than one already begun for its slot, so a retried write's
+	 * late first attempt can never land over newer data.  Admin: 0.
+	 */
+	__le64 session;
 } __attribute__((packed));
 
 /* Server -> client; the connection is closed after a non-zero error. */
