@@ -16,6 +16,7 @@ VPC_KO=$REPO/kmod/vpc/vpc.ko
 CBS_KO=$REPO/kmod/cbs/cbs.ko
 
 TEST_NAME=$(basename "$0" .sh)
+ktap_planned=0
 ktap_count=0
 ktap_failed=0
 ktap_skipped=0
@@ -23,6 +24,7 @@ cleanup_cmds=()
 test_namespaces=()
 
 ktap_plan() {
+	ktap_planned=$1
 	echo "TAP version 13"
 	echo "1..$1"
 }
@@ -52,7 +54,12 @@ log() {
 }
 
 # The checks.  Each runs its command once, keeps what it printed (stdout
-# and stderr) in KSFT_OUT and its exit status in KSFT_RC.
+# and stderr) in KSFT_OUT and its exit status in KSFT_RC, and asserts the
+# exit status as well as the output: a command that fails never passes a
+# check that wants success, however its output reads, and a check that
+# wants a failure takes only a real refusal, not a command that could not
+# run (126, 127), timed out (124, from timeout(1)) or died of a signal (above
+# 128).  For an exact status (nl_send's errno), use check_errno.
 
 # ksft_run CMD...: run CMD; its output in KSFT_OUT, its exit status in KSFT_RC.
 ksft_run() {
@@ -128,7 +135,7 @@ check_fail() {
 	local name=$1
 	shift
 	ksft_run "$@"
-	ksft_verdict "$name" "$([ "$KSFT_RC" -ne 0 ] || echo "succeeded, must fail")" "$@"
+	ksft_verdict "$name" "$(ksft_want_failure)" "$@"
 }
 
 # check_output NAME REGEX CMD...: CMD succeeds and a line of its output
@@ -137,7 +144,7 @@ check_output() {
 	local name=$1 re=$2
 	shift 2
 	ksft_run "$@"
-	ksft_verdict "$name" "$(ksft_want_match "$re")" "$@"
+	ksft_verdict "$name" "$(ksft_want_success; ksft_want_match "$re")" "$@"
 }
 
 # check_fail_output NAME REGEX CMD...: CMD fails, and a line of its output
@@ -257,8 +264,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# ktap_finished: the summary; exit 1 if a case failed or the cases run
+# are not the plan's.
 ktap_finished() {
 	echo "# $TEST_NAME: $((ktap_count - ktap_failed - ktap_skipped)) passed, $ktap_failed failed, $ktap_skipped skipped"
+	if [ "$ktap_count" -ne "$ktap_planned" ]; then
+		echo "# $TEST_NAME: planned $ktap_planned cases, ran $ktap_count"
+		exit $KSFT_FAIL
+	fi
 	if [ "$ktap_failed" -gt 0 ]; then
 		exit $KSFT_FAIL
 	fi
