@@ -28,6 +28,19 @@ third_try() {
 	[ "$(wc -l <"$1")" -ge 3 ]
 }
 
+# result NAME WHY: one case, passed when WHY is empty, else failed with
+# WHY as its diagnostics.
+result() {
+	n=$((n + 1))
+	if [ -z "$2" ]; then
+		echo "ok $n $1"
+		return
+	fi
+	failed=$((failed + 1))
+	echo "not ok $n $1"
+	printf '%s\n' "$2" | sed 's/^/# /'
+}
+
 # expect VERDICT NAME HELPER ARGS...: HELPER ARGS, run by a fresh copy of
 # the library in a subshell, reports VERDICT ("ok" or "not ok") for its case.
 expect() {
@@ -38,15 +51,8 @@ expect() {
 		"$@" 2>&1
 	)
 	got=$(printf '%s\n' "$out" | sed -n -E 's/^(ok|not ok) [0-9]+ .*/\1/p' | tail -n 1)
-	n=$((n + 1))
-	if [ "$got" = "$want" ]; then
-		echo "ok $n $name"
-	else
-		failed=$((failed + 1))
-		echo "not ok $n $name"
-		echo "# wanted \"$want\", the helper printed:"
-		printf '%s\n' "$out" | sed 's/^/# /'
-	fi
+	result "$name" "$([ "$got" = "$want" ] ||
+		printf 'wanted "%s", the helper printed:\n%s\n' "$want" "$out")"
 }
 
 # expect_exit STATUS NAME CMDS: the shell code CMDS, after sourcing the
@@ -55,14 +61,7 @@ expect_exit() {
 	local want=$1 name=$2 rc
 	( . "$LIB" >/dev/null 2>&1 || exit 99; eval "$3" ) >/dev/null 2>&1
 	rc=$?
-	n=$((n + 1))
-	if [ "$rc" -eq "$want" ]; then
-		echo "ok $n $name"
-	else
-		failed=$((failed + 1))
-		echo "not ok $n $name"
-		echo "# wanted exit $want, got $rc"
-	fi
+	result "$name" "$([ "$rc" -eq "$want" ] || echo "wanted exit $want, got $rc")"
 }
 
 tmp=$(mktemp -d)
