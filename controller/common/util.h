@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Small things the controller and nimbusctl share. */
+#ifndef NIMBUS_CTL_UTIL_H
+#define NIMBUS_CTL_UTIL_H
+
+#include <stddef.h>
+
+/* The first line of PATH, without its newline, into BUF.  0 or -errno. */
+int nb_read_token_file(const char *path, char *buf, size_t len);
+/* 2 * NBYTES lowercase hex digits from getrandom(2) into BUF (NUL-ended). */
+int nb_random_hex(char *buf, size_t nbytes);
+
+#endif /* NIMBUS_CTL_UTIL_H */
