@@ -354,8 +354,12 @@ int h_route(struct call *k)
 
 /* --- ports ----------------------------------------------------------- */
 
-/* QOS (a request's, or NULL) as a full {egress, ingress} object; NULL after a 400. */
-static json_t *parse_qos(struct call *k, const json_t *qos)
+/*
+ * QOS (a request's, or NULL) as a full {egress, ingress} object, members
+ * not given taken from BASE (a port's qos, or NULL for zeros, "none");
+ * NULL after a 400.
+ */
+static json_t *parse_qos(struct call *k, const json_t *qos, const json_t *base)
 {
 	static const struct jx_field top[] = {
 		{ "egress", JX_OBJECT, false },
@@ -377,8 +381,10 @@ static json_t *parse_qos(struct call *k, const json_t *qos)
 		return fail(k, 400, "%s", err), NULL;
 	}
 	for (int i = 0; i < 2; i++) {
-		const json_t *d = json_object_get(qos, dirs[i]);
-		long long min = jx_int(d, "min", 0), max = jx_int(d, "max", 0);
+		const json_t *d = json_object_get(qos, dirs[i]), *bd = json_object_get(base, dirs[i]);
+		long long min = jx_int(d, "min", jx_int(bd, "min", 0));
+		long long max = jx_int(d, "max", jx_int(bd, "max", 0));
+		long long burst = jx_int(d, "burst", jx_int(bd, "burst", 0));
 
 		if (d && jx_check(d, dirs[i], dir, err, sizeof(err))) {
 			json_decref(r);
@@ -390,7 +396,7 @@ static json_t *parse_qos(struct call *k, const json_t *qos)
 		}
 		json_object_set_new(r, dirs[i], json_pack("{sIsIsI}", "min", (json_int_t)min,
 							  "max", (json_int_t)max, "burst",
-							  (json_int_t)jx_int(d, "burst", 0)));
+							  (json_int_t)burst));
 	}
 	return r;
 }
@@ -589,7 +595,7 @@ int h_ports(struct call *k)
 		if (hmap_has(&vpc->macs, mac))
 			return fail(k, 409, "mac %s is already used in vpc %s", mac, vpc->id);
 	}
-	qos = parse_qos(k, json_object_get(b, "qos"));
+	qos = parse_qos(k, json_object_get(b, "qos"), NULL);
 	if (!qos)
 		return -1;
 	pairs = parse_pairs(k, json_object_get(b, "allowed_address_pairs"));
@@ -648,7 +654,9 @@ static int patch_port(struct call *k, struct obj *port)
 	v = json_copy(port->v);
 	json_object_set_new(v, "host", json_string(host->id));
 	if (json_object_get(b, "qos")) {
-		if (!(x = parse_qos(k, json_object_get(b, "qos")))) {
+		/* Merged: what is given replaces, the rest stays. */
+		x = parse_qos(k, json_object_get(b, "qos"), json_object_get(port->v, "qos"));
+		if (!x) {
 			json_decref(v);
 			return -1;
 		}
