@@ -253,6 +253,16 @@ struct obj *lookup(struct call *k, enum kind kind, const char *id, const char *w
 	return o;
 }
 
+json_t *view(struct call *k, const struct obj *o)
+{
+	json_t *v = view_api(&k->c->model, o);
+
+	if (o->kind == K_HOST)
+		json_object_set_new(v, "watchers", json_integer(k->c->watchers ?
+					k->c->watchers(k->c->http, o->id) : 0));
+	return v;
+}
+
 int reply_list(struct call *k, enum kind kind, const struct hmap *s,
 		bool (*filter)(struct call *k, const struct obj *o))
 {
@@ -262,7 +272,7 @@ int reply_list(struct call *k, enum kind kind, const struct hmap *s,
 
 	for (size_t i = 0; i < n; i++)
 		if (visible(k, v[i]) && (!filter || filter(k, v[i])))
-			json_array_append_new(a, view_api(&k->c->model, v[i]));
+			json_array_append_new(a, view(k, v[i]));
 	free(v);
 	return reply_json(k, 200, a);
 }

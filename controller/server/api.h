@@ -35,6 +35,8 @@ struct ctx {
 	struct hmap deleting;
 	/* http.c: wake the long polls of a host (called with the lock held). */
 	void (*wake)(void *http, const char *host_id);
+	/* http.c: how many long polls of a host it holds. */
+	int (*watchers)(void *http, const char *host_id);
 	void *http;
 };
 
@@ -155,6 +157,8 @@ int h_host_state(struct call *k);
 int h_host_events(struct call *k);
 int h_changes(struct call *k);
 
+/* O as the API shows it (view_api(), and what only the api layer knows). */
+json_t *view(struct call *k, const struct obj *o);
 /* List the objects of kind K in set S (NULL: all) that the caller may see. */
 int reply_list(struct call *k, enum kind kind, const struct hmap *s,
 		bool (*filter)(struct call *k, const struct obj *o));

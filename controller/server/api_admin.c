@@ -12,7 +12,7 @@
 
 static json_t *with_token(struct call *k, struct obj *o, const char *token)
 {
-	json_t *v = view_api(&k->c->model, o);
+	json_t *v = view(k, o);
 
 	json_object_set_new(v, "token", json_string(token));
 	return v;
@@ -193,7 +193,7 @@ int h_host(struct call *k)
 	if (!h)
 		return -1;
 	if (!strcmp(k->r->method, "GET"))
-		return reply_json(k, 200, view_api(&k->c->model, h));
+		return reply_json(k, 200, view(k, h));
 	if (h->ports.n || h->volumes.n)
 		return fail(k, 409, "host %s still has %zu ports and %zu volumes attached",
 				  h->id, h->ports.n, h->volumes.n);

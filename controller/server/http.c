@@ -71,6 +71,19 @@ static void wake(void *hv, const char *host)
 	pthread_mutex_unlock(&h->lock);
 }
 
+/* The polls of HOST held now. */
+static int watchers(void *hv, const char *host)
+{
+	struct http *h = hv;
+	int n = 0;
+
+	pthread_mutex_lock(&h->lock);
+	for (struct conn *cn = h->waiters.next; cn != &h->waiters; cn = cn->next)
+		n += !strcmp(cn->host, host);
+	pthread_mutex_unlock(&h->lock);
+	return n;
+}
+
 static void *timer_main(void *arg)
 {
 	struct http *h = arg;
@@ -353,6 +366,7 @@ int http_start(struct http **hp, struct ctx *c, const struct http_opts *o, char 
 		flags |= MHD_USE_TLS;
 	c->http = h;
 	c->wake = wake;
+	c->watchers = watchers;
 	if (pthread_create(&h->timer, NULL, timer_main, h)) {
 		free(h);
 		snprintf(err, errlen, "cannot start the timer thread");
@@ -377,6 +391,7 @@ int http_start(struct http **hp, struct ctx *c, const struct http_opts *o, char 
 		pthread_mutex_unlock(&h->lock);
 		pthread_join(h->timer, NULL);
 		c->wake = NULL;
+		c->watchers = NULL;
 		free(h);
 		return -EIO;
 	}
@@ -416,6 +431,7 @@ void http_stop(struct http *h, double grace_s)
 	pthread_mutex_unlock(&h->lock);
 	pthread_join(h->timer, NULL);
 	h->c->wake = NULL;
+	h->c->watchers = NULL;
 	pthread_mutex_destroy(&h->lock);
 	pthread_cond_destroy(&h->cond);
 	free(h);
