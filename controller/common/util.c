@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 
@@ -37,4 +38,19 @@ int nb_random_hex(char *buf, size_t nbytes)
 	for (size_t i = 0; i < nbytes; i++)
 		sprintf(buf + 2 * i, "%02x", raw[i]);
 	return 0;
+}
+
+void nb_grow(void *arrp, size_t n, size_t *cap, size_t size)
+{
+	void **arr = arrp;
+	size_t c = *cap ? 2 * *cap : 16;
+	void *p;
+
+	if (n < *cap)
+		return;
+	p = realloc(*arr, c * size);
+	if (!p)
+		abort();
+	*arr = p;
+	*cap = c;
 }

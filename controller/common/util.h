@@ -10,4 +10,10 @@ int nb_read_token_file(const char *path, char *buf, size_t len);
 /* 2 * NBYTES lowercase hex digits from getrandom(2) into BUF (NUL-ended). */
 int nb_random_hex(char *buf, size_t nbytes);
 
+/*
+ * Room for one more element in the array at *ARRP, which holds N of *CAP
+ * elements of SIZE bytes: doubles it when full.  Aborts when out of memory.
+ */
+void nb_grow(void *arrp, size_t n, size_t *cap, size_t size);
+
 #endif /* NIMBUS_CTL_UTIL_H */

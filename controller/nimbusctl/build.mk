@@ -9,6 +9,7 @@ userspace: $(BIN)/nimbusctl
 
 $(NIMBUSCTL_SRCS:%.c=$(OBJ)/%.o): $(wildcard controller/nimbusctl/*.h controller/common/*.h)
 
-$(BIN)/nimbusctl: $(NIMBUSCTL_SRCS:%.c=$(OBJ)/%.o) $(CONTROLLER_COMMON_OBJS)
+# matches() and invarg() from the ip-style commands' library (no netlink in it).
+$(BIN)/nimbusctl: $(NIMBUSCTL_SRCS:%.c=$(OBJ)/%.o) $(CONTROLLER_COMMON_OBJS) $(OBJ)/agent/lib/cli.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(NIMBUSCTL_LIBS)

@@ -98,19 +98,6 @@ out:
 	return ret;
 }
 
-bool matches(const char *arg, const char *pattern)
-{
-	size_t len = strlen(arg);
-
-	return len && len <= strlen(pattern) && !strncmp(arg, pattern, len);
-}
-
-int invarg(const char *msg, const char *arg)
-{
-	fprintf(stderr, "Error: argument \"%s\" is wrong: %s\n", arg, msg);
-	return 1;
-}
-
 int unknown(const char *cmd)
 {
 	fprintf(stderr, "Command \"%s\" is unknown, try \"nimbusctl help\".\n", cmd);

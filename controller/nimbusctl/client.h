@@ -22,10 +22,9 @@ extern struct client cl;
  */
 int api(const char *method, const char *path, json_t *body, json_t **out);
 
-/* ARG is a non-empty prefix of PATTERN ("sh" matches "show"). */
-bool matches(const char *arg, const char *pattern);
-/* 'Error: argument "ARG" is wrong: MSG'; returns the exit status 1. */
-int invarg(const char *msg, const char *arg);
+/* matches() and invarg(), as every ip-style command of Nimbus has them. */
+#include "../../agent/lib/cli.h"
+
 /* 'Command "CMD" is unknown, try "nimbusctl help".'; returns 1. */
 int unknown(const char *cmd);
 /* The next argument after KEYWORD, or NULL with an error printed. */

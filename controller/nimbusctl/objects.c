@@ -94,10 +94,12 @@ static void print_qos(const json_t *q)
 		}
 }
 
-/* One object on one line: its id, then "label value" for each field it has. */
-static void print_obj(const struct kind *k, const json_t *o)
+/* One object on one line: WORD, its id, then "label value" for each field it has. */
+static void print_obj(const char *word, const struct kind *k, const json_t *o)
 {
-	printf("%s", json_string_value(json_object_get(o, "id")));
+	const char *id = json_string_value(json_object_get(o, "id"));
+
+	printf("%s%s%s", word, *word && id ? " " : "", id ? id : "");
 	for (const struct field *f = k->fields; f->key; f++) {
 		const json_t *v = json_object_get(o, f->key);
 		size_t n = json_array_size(v);
@@ -146,9 +148,9 @@ static int print(const struct kind *k, json_t *a)
 		free(s);
 	} else if (json_is_array(a)) {
 		for (size_t i = 0; i < json_array_size(a); i++)
-			print_obj(k, json_array_get(a, i));
+			print_obj("", k, json_array_get(a, i));
 	} else if (a) {
-		print_obj(k, a);
+		print_obj("", k, a);
 	}
 	json_decref(a);
 	return 0;
@@ -205,7 +207,7 @@ static int parse_size(const char *s, uint64_t *v)
 }
 
 /* A comma-separated list of addresses as a JSON array; NULL after an error. */
-static json_t *addr_list(const char *s, int v4_only)
+static json_t *addr_list(const char *s, bool v4_only)
 {
 	json_t *a = json_array();
 	char *copy = strdup(s), *save = NULL;
@@ -229,10 +231,11 @@ static const char *const qos_words[] = {
 	"egress-min", "egress-max", "egress-burst", "ingress-min", "ingress-max", "ingress-burst",
 };
 
-/* A QoS keyword and its value into QOS; 1 if ARG is none, 0 done, -1 after an error. */
-static int qos_arg(json_t *qos, int *argc, char ***argv)
+/* A QoS keyword and its value into B's qos; 1 if ARG is none, 0 done, -1 after an error. */
+static int qos_arg(json_t *b, int *argc, char ***argv)
 {
 	const char *kw = **argv, *val;
+	json_t *qos = json_object_get(b, "qos");
 	char dir[16];
 	uint64_t v;
 
@@ -244,6 +247,10 @@ static int qos_arg(json_t *qos, int *argc, char ***argv)
 		if (strstr(kw, "burst") ? parse_size(val, &v) : parse_rate(val, &v))
 			return invarg(strstr(kw, "burst") ? "not a size in bytes" :
 				      "not a rate in bit/s", val), -1;
+		if (!qos) {
+			qos = json_object();
+			json_object_set_new(b, "qos", qos);
+		}
 		snprintf(dir, sizeof(dir), "%.*s", (int)strcspn(kw, "-"), kw);
 		if (!json_object_get(qos, dir))
 			json_object_set_new(qos, dir, json_object());
@@ -254,22 +261,89 @@ static int qos_arg(json_t *qos, int *argc, char ***argv)
 	return 1;
 }
 
-/* "allow ADDR[/PLEN]" into PAIRS ("allow none" empties it). */
-static int allow_arg(json_t *pairs, const char *val)
-{
-	struct nb_prefix p;
+enum kwtype { KW_STR, KW_RATE, KW_SIZE, KW_V4LIST, KW_IPLIST, KW_TOKENFILE, KW_PREFIXES };
 
-	if (!strcmp(val, "none")) {
-		json_array_clear(pairs);
-		return 0;
+/* A keyword argument and the body member its value goes to. */
+struct kw {
+	const char *word;
+	const char *key;
+	enum kwtype type;
+};
+
+/* One value of type T as JSON; NULL after an error (printed). */
+static json_t *kw_value(enum kwtype t, const char *val)
+{
+	char token[256];
+	struct nb_prefix p;
+	uint64_t v;
+	int ret;
+
+	switch (t) {
+	case KW_STR:
+		return json_string(val);
+	case KW_RATE:
+	case KW_SIZE:
+		if (t == KW_RATE ? parse_rate(val, &v) : parse_size(val, &v))
+			return invarg(t == KW_RATE ? "not a rate in bit/s" : "not a size in bytes",
+				      val), NULL;
+		return json_integer((json_int_t)v);
+	case KW_V4LIST:
+	case KW_IPLIST:
+		return addr_list(val, t == KW_V4LIST);
+	case KW_TOKENFILE:
+		ret = nb_read_token_file(val, token, sizeof(token));
+		return ret ? (invarg(strerror(-ret), val), NULL) : json_string(token);
+	case KW_PREFIXES:
+		if (nb_prefix_parse(val, &p, true))
+			return invarg("not an address or prefix", val), NULL;
+		return json_pack("{ss}", "ip", val);
 	}
-	if (nb_prefix_parse(val, &p, true))
-		return invarg("not an address or prefix", val);
-	json_array_append_new(pairs, json_pack("{ss}", "ip", val));
+	return NULL;
+}
+
+/*
+ * Keyword arguments from TABLE into the body B (KW_PREFIXES append to an
+ * array; "allow none" empties it); with QOS, also the QoS keywords.
+ * 0, or 1 after an error (printed).
+ */
+static int keywords(int argc, char **argv, const struct kw *table, bool qos, json_t *b)
+{
+	for (; argc > 0; argc--, argv++) {
+		const struct kw *k;
+		const char *val;
+		json_t *v;
+		int ret = qos ? qos_arg(b, &argc, &argv) : 1;
+
+		if (ret < 0)
+			return 1;
+		if (ret == 0)
+			continue;
+		for (k = table; k->word && strcmp(k->word, argv[0]); k++)
+			;
+		if (!k->word)
+			return invarg("unknown keyword", argv[0]);
+		if (!(val = next_arg(&argc, &argv)))
+			return 1;
+		if (k->type == KW_PREFIXES) {
+			if (!json_object_get(b, k->key))
+				json_object_set_new(b, k->key, json_array());
+			if (!strcmp(val, "none")) {
+				json_array_clear(json_object_get(b, k->key));
+				continue;
+			}
+		}
+		v = kw_value(k->type, val);
+		if (!v)
+			return 1;
+		if (k->type == KW_PREFIXES)
+			json_array_append_new(json_object_get(b, k->key), v);
+		else
+			json_object_set_new(b, k->key, v);
+	}
 	return 0;
 }
 
-/* The common commands: list, show ID, delete ID.  1 if CMD is none of them. */
+/* The common commands: list, show ID, delete ID.  -1 if CMD is none of them. */
 static int common(const struct kind *k, int argc, char **argv)
 {
 	char path[512];
@@ -286,26 +360,30 @@ static int common(const struct kind *k, int argc, char **argv)
 	return -1;
 }
 
-/* Dispatch to CREATE or to the common commands; unknown ones fail. */
-static int object(const struct kind *k, int argc, char **argv,
-		  int (*create)(int argc, char **argv))
+/*
+ * OBJ create NAME [KEYWORD VALUE]... with TABLE, or the common commands;
+ * unknown ones fail.
+ */
+static int object(const struct kind *k, int argc, char **argv, const struct kw *table)
 {
+	json_t *b;
 	int ret;
 
-	if (!strcmp(argv[0], "create"))
-		return create(argc - 1, argv + 1);
+	if (!strcmp(argv[0], "create") && table) {
+		if (argc < 2)
+			return unknown("create");
+		b = json_pack("{ss}", "name", argv[1]);
+		if (keywords(argc - 2, argv + 2, table, false, b)) {
+			json_decref(b);
+			return 1;
+		}
+		return call(k, "POST", k->path, b);
+	}
 	ret = common(k, argc, argv);
 	return ret >= 0 ? ret : unknown(argv[0]);
 }
 
 /* --- tenant, host, storage-server -------------------------------------- */
-
-static int tenant_create(int argc, char **argv)
-{
-	if (argc != 1)
-		return argc ? invarg("tenant create takes one NAME", argv[1]) : unknown("create");
-	return call(&K_TENANT, "POST", K_TENANT.path, json_pack("{ss}", "name", argv[0]));
-}
 
 static int do_tenant(int argc, char **argv)
 {
@@ -315,106 +393,57 @@ static int do_tenant(int argc, char **argv)
 		snprintf(path, sizeof(path), "%s/%s/token", K_TENANT.path, argv[1]);
 		return call(&K_TENANT, "POST", path, NULL);
 	}
-	return object(&K_TENANT, argc, argv, tenant_create);
+	static const struct kw none[] = { { NULL, NULL, 0 } };
+
+	return object(&K_TENANT, argc, argv, none);
 }
 
-static int host_create(int argc, char **argv)
-{
-	json_t *b;
-	uint64_t v;
-
-	if (argc < 1)
-		return unknown("create");
-	b = json_pack("{ss}", "name", argv[0]);
-	for (argc--, argv++; argc > 0; argc--, argv++) {
-		const char *val;
-
-		if (!(val = next_arg(&argc, &argv)))
-			goto fail;
-		if (!strcmp(argv[-1], "underlay")) {
-			json_t *a = addr_list(val, 1);
-
-			if (!a)
-				goto fail;
-			json_object_set_new(b, "underlay", a);
-		} else if (!strcmp(argv[-1], "capacity")) {
-			if (parse_rate(val, &v)) {
-				invarg("not a rate in bit/s", val);
-				goto fail;
-			}
-			json_object_set_new(b, "capacity", json_integer((json_int_t)v));
-		} else {
-			invarg("unknown keyword", argv[-1]);
-			goto fail;
-		}
-	}
-	return call(&K_HOST, "POST", K_HOST.path, b);
-fail:
-	json_decref(b);
-	return 1;
-}
+/* The sections of a host's state: each item printed as "WORD ITEM". */
+static const struct field state_vpc_fields[] = {
+	{ "vni", "vni", F_INT }, { NULL, NULL, 0 },
+};
+static const struct field state_port_fields[] = {
+	{ "vni", "vni", F_INT }, { "ifname", "ifname", F_STR }, { "mac", "mac", F_STR },
+	{ "ip", "ip", F_STR }, { "qos", "", F_QOS }, { "allowed_address_pairs", "allow", F_PAIRS },
+	{ NULL, NULL, 0 },
+};
+static const struct field state_mapping_fields[] = {
+	{ "vni", "vni", F_INT }, { "ip", "ip", F_STR }, { "mac", "mac", F_STR },
+	{ "host", "host", F_STR }, { "underlay", "underlay", F_LIST }, { NULL, NULL, 0 },
+};
+static const struct field state_volume_fields[] = {
+	{ "server", "server", F_STR }, { "size", "size", F_INT },
+	{ "block_size", "block-size", F_INT }, { "generation", "generation", F_INT },
+	{ NULL, NULL, 0 },
+};
 
 /* host state ID: the desired state an agent reads. */
 static int host_state(const char *id)
 {
+	static const struct {
+		const char *key, *word;
+		struct kind kind;
+	} sections[] = {
+		{ "vpcs", "vpc", { NULL, state_vpc_fields } },
+		{ "ports", "port", { NULL, state_port_fields } },
+		{ "mappings", "mapping", { NULL, state_mapping_fields } },
+		{ "volumes", "volume", { NULL, state_volume_fields } },
+	};
 	char path[512];
-	json_t *s, *x;
+	json_t *s;
 	int ret;
 
 	snprintf(path, sizeof(path), "%s/%s/state", K_HOST.path, id);
 	ret = api("GET", path, NULL, &s);
-	if (ret)
-		return ret;
-	if (cl.json) {
-		char *t = json_dumps(s, JSON_COMPACT | JSON_PRESERVE_ORDER);
-
-		printf("%s\n", t);
-		free(t);
-		json_decref(s);
-		return 0;
-	}
+	if (ret || cl.json)
+		return ret ? ret : print(&K_HOST, s);
 	printf("revision %" JSON_INTEGER_FORMAT "\n", json_integer_value(json_object_get(s, "revision")));
-	x = json_object_get(s, "vpcs");
-	for (size_t i = 0; i < json_array_size(x); i++) {
-		json_t *v = json_array_get(x, i);
+	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++) {
+		json_t *a = json_object_get(s, sections[i].key);
 
-		printf("vpc %s vni %" JSON_INTEGER_FORMAT " subnets %zu routes %zu\n",
-		       json_string_value(json_object_get(v, "id")),
-		       json_integer_value(json_object_get(v, "vni")),
-		       json_array_size(json_object_get(v, "subnets")),
-		       json_array_size(json_object_get(v, "routes")));
-	}
-	x = json_object_get(s, "ports");
-	for (size_t i = 0; i < json_array_size(x); i++) {
-		json_t *v = json_array_get(x, i);
-
-		printf("port %s vni %" JSON_INTEGER_FORMAT " ifname %s mac %s ip %s\n",
-		       json_string_value(json_object_get(v, "id")),
-		       json_integer_value(json_object_get(v, "vni")),
-		       json_string_value(json_object_get(v, "ifname")),
-		       json_string_value(json_object_get(v, "mac")),
-		       json_string_value(json_object_get(v, "ip")));
-	}
-	x = json_object_get(s, "mappings");
-	for (size_t i = 0; i < json_array_size(x); i++) {
-		json_t *v = json_array_get(x, i), *u = json_object_get(v, "underlay");
-
-		printf("mapping vni %" JSON_INTEGER_FORMAT " ip %s mac %s host %s%s%s\n",
-		       json_integer_value(json_object_get(v, "vni")),
-		       json_string_value(json_object_get(v, "ip")),
-		       json_string_value(json_object_get(v, "mac")),
-		       json_string_value(json_array_get(u, 0)), json_array_size(u) > 1 ? "," : "",
-		       json_array_size(u) > 1 ? json_string_value(json_array_get(u, 1)) : "");
-	}
-	x = json_object_get(s, "volumes");
-	for (size_t i = 0; i < json_array_size(x); i++) {
-		json_t *v = json_array_get(x, i);
-
-		printf("volume %s server %s size %" JSON_INTEGER_FORMAT " generation %"
-		       JSON_INTEGER_FORMAT "\n", json_string_value(json_object_get(v, "id")),
-		       json_string_value(json_object_get(v, "server")),
-		       json_integer_value(json_object_get(v, "size")),
-		       json_integer_value(json_object_get(v, "generation")));
+		for (size_t j = 0; j < json_array_size(a); j++) {
+			print_obj(sections[i].word, &sections[i].kind, json_array_get(a, j));
+		}
 	}
 	json_decref(s);
 	return 0;
@@ -422,127 +451,60 @@ static int host_state(const char *id)
 
 static int do_host(int argc, char **argv)
 {
+	static const struct kw table[] = {
+		{ "underlay", "underlay", KW_V4LIST },
+		{ "capacity", "capacity", KW_RATE },
+		{ NULL, NULL, 0 },
+	};
+
 	if (!strcmp(argv[0], "state") && argc == 2)
 		return host_state(argv[1]);
-	return object(&K_HOST, argc, argv, host_create);
-}
-
-static int server_create(int argc, char **argv)
-{
-	char token[256];
-	json_t *b;
-	uint64_t v;
-	int ret;
-
-	if (argc < 1)
-		return unknown("create");
-	b = json_pack("{ss}", "name", argv[0]);
-	for (argc--, argv++; argc > 0; argc--, argv++) {
-		const char *kw = argv[0], *val;
-
-		if (!(val = next_arg(&argc, &argv)))
-			goto fail;
-		if (!strcmp(kw, "address")) {
-			json_object_set_new(b, "address", json_string(val));
-		} else if (!strcmp(kw, "capacity")) {
-			if (parse_size(val, &v)) {
-				invarg("not a size in bytes", val);
-				goto fail;
-			}
-			json_object_set_new(b, "capacity", json_integer((json_int_t)v));
-		} else if (!strcmp(kw, "admin-token-file")) {
-			ret = nb_read_token_file(val, token, sizeof(token));
-			if (ret) {
-				invarg(strerror(-ret), val);
-				goto fail;
-			}
-			json_object_set_new(b, "admin_token", json_string(token));
-		} else {
-			invarg("unknown keyword", kw);
-			goto fail;
-		}
-	}
-	return call(&K_SERVER, "POST", K_SERVER.path, b);
-fail:
-	json_decref(b);
-	return 1;
+	return object(&K_HOST, argc, argv, table);
 }
 
 static int do_server(int argc, char **argv)
 {
-	return object(&K_SERVER, argc, argv, server_create);
+	static const struct kw table[] = {
+		{ "address", "address", KW_STR },
+		{ "capacity", "capacity", KW_SIZE },
+		{ "admin-token-file", "admin_token", KW_TOKENFILE },
+		{ NULL, NULL, 0 },
+	};
+
+	return object(&K_SERVER, argc, argv, table);
 }
 
 /* --- vpc, subnet, route ------------------------------------------------ */
 
-static int vpc_create(int argc, char **argv)
-{
-	json_t *b;
-
-	if (argc < 1)
-		return unknown("create");
-	b = json_pack("{ss}", "name", argv[0]);
-	if (argc == 3 && !strcmp(argv[1], "tenant")) {
-		json_object_set_new(b, "tenant", json_string(argv[2]));
-	} else if (argc != 1) {
-		json_decref(b);
-		return invarg("expected: vpc create NAME [tenant ID]", argv[1]);
-	}
-	return call(&K_VPC, "POST", K_VPC.path, b);
-}
-
 static int do_vpc(int argc, char **argv)
 {
-	return object(&K_VPC, argc, argv, vpc_create);
+	static const struct kw table[] = {
+		{ "tenant", "tenant", KW_STR },
+		{ NULL, NULL, 0 },
+	};
+
+	return object(&K_VPC, argc, argv, table);
 }
 
-/*
- * subnet|route create vpc ID cidr PREFIX ...: the body from keyword
- * arguments; VPC gets the vpc's id.  -1 after an error.
- */
-static int keyword_body(int argc, char **argv, const char *const *words, json_t *b, char *vpc,
-			size_t len)
-{
-	for (; argc > 0; argc--, argv++) {
-		const char *kw = argv[0], *val;
-		const char *const *w;
-
-		for (w = words; *w && strcmp(*w, kw); w++)
-			;
-		if (!*w)
-			return invarg("unknown keyword", kw), -1;
-		if (!(val = next_arg(&argc, &argv)))
-			return -1;
-		if (!strcmp(kw, "vpc")) {
-			snprintf(vpc, len, "%s", val);
-		} else if (!strcmp(kw, "dns")) {
-			json_t *a = addr_list(val, 0);
-
-			if (!a)
-				return -1;
-			json_object_set_new(b, "dns", a);
-		} else {
-			json_object_set_new(b, kw, json_string(val));
-		}
-	}
-	if (!vpc[0]) {
-		fprintf(stderr, "Error: vpc ID is required\n");
-		return -1;
-	}
-	return 0;
-}
-
-static int vpc_child_create(const struct kind *k, const char *coll, const char *const *words,
+/* subnet|route create vpc ID ...: the body from TABLE, posted to the VPC's collection. */
+static int vpc_child_create(const struct kind *k, const char *coll, const struct kw *table,
 			    int argc, char **argv)
 {
 	json_t *b = json_object();
-	char vpc[256] = "", path[512];
+	char path[512];
 
-	if (keyword_body(argc, argv, words, b, vpc, sizeof(vpc))) {
+	if (keywords(argc, argv, table, false, b)) {
 		json_decref(b);
 		return 1;
 	}
-	snprintf(path, sizeof(path), "/v1/vpcs/%s/%s", vpc, coll);
+	if (!json_is_string(json_object_get(b, "vpc"))) {
+		json_decref(b);
+		fprintf(stderr, "Error: vpc ID is required\n");
+		return 1;
+	}
+	snprintf(path, sizeof(path), "/v1/vpcs/%s/%s", json_string_value(json_object_get(b, "vpc")),
+		 coll);
+	json_object_del(b, "vpc");
 	return call(k, "POST", path, b);
 }
 
@@ -557,92 +519,60 @@ static int vpc_child_list(const struct kind *k, const char *coll, int argc, char
 	return call(k, "GET", path, NULL);
 }
 
-static int subnet_create(int argc, char **argv)
-{
-	static const char *const words[] = { "vpc", "cidr", "gateway", "dns", "domain", NULL };
-
-	return vpc_child_create(&K_SUBNET, "subnets", words, argc, argv);
-}
-
 static int do_subnet(int argc, char **argv)
 {
+	static const struct kw table[] = {
+		{ "vpc", "vpc", KW_STR }, { "cidr", "cidr", KW_STR },
+		{ "gateway", "gateway", KW_STR }, { "dns", "dns", KW_IPLIST },
+		{ "domain", "domain", KW_STR }, { NULL, NULL, 0 },
+	};
+
 	if (matches(argv[0], "list") && argc > 1)
 		return vpc_child_list(&K_SUBNET, "subnets", argc, argv);
-	return object(&K_SUBNET, argc, argv, subnet_create);
-}
-
-static int route_create(int argc, char **argv)
-{
-	static const char *const words[] = { "vpc", "cidr", "via", NULL };
-
-	return vpc_child_create(&K_ROUTE, "routes", words, argc, argv);
+	if (!strcmp(argv[0], "create"))
+		return vpc_child_create(&K_SUBNET, "subnets", table, argc - 1, argv + 1);
+	return object(&K_SUBNET, argc, argv, NULL);
 }
 
 static int do_route(int argc, char **argv)
 {
+	static const struct kw table[] = {
+		{ "vpc", "vpc", KW_STR }, { "cidr", "cidr", KW_STR }, { "via", "via", KW_STR },
+		{ NULL, NULL, 0 },
+	};
+
 	if (matches(argv[0], "list") && argc > 1)
 		return vpc_child_list(&K_ROUTE, "routes", argc, argv);
-	return object(&K_ROUTE, argc, argv, route_create);
+	if (!strcmp(argv[0], "create"))
+		return vpc_child_create(&K_ROUTE, "routes", table, argc - 1, argv + 1);
+	return object(&K_ROUTE, argc, argv, NULL);
 }
 
 /* --- port -------------------------------------------------------------- */
 
-/* port create ... and port set ID ...: the body from keyword arguments. */
-static json_t *port_body(int argc, char **argv, const char *const *words)
+/* port create ... and port set ID ...: the body from TABLE and the QoS words. */
+static json_t *port_body(int argc, char **argv, const struct kw *table)
 {
-	json_t *b = json_object(), *qos = json_object(), *pairs = NULL;
-	int ret;
+	json_t *b = json_object();
 
-	for (; argc > 0; argc--, argv++) {
-		const char *kw = argv[0], *val;
-		const char *const *w;
-
-		ret = qos_arg(qos, &argc, &argv);
-		if (ret < 0)
-			goto fail;
-		if (ret == 0)
-			continue;
-		for (w = words; *w && strcmp(*w, kw); w++)
-			;
-		if (!*w && strcmp(kw, "allow")) {
-			invarg("unknown keyword", kw);
-			goto fail;
-		}
-		if (!(val = next_arg(&argc, &argv)))
-			goto fail;
-		if (!strcmp(kw, "allow")) {
-			if (!pairs)
-				pairs = json_array();
-			if (allow_arg(pairs, val))
-				goto fail;
-		} else {
-			json_object_set_new(b, kw, json_string(val));
-		}
+	if (keywords(argc, argv, table, true, b)) {
+		json_decref(b);
+		return NULL;
 	}
-	if (json_object_size(qos))
-		json_object_set(b, "qos", qos);
-	if (pairs)
-		json_object_set_new(b, "allowed_address_pairs", pairs);
-	json_decref(qos);
 	return b;
-fail:
-	json_decref(b);
-	json_decref(qos);
-	json_decref(pairs);
-	return NULL;
-}
-
-static int port_create(int argc, char **argv)
-{
-	static const char *const words[] = { "vpc", "subnet", "host", "ip", "mac", NULL };
-	json_t *b = port_body(argc, argv, words);
-
-	return b ? call(&K_PORT, "POST", K_PORT.path, b) : 1;
 }
 
 static int do_port(int argc, char **argv)
 {
-	static const char *const set_words[] = { "host", NULL };
+	static const struct kw create_words[] = {
+		{ "vpc", "vpc", KW_STR }, { "subnet", "subnet", KW_STR },
+		{ "host", "host", KW_STR }, { "ip", "ip", KW_STR }, { "mac", "mac", KW_STR },
+		{ "allow", "allowed_address_pairs", KW_PREFIXES }, { NULL, NULL, 0 },
+	};
+	static const struct kw set_words[] = {
+		{ "host", "host", KW_STR },
+		{ "allow", "allowed_address_pairs", KW_PREFIXES }, { NULL, NULL, 0 },
+	};
 	char path[512];
 	json_t *b;
 
@@ -670,46 +600,21 @@ static int do_port(int argc, char **argv)
 		snprintf(path, sizeof(path), "%s/%s", K_PORT.path, argv[1]);
 		return call(&K_PORT, "PATCH", path, b);
 	}
-	return object(&K_PORT, argc, argv, port_create);
+	if (!strcmp(argv[0], "create")) {
+		b = port_body(argc - 1, argv + 1, create_words);
+		return b ? call(&K_PORT, "POST", K_PORT.path, b) : 1;
+	}
+	return object(&K_PORT, argc, argv, NULL);
 }
 
 /* --- volume ------------------------------------------------------------ */
 
-static int volume_create(int argc, char **argv)
-{
-	json_t *b;
-	uint64_t v;
-
-	if (argc < 1)
-		return unknown("create");
-	b = json_pack("{ss}", "name", argv[0]);
-	for (argc--, argv++; argc > 0; argc--, argv++) {
-		const char *kw = argv[0], *val;
-
-		if (!(val = next_arg(&argc, &argv)))
-			goto fail;
-		if (!strcmp(kw, "size") || !strcmp(kw, "block-size")) {
-			if (parse_size(val, &v)) {
-				invarg("not a size in bytes", val);
-				goto fail;
-			}
-			json_object_set_new(b, !strcmp(kw, "size") ? "size" : "block_size",
-					    json_integer((json_int_t)v));
-		} else if (!strcmp(kw, "tenant")) {
-			json_object_set_new(b, "tenant", json_string(val));
-		} else {
-			invarg("unknown keyword", kw);
-			goto fail;
-		}
-	}
-	return call(&K_VOLUME, "POST", K_VOLUME.path, b);
-fail:
-	json_decref(b);
-	return 1;
-}
-
 static int do_volume(int argc, char **argv)
 {
+	static const struct kw table[] = {
+		{ "size", "size", KW_SIZE }, { "block-size", "block_size", KW_SIZE },
+		{ "tenant", "tenant", KW_STR }, { NULL, NULL, 0 },
+	};
 	char path[512];
 
 	if (!strcmp(argv[0], "attach")) {
@@ -724,7 +629,7 @@ static int do_volume(int argc, char **argv)
 		snprintf(path, sizeof(path), "%s/%s/detach", K_VOLUME.path, argv[1]);
 		return call(&K_VOLUME, "POST", path, NULL);
 	}
-	return object(&K_VOLUME, argc, argv, volume_create);
+	return object(&K_VOLUME, argc, argv, table);
 }
 
 #define COMMON "       nimbusctl OBJ { list | show ID | delete ID }\n"

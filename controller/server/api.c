@@ -351,6 +351,20 @@ int commit(struct call *k, struct change *ch, size_t n, struct store_txn *extra)
 	return 0;
 }
 
+int commit_reply(struct call *k, enum kind kind, const char *id, json_t *newv,
+		 struct store_txn *extra, int status)
+{
+	char copy[128];
+
+	/* ID may be the object's own, which the change frees. */
+	snprintf(copy, sizeof(copy), "%s", id);
+	if (commit(k, &(struct change){ kind, copy, newv }, 1, extra))
+		return -1;
+	if (!newv)
+		return reply_text(k, 204, NULL);
+	return reply_json(k, status, view(k, model_get(&k->c->model, kind, copy)));
+}
+
 /* --- authentication and routing -------------------------------------- */
 
 static bool token_eq(const char *a, const char *b)

@@ -131,6 +131,10 @@ struct obj *lookup(struct call *k, enum kind kind, const char *id, const char *w
  */
 int commit(struct call *k, struct change *changes, size_t n, struct store_txn *extra);
 
+/* Commit one change to object ID and answer with it (STATUS), or 204 for a delete. */
+int commit_reply(struct call *k, enum kind kind, const char *id, json_t *newv,
+		 struct store_txn *extra, int status);
+
 /* Handlers. */
 int h_tenants(struct call *k);
 int h_tenant(struct call *k);

@@ -79,9 +79,7 @@ int h_tenant(struct call *k)
 	if (t->vpcs.n || t->volumes.n)
 		return fail(k, 409, "tenant %s still has %zu VPCs and %zu volumes",
 				  t->id, t->vpcs.n, t->volumes.n);
-	if (commit(k, &(struct change){ K_TENANT, t->id, NULL }, 1, NULL))
-		return -1;
-	return reply_text(k, 204, NULL);
+	return commit_reply(k, K_TENANT, t->id, NULL, NULL, 204);
 }
 
 int h_tenant_token(struct call *k)
@@ -197,9 +195,7 @@ int h_host(struct call *k)
 	if (h->ports.n || h->volumes.n)
 		return fail(k, 409, "host %s still has %zu ports and %zu volumes attached",
 				  h->id, h->ports.n, h->volumes.n);
-	if (commit(k, &(struct change){ K_HOST, h->id, NULL }, 1, NULL))
-		return -1;
-	return reply_text(k, 204, NULL);
+	return commit_reply(k, K_HOST, h->id, NULL, NULL, 204);
 }
 
 int h_host_status(struct call *k)
@@ -315,9 +311,7 @@ int h_servers(struct call *k)
 	v = json_pack("{sssOsssOss}", "id", id, "name", json_object_get(b, "name"),
 		      "address", addr, "capacity", json_object_get(b, "capacity"),
 		      "_admin_token", tok);
-	if (commit(k, &(struct change){ K_SERVER, id, v }, 1, NULL))
-		return -1;
-	return reply_json(k, 201, view_api(&k->c->model, model_get(&k->c->model, K_SERVER, id)));
+	return commit_reply(k, K_SERVER, id, v, NULL, 201);
 }
 
 int h_server(struct call *k)
@@ -334,7 +328,5 @@ int h_server(struct call *k)
 	if (s->volumes.n)
 		return fail(k, 409, "storage server %s still holds %zu volumes",
 				  s->id, s->volumes.n);
-	if (commit(k, &(struct change){ K_SERVER, s->id, NULL }, 1, NULL))
-		return -1;
-	return reply_text(k, 204, NULL);
+	return commit_reply(k, K_SERVER, s->id, NULL, NULL, 204);
 }

@@ -89,9 +89,7 @@ int h_vpcs(struct call *k)
 	store_txn_init(&txn);
 	store_txn_absent(&txn, claim);
 	store_txn_put(&txn, claim, id);
-	if (commit(k, &(struct change){ K_VPC, id, v }, 1, &txn))
-		return -1;
-	return reply_json(k, 201, view_api(&k->c->model, model_get(&k->c->model, K_VPC, id)));
+	return commit_reply(k, K_VPC, id, v, &txn, 201);
 }
 
 int h_vpc(struct call *k)
@@ -255,9 +253,7 @@ int h_subnets(struct call *k)
 	v = json_pack("{sssssosososo}", "id", id, "vpc", vpc->id, "cidr", prefix_json(&p),
 		      "gateway", addr_json(&gw), "dns", dns,
 		      "domain", domain ? json_string(domain) : json_null());
-	if (commit(k, &(struct change){ K_SUBNET, id, v }, 1, NULL))
-		return -1;
-	return reply_json(k, 201, view_api(&k->c->model, model_get(&k->c->model, K_SUBNET, id)));
+	return commit_reply(k, K_SUBNET, id, v, NULL, 201);
 }
 
 int h_subnet(struct call *k)
@@ -280,9 +276,7 @@ int h_subnet(struct call *k)
 					    r->id, sn->id);
 		}
 	}
-	if (commit(k, &(struct change){ K_SUBNET, sn->id, NULL }, 1, NULL))
-		return -1;
-	return reply_text(k, 204, NULL);
+	return commit_reply(k, K_SUBNET, sn->id, NULL, NULL, 204);
 }
 
 int h_routes(struct call *k)
@@ -334,9 +328,7 @@ int h_routes(struct call *k)
 	new_id(k->c, K_ROUTE, "rt-", id, sizeof(id));
 	v = json_pack("{sssssoso}", "id", id, "vpc", vpc->id, "cidr", prefix_json(&p),
 		      "via", addr_json(&via));
-	if (commit(k, &(struct change){ K_ROUTE, id, v }, 1, NULL))
-		return -1;
-	return reply_json(k, 201, view_api(&k->c->model, model_get(&k->c->model, K_ROUTE, id)));
+	return commit_reply(k, K_ROUTE, id, v, NULL, 201);
 }
 
 int h_route(struct call *k)
@@ -347,9 +339,7 @@ int h_route(struct call *k)
 		return -1;
 	if (is_get(k))
 		return reply_json(k, 200, view_api(&k->c->model, r));
-	if (commit(k, &(struct change){ K_ROUTE, r->id, NULL }, 1, NULL))
-		return -1;
-	return reply_text(k, 204, NULL);
+	return commit_reply(k, K_ROUTE, r->id, NULL, NULL, 204);
 }
 
 /* --- ports ----------------------------------------------------------- */
@@ -627,9 +617,7 @@ int h_ports(struct call *k)
 	store_txn_absent(&txn, mack);
 	store_txn_put(&txn, ipk, id);
 	store_txn_put(&txn, mack, id);
-	if (commit(k, &(struct change){ K_PORT, id, v }, 1, &txn))
-		return -1;
-	return reply_json(k, 201, view_api(&k->c->model, model_get(&k->c->model, K_PORT, id)));
+	return commit_reply(k, K_PORT, id, v, &txn, 201);
 }
 
 static int patch_port(struct call *k, struct obj *port)
@@ -642,7 +630,6 @@ static int patch_port(struct call *k, struct obj *port)
 	};
 	json_t *b = body_obj(k, fields), *v, *x;
 	struct obj *host;
-	char id[32];
 
 	if (!b)
 		return -1;
@@ -673,17 +660,14 @@ static int patch_port(struct call *k, struct obj *port)
 		json_decref(v);
 		return -1;
 	}
-	snprintf(id, sizeof(id), "%s", port->id);
-	if (commit(k, &(struct change){ K_PORT, id, v }, 1, NULL))
-		return -1;
-	return reply_json(k, 200, view_api(&k->c->model, model_get(&k->c->model, K_PORT, id)));
+	return commit_reply(k, K_PORT, port->id, v, NULL, 200);
 }
 
 int h_port(struct call *k)
 {
 	struct obj *port;
 	struct store_txn txn;
-	char ipk[160], mack[160], id[32];
+	char ipk[160], mack[160];
 
 	if (tenant_api(k) || !(port = lookup(k, K_PORT, k->param[0], "port")))
 		return -1;
@@ -696,10 +680,7 @@ int h_port(struct call *k)
 	store_txn_init(&txn);
 	store_txn_delete(&txn, ipk);
 	store_txn_delete(&txn, mack);
-	snprintf(id, sizeof(id), "%s", port->id);
-	if (commit(k, &(struct change){ K_PORT, id, NULL }, 1, &txn))
-		return -1;
-	return reply_text(k, 204, NULL);
+	return commit_reply(k, K_PORT, port->id, NULL, &txn, 204);
 }
 
 /* --- mapping lookup -------------------------------------------------- */

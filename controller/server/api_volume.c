@@ -219,7 +219,6 @@ int h_volume_attach(struct call *k)
 	struct obj *vol, *host;
 	const char *cur;
 	json_t *b, *v;
-	char id[32];
 
 	if (k->role == R_HOST)
 		return fail(k, 403, "this operation is not for a host");
@@ -239,17 +238,13 @@ int h_volume_attach(struct call *k)
 	v = json_copy(vol->v);
 	json_object_set_new(v, "host", json_string(host->id));
 	json_object_set_new(v, "generation", json_integer(jx_int(vol->v, "generation", 1) + 1));
-	snprintf(id, sizeof(id), "%s", vol->id);
-	if (commit(k, &(struct change){ K_VOLUME, id, v }, 1, NULL))
-		return -1;
-	return reply_json(k, 200, view_api(&k->c->model, model_get(&k->c->model, K_VOLUME, id)));
+	return commit_reply(k, K_VOLUME, vol->id, v, NULL, 200);
 }
 
 int h_volume_detach(struct call *k)
 {
 	struct obj *vol;
 	json_t *v;
-	char id[32];
 
 	if (k->role == R_HOST)
 		return fail(k, 403, "this operation is not for a host");
@@ -262,8 +257,5 @@ int h_volume_detach(struct call *k)
 		return reply_json(k, 200, view_api(&k->c->model, vol));
 	v = json_copy(vol->v);
 	json_object_set_new(v, "host", json_null());
-	snprintf(id, sizeof(id), "%s", vol->id);
-	if (commit(k, &(struct change){ K_VOLUME, id, v }, 1, NULL))
-		return -1;
-	return reply_json(k, 200, view_api(&k->c->model, model_get(&k->c->model, K_VOLUME, id)));
+	return commit_reply(k, K_VOLUME, vol->id, v, NULL, 200);
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../common/jsonx.h"
+#include "../common/util.h"
 
 const char *const kind_prefix[K_NKINDS] = {
 	[K_TENANT] = "tenants/",
@@ -400,15 +401,7 @@ void pending_free(struct pending *p)
 static void emit(struct pending *p, const char *host, const char *type, const char *kind,
 		 json_t *object)
 {
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? 2 * p->cap : 16;
-		struct pending_event *ev = realloc(p->ev, cap * sizeof(*ev));
-
-		if (!ev)
-			abort();
-		p->ev = ev;
-		p->cap = cap;
-	}
+	nb_grow(&p->ev, p->n, &p->cap, sizeof(*p->ev));
 	p->ev[p->n++] = (struct pending_event){
 		.host = strdup(host), .type = type, .kind = kind, .object = object,
 	};

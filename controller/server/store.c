@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/util.h"
+
 void store_txn_init(struct store_txn *t)
 {
 	memset(t, 0, sizeof(*t));
@@ -23,15 +25,7 @@ void store_txn_free(struct store_txn *t)
 static void add(struct store_txn *t, enum store_op_type type, const char *key,
 		const char *value, int64_t rev)
 {
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? 2 * t->cap : 8;
-		struct store_op *ops = realloc(t->ops, cap * sizeof(*ops));
-
-		if (!ops)
-			abort();
-		t->ops = ops;
-		t->cap = cap;
-	}
+	nb_grow(&t->ops, t->n, &t->cap, sizeof(*t->ops));
 	t->ops[t->n] = (struct store_op){
 		.type = type,
 		.key = strdup(key),

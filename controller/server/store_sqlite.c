@@ -20,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/util.h"
+
 enum stmt {
 	S_GET, S_RANGE, S_RANGE_ALL, S_UPSERT, S_DELETE, S_LOG, S_SET_META,
 	S_WATCH, S_COMPACT, S_BEGIN, S_COMMIT, S_ROLLBACK, S_COUNT
@@ -204,17 +206,7 @@ int store_range(struct store *s, const char *prefix, struct store_kv **kvs, size
 		sqlite3_bind_text(st, 2, end, -1, SQLITE_STATIC);
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (cnt == cap) {
-			struct store_kv *nv;
-
-			cap = cap ? 2 * cap : 64;
-			nv = realloc(v, cap * sizeof(*v));
-			if (!nv) {
-				ret = -ENOMEM;
-				break;
-			}
-			v = nv;
-		}
+		nb_grow(&v, cnt, &cap, sizeof(*v));
 		v[cnt] = (struct store_kv){
 			.key = col_text(st, 0),
 			.value = col_text(st, 1),
@@ -383,17 +375,7 @@ int store_watch(struct store *s, int64_t since, size_t max, struct store_event *
 			*rev = v[cnt - 1].rev;
 			break;
 		}
-		if (cnt == cap) {
-			struct store_event *nv;
-
-			cap = cap ? 2 * cap : 64;
-			nv = realloc(v, cap * sizeof(*v));
-			if (!nv) {
-				ret = -ENOMEM;
-				break;
-			}
-			v = nv;
-		}
+		nb_grow(&v, cnt, &cap, sizeof(*v));
 		v[cnt++] = (struct store_event){
 			.rev = r,
 			.type = sqlite3_column_int(st, 1),
