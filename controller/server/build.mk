@@ -14,3 +14,15 @@ $(CONTROLLER_SRCS:%.c=$(OBJ)/%.o): $(wildcard controller/server/*.h controller/c
 $(BIN)/nimbus-controller: $(CONTROLLER_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CONTROLLER_LIBS)
+
+# The store on its own, run by tests/host/controller.sh.
+CONTROLLER_STORE_TEST := $(B)/host/controller_store_test
+userspace: $(CONTROLLER_STORE_TEST)
+
+$(OBJ)/tests/host/controller_store_test.o: controller/server/store.h
+
+$(CONTROLLER_STORE_TEST): $(OBJ)/tests/host/controller_store_test.o \
+	$(OBJ)/controller/server/store.o $(OBJ)/controller/server/store_sqlite.o \
+	$(OBJ)/controller/common/util.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs sqlite3) -pthread

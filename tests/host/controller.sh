@@ -12,7 +12,8 @@ cd "$(dirname "$0")/../.." || exit 1
 BIN=${BIN:-build/bin}
 CBS_BIN=${CBS_BIN:-$BIN}
 
-for f in "$BIN/nimbus-controller" "$BIN/nimbusctl" "$CBS_BIN/cbs-server" "$CBS_BIN/cbs"; do
+for f in "$BIN/nimbus-controller" "$BIN/nimbusctl" "$BIN/../host/controller_store_test" \
+	 "$CBS_BIN/cbs-server" "$CBS_BIN/cbs"; do
 	[ -x "$f" ] || { echo "$f not built (make userspace)" >&2; exit 4; }
 done
 # Debian's python3 has python3-yaml and python3-jsonschema (scripts/setup);

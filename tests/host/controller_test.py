@@ -207,6 +207,14 @@ def case(name):
 S = {}  # what the cases create, for the ones after them
 
 
+@case("store: revisions, compares that refuse a whole transaction, ranges, watch, compaction, reopen")
+def _():
+    d = TMP + "/store"
+    os.mkdir(d)
+    r = subprocess.run([BIN + "/../host/controller_store_test", d], capture_output=True, text=True, timeout=60)
+    expect(r.returncode == 0, "controller_store_test: " + r.stderr)
+
+
 @case("controller starts on a new database and logs its address")
 def _():
     global ctl
