@@ -78,7 +78,7 @@ int h_tenant(struct call *k)
 		return reply_json(k, 200, view_api(&k->c->model, t));
 	if (t->vpcs.n || t->volumes.n)
 		return fail(k, 409, "tenant %s still has %zu VPCs and %zu volumes",
-				  t->id, t->vpcs.n, t->volumes.n);
+			    t->id, t->vpcs.n, t->volumes.n);
 	return commit_reply(k, K_TENANT, t->id, NULL, NULL, 204);
 }
 
@@ -194,7 +194,7 @@ int h_host(struct call *k)
 		return reply_json(k, 200, view(k, h));
 	if (h->ports.n || h->volumes.n)
 		return fail(k, 409, "host %s still has %zu ports and %zu volumes attached",
-				  h->id, h->ports.n, h->volumes.n);
+			    h->id, h->ports.n, h->volumes.n);
 	return commit_reply(k, K_HOST, h->id, NULL, NULL, 204);
 }
 
@@ -327,6 +327,6 @@ int h_server(struct call *k)
 		return reply_json(k, 200, view_api(&k->c->model, s));
 	if (s->volumes.n)
 		return fail(k, 409, "storage server %s still holds %zu volumes",
-				  s->id, s->volumes.n);
+			    s->id, s->volumes.n);
 	return commit_reply(k, K_SERVER, s->id, NULL, NULL, 204);
 }
