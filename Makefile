@@ -32,6 +32,9 @@ include storage/build.mk
 
 all: modules userspace
 
+# After `all:`, so that it stays the default goal.
+include controller/common/build.mk controller/server/build.mk controller/nimbusctl/build.mk
+
 modules:
 	@test -d "$(KDIR)" || { echo "no kernel build tree at $(KDIR) (run scripts/setup)"; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
