@@ -7,7 +7,7 @@
 #include "proto.h"
 
 /* The sizes Documentation/cbs-protocol.md gives. */
-_Static_assert(sizeof(struct cbs_hello) == 144, "cbs_hello");
+_Static_assert(sizeof(struct cbs_hello) == 152, "cbs_hello");
 _Static_assert(sizeof(struct cbs_hello_reply) == 32, "cbs_hello_reply");
 _Static_assert(sizeof(struct cbs_request) == 40, "cbs_request");
 _Static_assert(sizeof(struct cbs_reply) == 24, "cbs_reply");
@@ -64,8 +64,9 @@ int cbs_proto_check_hello(const void *buf, size_t len, struct cbs_hello_req *out
 		return -EINVAL;
 	out->admin = flags & CBS_HELLO_F_ADMIN;
 	out->generation = le64toh(h.generation);
+	out->session = le64toh(h.session);
 	if (out->admin)
-		return out->name[0] || out->generation ? -EINVAL : 0;
+		return out->name[0] || out->generation || out->session ? -EINVAL : 0;
 	if (!cbs_proto_name_ok(out->name) || !out->generation)
 		return -EINVAL;
 	return 0;

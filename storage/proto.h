@@ -18,6 +18,7 @@
 struct cbs_hello_req {
 	bool admin;
 	uint64_t generation;
+	uint64_t session;		/* 0: no session (admin, simple tools) */
 	char name[CBS_PROTO_NAME_LEN];
 	char token[CBS_PROTO_TOKEN_LEN];
 };

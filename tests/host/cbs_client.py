@@ -14,14 +14,14 @@ import socket
 import struct
 import sys
 
-VERSION = 1
+VERSION = 2
 HELLO_MAGIC, HELLO_REPLY_MAGIC = 0x4E424831, 0x4E425231
 REQUEST_MAGIC, REPLY_MAGIC = 0x4E425131, 0x4E425031
 OP_READ, OP_WRITE, OP_FLUSH, OP_DISCARD, OP_WRITE_ZEROES = 0, 1, 2, 3, 4
 F_FUA = 1
 MAX_LEN = 32 << 20
 
-HELLO = struct.Struct("<IHHQ64s64s")
+HELLO = struct.Struct("<IHHQ64s64sQ")
 HELLO_REPLY = struct.Struct("<IHHIIQQ")
 REQUEST = struct.Struct("<IHHQQQII")
 REPLY = struct.Struct("<IIQII")
@@ -60,12 +60,12 @@ def closed_by_server(sock, timeout=5):
 
 
 class Session:
-    def __init__(self, addr, name, token, generation):
+    def __init__(self, addr, name, token, generation, session=0):
         host, port = addr.rsplit(":", 1)
         self.sock = socket.create_connection((host, int(port)), timeout=10)
         self.generation = generation
         self.sock.sendall(HELLO.pack(HELLO_MAGIC, VERSION, 0, generation,
-                                     name.encode(), token.encode()))
+                                     name.encode(), token.encode(), session))
         (magic, version, self.flags, self.error, self.block_size, self.size,
          self.volume_generation) = HELLO_REPLY.unpack(recv_all(self.sock, HELLO_REPLY.size))
         expect(magic == HELLO_REPLY_MAGIC and version == VERSION, "bad handshake reply")

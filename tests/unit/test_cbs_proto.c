@@ -173,8 +173,8 @@ static struct cbs_hello hello(const char *name, const char *token, uint64_t gen)
 		.generation = htole64(gen),
 	};
 
-	strncpy(h.name, name, sizeof(h.name));
-	strncpy(h.token, token, sizeof(h.token));
+	strncpy(h.name, name, sizeof(h.name) - 1);
+	strncpy(h.token, token, sizeof(h.token) - 1);
 	return h;
 }
 
@@ -184,16 +184,26 @@ static void hellos(void **state)
 	struct cbs_hello_req out;
 
 	(void)state;
+	h.session = htole64(0x8877665544332211ULL);
 	assert_int_equal(cbs_proto_check_hello(&h, sizeof(h), &out), 0);
 	assert_string_equal(out.name, "vol-1");
 	assert_string_equal(out.token, "t0k3n");
 	assert_int_equal(out.generation, 3);
+	assert_int_equal(out.session, 0x8877665544332211ULL);
 	assert_false(out.admin);
+	/* A volume session without a session id: no ordering rule, still valid. */
+	h = hello("vol-1", "t0k3n", 3);
+	assert_int_equal(cbs_proto_check_hello(&h, sizeof(h), &out), 0);
+	assert_int_equal(out.session, 0);
 	assert_int_equal(cbs_proto_check_hello(&h, sizeof(h) - 1, &out), -EPROTO);
+	/* Version 1's hello was 8 bytes shorter. */
+	assert_int_equal(cbs_proto_check_hello(&h, sizeof(h) - 8, &out), -EPROTO);
 	h.magic = htole32(CBS_REQUEST_MAGIC);
 	assert_int_equal(cbs_proto_check_hello(&h, sizeof(h), &out), -EPROTO);
 	h = hello("vol-1", "t0k3n", 3);
-	h.version = htole16(2);
+	h.version = htole16(1);
+	assert_int_equal(cbs_proto_check_hello(&h, sizeof(h), &out), -EPROTONOSUPPORT);
+	h.version = htole16(CBS_PROTO_VERSION + 1);
 	assert_int_equal(cbs_proto_check_hello(&h, sizeof(h), &out), -EPROTONOSUPPORT);
 	h = hello("vol-1", "t0k3n", 0);
 	assert_int_equal(cbs_proto_check_hello(&h, sizeof(h), &out), -EINVAL);
@@ -213,6 +223,10 @@ static void hellos(void **state)
 	h.flags = htole16(CBS_HELLO_F_ADMIN);
 	assert_int_equal(cbs_proto_check_hello(&h, sizeof(h), &out), 0);
 	assert_true(out.admin);
+	assert_int_equal(out.session, 0);
+	/* Admin sessions never carry a session id. */
+	h.session = htole64(1);
+	assert_int_equal(cbs_proto_check_hello(&h, sizeof(h), &out), -EINVAL);
 	h = hello("vol-1", "admin", 0);
 	h.flags = htole16(CBS_HELLO_F_ADMIN);
 	assert_int_equal(cbs_proto_check_hello(&h, sizeof(h), &out), -EINVAL);
