@@ -5,7 +5,9 @@
 Each subcommand checks one behaviour against a running server and exits 0
 if the server behaved as expected, 1 (with a message) if not:
 
-  cbs_client.py CASE HOST:PORT VOLUME TOKEN [GENERATION]
+  cbs_client.py CASE HOST:PORT VOLUME TOKEN [GENERATION [SIZE...]]
+
+SIZE (bytes) only for the cases about a resize: fill, intact, resized.
 """
 import errno
 import os
@@ -321,6 +323,50 @@ def case_enospc(addr, name, token, gen):
     expect(s.read(0, chunk) == pattern(9, chunk), "write after freeing space lost")
 
 
+def block_marker(index, bs):
+    """A block's content that names the block: a misplaced or lost block shows."""
+    return (b"blk%012d|" % index) * (bs // 16)
+
+
+def check_blocks(s, size):
+    """Every block below size holds its marker."""
+    bs, chunk = s.block_size, 1 << 20
+    for off in range(0, size, chunk):
+        n = min(chunk, size - off)
+        want = b"".join(block_marker((off + i) // bs, bs) for i in range(0, n, bs))
+        got = s.read(off, n)
+        if got != want:
+            first = next(i for i in range(0, n, bs) if got[i:i + bs] != want[i:i + bs])
+            raise Fail("block %d lost: reads %r..." % ((off + first) // bs, got[first:first + 16]))
+
+
+def case_fill(addr, name, token, gen):
+    """Write every block of the volume with its marker, durably."""
+    s = open_ok(addr, name, token, gen)
+    bs, chunk = s.block_size, 1 << 20
+    for off in range(0, s.size, chunk):
+        n = min(chunk, s.size - off)
+        s.write(off, b"".join(block_marker((off + i) // bs, bs) for i in range(0, n, bs)))
+    err, _ = s.call(OP_FLUSH)
+    expect(err == 0, "FLUSH: %s" % os.strerror(err))
+
+
+def case_intact(addr, name, token, gen, size):
+    """The volume is still size bytes, every block as case_fill wrote it."""
+    s = open_ok(addr, name, token, gen)
+    expect(s.size == size, "size %d, want %d" % (s.size, size))
+    check_blocks(s, size)
+
+
+def case_resized(addr, name, token, gen, old, new):
+    """After an interrupted resize: the old size with all data, or the new
+    size with all data below it; never zeros where data was."""
+    s = open_ok(addr, name, token, gen)
+    expect(s.size in (old, new), "size %d, want %d or %d" % (s.size, old, new))
+    check_blocks(s, min(s.size, old))
+    print("size %d" % s.size)
+
+
 CASES = {
     "write": case_write,
     "read": case_read,
@@ -333,17 +379,21 @@ CASES = {
     "random-frames": case_random_frames,
     "corpus": case_corpus,
     "enospc": case_enospc,
+    "fill": case_fill,
+    "intact": case_intact,
+    "resized": case_resized,
 }
 
 
 def main():
-    if len(sys.argv) not in (5, 6) or sys.argv[1] not in CASES:
-        sys.stderr.write("usage: %s {%s} HOST:PORT VOLUME TOKEN [GENERATION]\n"
+    if len(sys.argv) < 5 or sys.argv[1] not in CASES:
+        sys.stderr.write("usage: %s {%s} HOST:PORT VOLUME TOKEN [GENERATION [SIZE...]]\n"
                          % (sys.argv[0], "|".join(CASES)))
         return 2
-    gen = int(sys.argv[5]) if len(sys.argv) == 6 else 1
+    gen = int(sys.argv[5]) if len(sys.argv) > 5 else 1
+    sizes = [int(a) for a in sys.argv[6:]]
     try:
-        CASES[sys.argv[1]](sys.argv[2], sys.argv[3], sys.argv[4], gen)
+        CASES[sys.argv[1]](sys.argv[2], sys.argv[3], sys.argv[4], gen, *sizes)
     except (Fail, OSError) as e:
         sys.stderr.write("%s: %s\n" % (sys.argv[1], e))
         return 1
