@@ -166,6 +166,17 @@ int cbs_proto_check_request(const struct cbs_req *req, const struct cbs_session 
 	return admin_op ? check_admin_request(req) : check_io_request(req, s);
 }
 
+bool cbs_proto_attempt_older(uint32_t a, uint32_t b)
+{
+	/* (int32_t)(a - b) < 0, without the implementation-defined conversion. */
+	return (a - b) & 0x80000000U;
+}
+
+bool cbs_proto_op_mutates(uint16_t op)
+{
+	return op == CBS_OP_WRITE || op == CBS_OP_WRITE_ZEROES || op == CBS_OP_DISCARD;
+}
+
 int cbs_proto_check_admin(uint16_t op, const void *buf, size_t len,
 			  struct cbs_admin_req *out)
 {

@@ -272,17 +272,26 @@ void vol_table_exit(void)
 	dir_fd = -1;
 }
 
-int vol_open(const char *name, const char *token, uint64_t generation,
-	     struct cbs_volume **out)
+int vol_open(const struct cbs_hello_req *h, struct cbs_volume **out,
+	     struct attempt_table **attempts)
 {
+	uint64_t generation = h->generation;
+	struct attempt_table *t = NULL;
 	struct cbs_volume *v;
 	int ret = 0;
 
 	pthread_mutex_lock(&table_lock);
-	v = vol_find(name);
-	if (!v || !cbs_token_equal(v->token, token)) {
+	v = vol_find(h->name);
+	if (!v || !cbs_token_equal(v->token, h->token)) {
 		pthread_mutex_unlock(&table_lock);
 		return v ? -EACCES : -ENOENT;
+	}
+	if (h->session) {
+		t = attempt_table_get(&v->attempt_tables, h->session);
+		if (!t) {
+			pthread_mutex_unlock(&table_lock);
+			return -ENOMEM;
+		}
 	}
 	v->sessions++;
 	pthread_mutex_unlock(&table_lock);
@@ -301,16 +310,19 @@ int vol_open(const char *name, const char *token, uint64_t generation,
 	}
 	pthread_rwlock_unlock(&v->io_lock);
 	if (ret) {
-		vol_close(v);
+		vol_close(v, t);
 		return ret;
 	}
 	*out = v;
+	*attempts = t;
 	return 0;
 }
 
-void vol_close(struct cbs_volume *v)
+void vol_close(struct cbs_volume *v, struct attempt_table *attempts)
 {
 	pthread_mutex_lock(&table_lock);
+	if (attempts)
+		attempt_table_put(&v->attempt_tables, attempts);
 	v->sessions--;
 	pthread_mutex_unlock(&table_lock);
 }
