@@ -335,7 +335,7 @@ if command -v strace >/dev/null; then
 		[ -n "$pid" ] && stop_server
 	done
 else
-	for i in $(seq 7); do ok "shrink failures and crashes # SKIP strace missing"; done
+	for _ in $(seq 7); do ok "shrink failures and crashes # SKIP strace missing"; done
 fi
 
 # Over-commit a 2 MiB tmpfs with a 1 TiB volume.
