@@ -574,9 +574,12 @@ static int handshake(struct cbs_conn *c)
 			cbs_proto_name_ok(h.name) ? h.name : "", strerror(-ret));
 		return ret;
 	}
-	if (!sret)
-		srv_log("%s: %s session%s%s", c->peer, c->vol ? "volume" : "admin",
-			c->vol ? " for " : "", c->vol ? c->vol->name : "");
+	/* The session id tells which connections are one device's. */
+	if (!sret && c->vol)
+		srv_log("%s: volume session for %s, session id %016llx", c->peer,
+			c->vol->name, (unsigned long long)h.session);
+	else if (!sret)
+		srv_log("%s: admin session", c->peer);
 	return sret;
 }
 

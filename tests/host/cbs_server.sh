@@ -81,6 +81,25 @@ traced_by() {
 	done
 }
 
+# traced SYSCALLS INJECT CMD...: run CMD while strace is attached to the
+# server, tracing SYSCALLS and tampering with them (strace -e inject=INJECT);
+# CMD's exit status, or 99 if strace did not attach.
+traced() {
+	local trace=$1 inject=$2 spid ret=99
+	shift 2
+	strace -f -qq -p "$pid" -o "$tmp/strace.log" -e trace="$trace" \
+		-e inject="$inject" 2>"$tmp/strace.err" &
+	spid=$!
+	if busywait 10 traced_by "$pid" "$spid"; then
+		"$@"
+		ret=$?
+	fi
+	# Gone already if it followed the server to its death.
+	kill "$spid" 2>/dev/null
+	wait "$spid"
+	return "$ret"
+}
+
 # start_server [DIR]: start a server on DIR (default $dir), its log in $tmp/log.
 start_server() {
 	: >"$tmp/log.new"
@@ -181,17 +200,9 @@ check "a large write's first attempt stalled mid-way never lands after its retry
 # strace holds up each server thread's first pwrite64 for 2 s: a write that
 # passed its check and stalls in its pwrite must keep its retry waiting.
 late_pwrite() {
-	local spid ret
 	command -v strace >/dev/null || return 4
-	strace -f -qq -p "$pid" -o "$tmp/strace.log" -e trace=pwrite64 \
-		-e inject=pwrite64:delay_enter=2000000:when=1 2>"$tmp/strace.err" &
-	spid=$!
-	busywait 10 traced_by "$pid" "$spid" &&
-		CBS_SERVER_PID=$pid python3 "$CLIENT" late-pwrite "$srv" big "$token" 2
-	ret=$?
-	kill "$spid"
-	wait "$spid"
-	return "$ret"
+	traced pwrite64 pwrite64:delay_enter=2000000:when=1 \
+		env CBS_SERVER_PID="$pid" python3 "$CLIENT" late-pwrite "$srv" big "$token" 2
 }
 late_pwrite >"$tmp/out" 2>&1
 case $? in
@@ -266,22 +277,9 @@ SHRINK_NEW=$((1 << 20))
 # while strace tampers with the server's syscalls (strace -e inject=INJECT);
 # the exit status of the cbs command, its output in $tmp/resize.out.
 traced_shrink() {
-	local spid ret
-	strace -f -qq -p "$pid" -o "$tmp/strace.log" \
-		-e trace=openat,write,fsync,renameat,renameat2,ftruncate -e inject="$1" \
-		2>"$tmp/strace.err" &
-	spid=$!
-	if ! busywait 10 traced_by "$pid" "$spid"; then
-		kill "$spid"
-		wait "$spid"
-		return 99
-	fi
-	cbs volume resize shrink size "$SHRINK_NEW" server "$srv" \
+	traced openat,write,fsync,renameat,renameat2,ftruncate "$1" \
+		cbs volume resize shrink size "$SHRINK_NEW" server "$srv" \
 		admin-token-file "$tmp/admin-token" >"$tmp/resize.out" 2>&1
-	ret=$?
-	kill "$spid" 2>/dev/null
-	wait "$spid"
-	return "$ret"
 }
 
 # A new volume "shrink" of SHRINK_OLD bytes, every block written.
