@@ -94,10 +94,17 @@ traced() {
 		"$@"
 		ret=$?
 	fi
-	# Gone already if it followed the server to its death.
+	# Gone already if it followed the server to its death.  strace can
+	# hang reaping a killed multi-threaded tracee: then it is killed.
 	kill "$spid" 2>/dev/null
+	busywait 5 exited "$spid" || kill -KILL "$spid"
 	wait "$spid"
 	return "$ret"
+}
+
+# exited PID: PID has ended (gone, or a zombie not yet waited for).
+exited() {
+	[ ! -e "/proc/$1" ] || grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
 }
 
 # start_server [DIR]: start a server on DIR (default $dir), its log in $tmp/log.
