@@ -23,7 +23,8 @@ $(BIN)/cbs: $(CBS_SRCS:%.c=$(OBJ)/%.o) $(CBS_SHARED_OBJS) $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_NL) $(LDLIBS_JSON)
 
-$(B)/unit/test_cbs_proto: $(OBJ)/storage/proto.o
+# The attempt table is pure data: tested beside the frame checks.
+$(B)/unit/test_cbs_proto: $(OBJ)/storage/proto.o $(OBJ)/storage/attempt.o
 
 # libFuzzer target for the frame checks; needs clang.
 FUZZ_CC ?= clang

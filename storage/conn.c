@@ -29,6 +29,7 @@ struct cbs_conn {
 	char peer[64];
 	struct cbs_volume *vol;		/* NULL in an admin session */
 	uint64_t generation;
+	struct attempt_table *attempts;	/* NULL without a session id */
 	void *buf;			/* payloads, grown up to CBS_PROTO_MAX_LEN */
 	size_t buf_size;
 	char *in;			/* received, not yet parsed: in[in_head, in_tail) */
@@ -235,7 +236,18 @@ static int read_data(struct cbs_conn *c, int fd, uint32_t len, off_t off)
 	return ret;
 }
 
-/* Check a request against its session and its volume; io_lock held. */
+/* Whether the session's write ordering applies to this request. */
+static bool ordered(const struct cbs_conn *c, const struct cbs_req *req)
+{
+	return c->attempts && cbs_proto_op_mutates(req->op);
+}
+
+/*
+ * Check a request against its session and its volume; io_lock held.  A
+ * write in an ordered session also claims its slot for its attempt: on
+ * success the slot stays locked, so no newer attempt can begin while this
+ * one writes, until write_step_done().
+ */
 static int check_locked(const struct cbs_conn *c, const struct cbs_req *req)
 {
 	const struct cbs_volume *v = c->vol;
@@ -245,8 +257,18 @@ static int check_locked(const struct cbs_conn *c, const struct cbs_req *req)
 		.size = v->size,
 		.block_size = v->block_size,
 	};
+	int ret = cbs_proto_check_request(req, &s);
 
-	return cbs_proto_check_request(req, &s);
+	if (!ret && ordered(c, req))
+		ret = attempt_lock(c->attempts, req->handle);
+	return ret;
+}
+
+/* After the write step that check_locked() guarded. */
+static void write_step_done(const struct cbs_conn *c, const struct cbs_req *req)
+{
+	if (ordered(c, req))
+		attempt_unlock(c->attempts, req->handle);
 }
 
 /* Called with the volume's io_lock held for reading, after the checks. */
@@ -262,24 +284,17 @@ static int io_exec(struct cbs_conn *c, const struct cbs_req *req, uint32_t *out_
 			*out_len = req->length;
 		return ret;
 	case CBS_OP_WRITE:
-		ret = pwrite_full(fd, c->buf, req->length, off);
-		break;
+		return pwrite_full(fd, c->buf, req->length, off);
 	case CBS_OP_FLUSH:
-		ret = 0;
-		break;
+		return 0;
 	case CBS_OP_DISCARD:
 		return fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 				 off, req->length) ? -errno : 0;
 	case CBS_OP_WRITE_ZEROES:
-		ret = zero_range(fd, off, req->length);
-		break;
+		return zero_range(fd, off, req->length);
 	default:
 		return -EOPNOTSUPP;
 	}
-	if (!ret && (req->op == CBS_OP_FLUSH || (req->flags & CBS_REQ_F_FUA)) &&
-	    fdatasync(fd))
-		ret = -errno;
-	return ret;
 }
 
 static int do_io(struct cbs_conn *c, const struct cbs_req *req, uint32_t *out_len)
@@ -289,8 +304,14 @@ static int do_io(struct cbs_conn *c, const struct cbs_req *req, uint32_t *out_le
 
 	pthread_rwlock_rdlock(&v->io_lock);
 	ret = check_locked(c, req);
-	if (!ret)
+	if (!ret) {
 		ret = io_exec(c, req, out_len);
+		write_step_done(c, req);
+	}
+	/* Outside the slot's lock: the data is in place, only durability waits. */
+	if (!ret && (req->op == CBS_OP_FLUSH || (req->flags & CBS_REQ_F_FUA)) &&
+	    fdatasync(v->fd))
+		ret = -errno;
 	pthread_rwlock_unlock(&v->io_lock);
 	return ret;
 }
@@ -317,7 +338,9 @@ static int splice_out(struct cbs_conn *c, int fd, loff_t *pos, size_t len,
  * time, copied once (into the file) instead of twice.  io_lock is taken
  * per pipeful and never held while waiting for the network; each pipeful
  * is checked again, so a fence between two stops the rest and no byte
- * lands after a higher generation was acknowledged.  After an error the
+ * lands after a higher generation was acknowledged, nor after a newer
+ * attempt of the same slot began (the payload may stall mid-way in the
+ * client's socket, and its retry overtake it).  After an error the
  * rest of the payload is read and dropped, keeping the stream in step.
  * Returns 0 or an error that ends the connection; *err is the reply's.
  */
@@ -333,8 +356,11 @@ static int write_spliced(struct cbs_conn *c, const struct cbs_req *req, int *err
 	/* The start of the payload may have come in with the header. */
 	n = c->in_tail - c->in_head;
 	n = n < left ? n : left;
-	if (!*err && n)
-		*err = pwrite_full(v->fd, c->in + c->in_head, n, pos);
+	if (!*err) {
+		if (n)
+			*err = pwrite_full(v->fd, c->in + c->in_head, n, pos);
+		write_step_done(c, req);
+	}
 	pthread_rwlock_unlock(&v->io_lock);
 	c->in_head += n;
 	left -= n;
@@ -350,8 +376,10 @@ static int write_spliced(struct cbs_conn *c, const struct cbs_req *req, int *err
 		left -= (size_t)r;
 		pthread_rwlock_rdlock(&v->io_lock);
 		*err = check_locked(c, req);
-		if (!*err)
+		if (!*err) {
 			*err = splice_out(c, v->fd, &pos, (size_t)r, 0);
+			write_step_done(c, req);
+		}
 		pthread_rwlock_unlock(&v->io_lock);
 		if (*err)
 			pipe_reset(c);
@@ -525,7 +553,7 @@ static int handshake(struct cbs_conn *c)
 	if (!ret && h.admin)
 		ret = cbs_token_equal(h.token, admin_token) ? 0 : -EACCES;
 	else if (!ret)
-		ret = vol_open(h.name, h.token, h.generation, &c->vol);
+		ret = vol_open(&h, &c->vol, &c->attempts);
 	explicit_bzero(h.token, sizeof(h.token));
 	if (!ret && c->vol) {
 		c->generation = h.generation;
@@ -546,9 +574,12 @@ static int handshake(struct cbs_conn *c)
 			cbs_proto_name_ok(h.name) ? h.name : "", strerror(-ret));
 		return ret;
 	}
-	if (!sret)
-		srv_log("%s: %s session%s%s", c->peer, c->vol ? "volume" : "admin",
-			c->vol ? " for " : "", c->vol ? c->vol->name : "");
+	/* The session id tells which connections are one device's. */
+	if (!sret && c->vol)
+		srv_log("%s: volume session for %s, session id %016llx", c->peer,
+			c->vol->name, (unsigned long long)h.session);
+	else if (!sret)
+		srv_log("%s: admin session", c->peer);
 	return sret;
 }
 
@@ -572,7 +603,7 @@ static void *conn_main(void *arg)
 	if (ret == -EPROTO)
 		srv_log("%s: malformed frame, connection closed", c->peer);
 	if (c->vol)
-		vol_close(c->vol);
+		vol_close(c->vol, c->attempts);
 	pipe_close(c);
 	free(c->in);
 	free(c->buf);

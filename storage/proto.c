@@ -64,8 +64,9 @@ int cbs_proto_check_hello(const void *buf, size_t len, struct cbs_hello_req *out
 		return -EINVAL;
 	out->admin = flags & CBS_HELLO_F_ADMIN;
 	out->generation = le64toh(h.generation);
+	out->session = le64toh(h.session);
 	if (out->admin)
-		return out->name[0] || out->generation ? -EINVAL : 0;
+		return out->name[0] || out->generation || out->session ? -EINVAL : 0;
 	if (!cbs_proto_name_ok(out->name) || !out->generation)
 		return -EINVAL;
 	return 0;
@@ -163,6 +164,17 @@ int cbs_proto_check_request(const struct cbs_req *req, const struct cbs_session 
 	if (admin_op != s->admin)
 		return -EPERM;
 	return admin_op ? check_admin_request(req) : check_io_request(req, s);
+}
+
+bool cbs_proto_attempt_older(uint32_t a, uint32_t b)
+{
+	/* (int32_t)(a - b) < 0, without the implementation-defined conversion. */
+	return (a - b) & 0x80000000U;
+}
+
+bool cbs_proto_op_mutates(uint16_t op)
+{
+	return op == CBS_OP_WRITE || op == CBS_OP_WRITE_ZEROES || op == CBS_OP_DISCARD;
 }
 
 int cbs_proto_check_admin(uint16_t op, const void *buf, size_t len,

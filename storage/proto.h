@@ -18,6 +18,7 @@
 struct cbs_hello_req {
 	bool admin;
 	uint64_t generation;
+	uint64_t session;		/* 0: no session (admin, simple tools) */
 	char name[CBS_PROTO_NAME_LEN];
 	char token[CBS_PROTO_TOKEN_LEN];
 };
@@ -67,6 +68,26 @@ int cbs_proto_check_request(const struct cbs_req *req, const struct cbs_session 
 
 /* Bytes of payload that follow this request header on the wire. */
 uint32_t cbs_proto_payload_len(const struct cbs_req *req);
+
+/*
+ * Within a session (a non-zero session id in the hello), a request's handle
+ * is (attempt << 32 | slot), and a WRITE, WRITE_ZEROES or DISCARD older than
+ * the newest attempt begun for its slot is refused (storage/attempt.h).
+ */
+static inline uint32_t cbs_proto_handle_slot(uint64_t handle)
+{
+	return (uint32_t)handle;
+}
+
+static inline uint32_t cbs_proto_handle_attempt(uint64_t handle)
+{
+	return (uint32_t)(handle >> 32);
+}
+
+/* Serial-number order (RFC 1982): a is older than b, across wraparound. */
+bool cbs_proto_attempt_older(uint32_t a, uint32_t b);
+/* The ops the ordering rule applies to: those that change the volume. */
+bool cbs_proto_op_mutates(uint16_t op);
 
 /* Decode and check the payload of a CREATE, DELETE or RESIZE. */
 int cbs_proto_check_admin(uint16_t op, const void *buf, size_t len,

@@ -171,7 +171,12 @@ static int vol_load(const char *name)
 		ret = -errno;
 		goto err;
 	}
-	/* A resize interrupted between the data file and the metadata. */
+	/*
+	 * A resize interrupted between the metadata and the data file (see
+	 * resize_shrink() and resize_grow()): the metadata is the truth.  A
+	 * longer file is a shrink after its commit; a shorter one a grow whose
+	 * extension was not on disk yet, and its new part is zeros anyway.
+	 */
 	if ((uint64_t)st.st_size != v->size && ftruncate(v->fd, (off_t)v->size)) {
 		ret = -errno;
 		goto err;
@@ -267,17 +272,26 @@ void vol_table_exit(void)
 	dir_fd = -1;
 }
 
-int vol_open(const char *name, const char *token, uint64_t generation,
-	     struct cbs_volume **out)
+int vol_open(const struct cbs_hello_req *h, struct cbs_volume **out,
+	     struct attempt_table **attempts)
 {
+	uint64_t generation = h->generation;
+	struct attempt_table *t = NULL;
 	struct cbs_volume *v;
 	int ret = 0;
 
 	pthread_mutex_lock(&table_lock);
-	v = vol_find(name);
-	if (!v || !cbs_token_equal(v->token, token)) {
+	v = vol_find(h->name);
+	if (!v || !cbs_token_equal(v->token, h->token)) {
 		pthread_mutex_unlock(&table_lock);
 		return v ? -EACCES : -ENOENT;
+	}
+	if (h->session) {
+		t = attempt_table_get(&v->attempt_tables, h->session);
+		if (!t) {
+			pthread_mutex_unlock(&table_lock);
+			return -ENOMEM;
+		}
 	}
 	v->sessions++;
 	pthread_mutex_unlock(&table_lock);
@@ -296,16 +310,19 @@ int vol_open(const char *name, const char *token, uint64_t generation,
 	}
 	pthread_rwlock_unlock(&v->io_lock);
 	if (ret) {
-		vol_close(v);
+		vol_close(v, t);
 		return ret;
 	}
 	*out = v;
+	*attempts = t;
 	return 0;
 }
 
-void vol_close(struct cbs_volume *v)
+void vol_close(struct cbs_volume *v, struct attempt_table *attempts)
 {
 	pthread_mutex_lock(&table_lock);
+	if (attempts)
+		attempt_table_put(&v->attempt_tables, attempts);
 	v->sessions--;
 	pthread_mutex_unlock(&table_lock);
 }
@@ -391,6 +408,58 @@ out:
 	return ret;
 }
 
+/*
+ * The new size in the metadata, the commit point of a resize.  A failure
+ * may come after the rename (a failed directory fsync), with the new size
+ * maybe on disk already: the old metadata is written back, so that a
+ * refused resize is not applied at the next start.
+ */
+static int resize_commit(struct cbs_volume *v, uint64_t size)
+{
+	int ret = meta_write(v, size, v->generation);
+
+	if (ret && meta_write(v, v->size, v->generation))
+		srv_log("volume %s: resize failed and the old metadata could not be "
+			"restored: the size after a restart is uncertain", v->name);
+	return ret;
+}
+
+/*
+ * Commit first, then truncate: until the metadata says the new size, every
+ * byte stays.  A crash between the two leaves a data file longer than its
+ * metadata, which vol_load() cuts to size; the cut-off part was no longer
+ * in the volume.  A failed truncate after the commit only delays freeing
+ * the space until then.
+ */
+static int resize_shrink(struct cbs_volume *v, uint64_t size)
+{
+	int ret = resize_commit(v, size);
+
+	if (!ret && ftruncate(v->fd, (off_t)size))
+		srv_log("volume %s: shrunk, but its data file was not cut: %m "
+			"(it will be at the next start)", v->name);
+	return ret;
+}
+
+/*
+ * Extend, then commit: the data file is never shorter than a committed
+ * size.  On failure it is cut back; nothing can have been written past the
+ * old size, which is still the volume's.
+ */
+static int resize_grow(struct cbs_volume *v, uint64_t size)
+{
+	int ret = 0;
+
+	if (ftruncate(v->fd, (off_t)size) || fsync(v->fd))
+		ret = -errno;
+	else
+		ret = resize_commit(v, size);
+	if (ret && ftruncate(v->fd, (off_t)v->size))
+		srv_log("volume %s: cannot cut its data file back after a failed grow: %m",
+			v->name);
+	return ret;
+}
+
 int vol_resize(const char *name, uint64_t size)
 {
 	struct cbs_volume *v;
@@ -409,14 +478,8 @@ int vol_resize(const char *name, uint64_t size)
 	}
 	pthread_rwlock_wrlock(&v->io_lock);
 	old = v->size;
-	if (ftruncate(v->fd, (off_t)size) || fsync(v->fd))
-		ret = -errno;
-	else
-		ret = meta_write(v, size, v->generation);
-	if (ret) {
-		if (ftruncate(v->fd, (off_t)old))
-			srv_log("volume %s: cannot restore size: %m", name);
-	} else {
+	ret = size > old ? resize_grow(v, size) : resize_shrink(v, size);
+	if (!ret) {
 		v->size = size;
 		srv_log("volume %s resized: %llu -> %llu", name,
 			(unsigned long long)old, (unsigned long long)size);

@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <stdint.h>
 
+#include "attempt.h"
 #include "proto.h"
 
 struct cbs_volume {
@@ -27,6 +28,8 @@ struct cbs_volume {
 	uint64_t generation;		/* io_lock */
 	uint32_t block_size;
 	unsigned int sessions;		/* table lock: open volume sessions */
+	/* The write order of each session id in use (attempt.h). */
+	struct attempt_table *attempt_tables;	/* table lock */
 	struct cbs_volume *next;	/* table lock */
 };
 
@@ -36,11 +39,13 @@ void vol_table_exit(void);
 
 /*
  * Open a volume session: check the token, fence (-ESTALE) a generation
- * below the volume's, persist a higher one.  Pair with vol_close().
+ * below the volume's, persist a higher one.  A non-zero session id gets the
+ * attempt table it shares with the other connections of that session;
+ * session 0 gets NULL (no ordering rule).  Pair with vol_close().
  */
-int vol_open(const char *name, const char *token, uint64_t generation,
-	     struct cbs_volume **out);
-void vol_close(struct cbs_volume *v);
+int vol_open(const struct cbs_hello_req *h, struct cbs_volume **out,
+	     struct attempt_table **attempts);
+void vol_close(struct cbs_volume *v, struct attempt_table *attempts);
 
 int vol_create(const struct cbs_admin_req *r);
 int vol_delete(const char *name);

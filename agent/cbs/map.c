@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/random.h>
 #include <linux/cbs.h>
 #include <linux/genetlink.h>
 
@@ -27,6 +28,7 @@ struct map_args {
 	char token[CBS_PROTO_TOKEN_LEN];
 	uint32_t conns;
 	uint64_t generation;
+	uint64_t session;		/* the device's, in every hello (reconnects too) */
 	uint32_t dead_timeout;
 	uint32_t io_timeout;
 	bool reconnect;
@@ -52,6 +54,7 @@ static int volume_connect(const struct map_args *a, struct cbs_hello_reply *rep)
 		.magic = htole32(CBS_HELLO_MAGIC),
 		.version = htole16(CBS_PROTO_VERSION),
 		.generation = htole64(a->generation),
+		.session = htole64(a->session),
 	};
 	int fd, ret;
 
@@ -291,6 +294,22 @@ static int map_parse(int argc, char **argv, struct map_args *a)
 	return 0;
 }
 
+/*
+ * A random, non-zero session id: the server keeps one write-ordering table
+ * per (volume, session), so two devices on one volume must not share one.
+ */
+static int new_session_id(uint64_t *session)
+{
+	ssize_t n;
+
+	do {
+		n = getrandom(session, sizeof(*session), 0);
+		if (n < 0 && errno != EINTR)
+			return -errno;
+	} while (n != (ssize_t)sizeof(*session) || !*session);
+	return 0;
+}
+
 int do_map(int argc, char **argv)
 {
 	struct map_args a = { .conns = 1, .generation = 1 };
@@ -304,6 +323,11 @@ int do_map(int argc, char **argv)
 	ret = map_parse(argc, argv, &a);
 	if (ret)
 		return ret;
+	ret = new_session_id(&a.session);
+	if (ret) {
+		fprintf(stderr, "Error: cannot pick a session id: %s\n", strerror(-ret));
+		return 2;
+	}
 	if (cbs_nl_open(&gs))
 		return 2;
 	ret = volume_connect_n(&a, a.conns, fds, &rep);
@@ -318,6 +342,7 @@ int do_map(int argc, char **argv)
 	mnl_attr_put_u64(nlh, CBS_A_SIZE, le64toh(rep.size));
 	mnl_attr_put_u32(nlh, CBS_A_BLOCK_SIZE, le32toh(rep.block_size));
 	mnl_attr_put_u64(nlh, CBS_A_GENERATION, a.generation);
+	mnl_attr_put_u64(nlh, CBS_A_SESSION, a.session);
 	if (a.dead_timeout)
 		mnl_attr_put_u32(nlh, CBS_A_DEAD_TIMEOUT, a.dead_timeout);
 	if (a.io_timeout)

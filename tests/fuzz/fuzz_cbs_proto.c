@@ -56,8 +56,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	switch (data[0] % 3) {
 	case 0:
-		if (!cbs_proto_check_hello(data + 1, size - 1, &hello) && !hello.admin &&
-		    (!cbs_proto_name_ok(hello.name) || !hello.generation))
+		if (cbs_proto_check_hello(data + 1, size - 1, &hello))
+			break;
+		if (hello.admin ? hello.session || hello.generation || hello.name[0] :
+		    !cbs_proto_name_ok(hello.name) || !hello.generation)
 			abort();
 		break;
 	case 1:

@@ -5,7 +5,9 @@
 Each subcommand checks one behaviour against a running server and exits 0
 if the server behaved as expected, 1 (with a message) if not:
 
-  cbs_client.py CASE HOST:PORT VOLUME TOKEN [GENERATION]
+  cbs_client.py CASE HOST:PORT VOLUME TOKEN [GENERATION [SIZE...]]
+
+SIZE (bytes) only for the cases about a resize: fill, intact, resized.
 """
 import errno
 import os
@@ -13,15 +15,17 @@ import random
 import socket
 import struct
 import sys
+import time
 
-VERSION = 1
+VERSION = 2
 HELLO_MAGIC, HELLO_REPLY_MAGIC = 0x4E424831, 0x4E425231
 REQUEST_MAGIC, REPLY_MAGIC = 0x4E425131, 0x4E425031
 OP_READ, OP_WRITE, OP_FLUSH, OP_DISCARD, OP_WRITE_ZEROES = 0, 1, 2, 3, 4
 F_FUA = 1
 MAX_LEN = 32 << 20
+SLOT_CAP = 4096  # slots the server tracks per session (storage/attempt.h)
 
-HELLO = struct.Struct("<IHHQ64s64s")
+HELLO = struct.Struct("<IHHQ64s64sQ")
 HELLO_REPLY = struct.Struct("<IHHIIQQ")
 REQUEST = struct.Struct("<IHHQQQII")
 REPLY = struct.Struct("<IIQII")
@@ -60,30 +64,33 @@ def closed_by_server(sock, timeout=5):
 
 
 class Session:
-    def __init__(self, addr, name, token, generation):
+    def __init__(self, addr, name, token, generation, session=0):
         host, port = addr.rsplit(":", 1)
         self.sock = socket.create_connection((host, int(port)), timeout=10)
         self.generation = generation
         self.sock.sendall(HELLO.pack(HELLO_MAGIC, VERSION, 0, generation,
-                                     name.encode(), token.encode()))
+                                     name.encode(), token.encode(), session))
         (magic, version, self.flags, self.error, self.block_size, self.size,
          self.volume_generation) = HELLO_REPLY.unpack(recv_all(self.sock, HELLO_REPLY.size))
         expect(magic == HELLO_REPLY_MAGIC and version == VERSION, "bad handshake reply")
         self.handle = 0
 
-    def send(self, op, offset=0, length=0, data=b"", flags=0):
-        self.handle += 1
-        self.sock.sendall(REQUEST.pack(REQUEST_MAGIC, op, flags, self.handle,
+    def send(self, op, offset=0, length=0, data=b"", flags=0, handle=None):
+        """Send a request; handle defaults to the next of a counter."""
+        if handle is None:
+            self.handle += 1
+            handle = self.handle
+        self.sock.sendall(REQUEST.pack(REQUEST_MAGIC, op, flags, handle,
                                        offset, self.generation, length, 0) + data)
-        return self.handle
+        return handle
 
     def reply(self):
         magic, err, handle, length, _ = REPLY.unpack(recv_all(self.sock, REPLY.size))
         expect(magic == REPLY_MAGIC, "bad reply magic")
         return handle, err, recv_all(self.sock, length) if length else b""
 
-    def call(self, op, offset=0, length=0, data=b"", flags=0):
-        sent = self.send(op, offset, length, data, flags)
+    def call(self, op, offset=0, length=0, data=b"", flags=0, handle=None):
+        sent = self.send(op, offset, length, data, flags, handle)
         handle, err, payload = self.reply()
         expect(handle == sent, "reply handle %d, want %d" % (handle, sent))
         return err, payload
@@ -99,8 +106,8 @@ class Session:
         expect(err == 0, "WRITE at %d: %s" % (offset, os.strerror(err)))
 
 
-def open_ok(addr, name, token, gen):
-    s = Session(addr, name, token, gen)
+def open_ok(addr, name, token, gen, session=0):
+    s = Session(addr, name, token, gen, session)
     expect(s.error == 0, "handshake refused: %s" % os.strerror(s.error))
     return s
 
@@ -321,6 +328,228 @@ def case_enospc(addr, name, token, gen):
     expect(s.read(0, chunk) == pattern(9, chunk), "write after freeing space lost")
 
 
+def handle_of(attempt, slot):
+    """A handle within a session: the request's attempt and its slot."""
+    return attempt << 32 | slot
+
+
+def new_session_id():
+    return int.from_bytes(os.urandom(8), "little") | 1
+
+
+def expect_data(s, offset, want, what):
+    got = s.read(offset, len(want))
+    expect(got == want, "%s: the data on disk changed" % what)
+
+
+def case_attempts(addr, name, token, gen):
+    """Within a session, a write older than the newest attempt begun for its
+    slot is refused with ECANCELED and changes nothing; reads, flushes,
+    other slots, other sessions and session 0 are not affected."""
+    sid = new_session_id()
+    a = open_ok(addr, name, token, gen, sid)
+    b = open_ok(addr, name, token, gen, sid)
+    bs = a.block_size
+    slot, off = 0x10005, 300 * bs          # hardware queue 1, tag 5
+    data = pattern(30, 2 * bs)
+
+    # Attempt 2 begins on connection B; attempt 1 comes late on A.
+    err, _ = b.call(OP_WRITE, off, 2 * bs, data, handle=handle_of(2, slot))
+    expect(err == 0, "attempt 2: %s" % os.strerror(err))
+    late = [("WRITE", dict(op=OP_WRITE, length=2 * bs, data=pattern(31, 2 * bs))),
+            ("FUA WRITE", dict(op=OP_WRITE, length=bs, data=pattern(32, bs), flags=F_FUA)),
+            ("WRITE_ZEROES", dict(op=OP_WRITE_ZEROES, length=2 * bs)),
+            ("DISCARD", dict(op=OP_DISCARD, length=2 * bs))]
+    for what, req in late:
+        err, _ = a.call(offset=off, handle=handle_of(1, slot), **req)
+        expect(err == errno.ECANCELED, "late %s: error %d, want ECANCELED" % (what, err))
+        expect_data(b, off, data, "late " + what)
+
+    # Reads and flushes of an old attempt are served.
+    err, got = a.call(OP_READ, off, 2 * bs, handle=handle_of(1, slot))
+    expect(err == 0 and got == data, "READ of an old attempt: error %d" % err)
+    err, _ = a.call(OP_FLUSH, handle=handle_of(1, slot))
+    expect(err == 0, "FLUSH of an old attempt: error %d" % err)
+    # Another slot of the session is apart.
+    err, _ = a.call(OP_WRITE, off + 2 * bs, bs, pattern(33, bs), handle=handle_of(1, slot + 1))
+    expect(err == 0, "attempt 1 of another slot: error %d" % err)
+
+    # Another session, and session 0, have their own order (or none).
+    for what, sess in (("another session", new_session_id()), ("session 0", 0)):
+        o = open_ok(addr, name, token, gen, sess)
+        err, _ = o.call(OP_WRITE, off + 3 * bs, bs, pattern(34, bs), handle=handle_of(1, slot))
+        expect(err == 0, "%s, attempt 1: error %d" % (what, err))
+        o.sock.close()
+    # ... and a new session left this one's table alone.
+    err, _ = a.call(OP_WRITE, off, bs, pattern(35, bs), handle=handle_of(1, slot))
+    expect(err == errno.ECANCELED, "after other sessions: error %d, want ECANCELED" % err)
+
+    # Serial-number order across the wrap: 0 is newer than 0xffffffff.
+    wrap = slot + 2
+    err, _ = b.call(OP_WRITE, off + 4 * bs, bs, pattern(36, bs), handle=handle_of(0xFFFFFFFF, wrap))
+    expect(err == 0, "attempt 0xffffffff: error %d" % err)
+    err, _ = a.call(OP_WRITE, off + 4 * bs, bs, pattern(37, bs), handle=handle_of(0, wrap))
+    expect(err == 0, "attempt 0 after 0xffffffff: error %d" % err)
+    err, _ = b.call(OP_WRITE, off + 4 * bs, bs, pattern(38, bs), handle=handle_of(0xFFFFFFFF, wrap))
+    expect(err == errno.ECANCELED, "attempt 0xffffffff after 0: error %d, want ECANCELED" % err)
+    expect_data(b, off + 4 * bs, pattern(37, bs), "attempt 0xffffffff after 0")
+
+    # The late connection alone keeps the session's order alive ...
+    b.sock.close()
+    err, _ = a.call(OP_WRITE, off, bs, pattern(39, bs), handle=handle_of(1, slot))
+    expect(err == errno.ECANCELED, "after B closed: error %d, want ECANCELED" % err)
+    expect_data(a, off, data, "after B closed")
+    # ... and it is gone with the session's last connection.
+    a.sock.close()
+    deadline = time.monotonic() + 10
+    while True:
+        c = open_ok(addr, name, token, gen, sid)
+        err, _ = c.call(OP_WRITE, off, bs, pattern(40, bs), handle=handle_of(1, slot))
+        c.sock.close()
+        if err == 0 or time.monotonic() > deadline:
+            break
+    expect(err == 0, "the session's table outlived its connections: error %d" % err)
+
+
+def case_slot_flood(addr, name, token, gen):
+    """A session that uses more slots than the server tracks gets ENOBUFS for
+    the new ones; its other slots, other sessions and the server go on."""
+    s = open_ok(addr, name, token, gen, new_session_id())
+    bs, base, batch = s.block_size, 1 << 30, 256
+    for first in range(0, SLOT_CAP, batch):
+        sent = [s.send(OP_DISCARD, base, bs, handle=handle_of(1, slot))
+                for slot in range(first, min(first + batch, SLOT_CAP))]
+        errs = [s.reply()[1] for _ in sent]
+        expect(errs == [0] * len(sent), "DISCARD in slots %d..: %r" % (first, set(errs)))
+    err, _ = s.call(OP_DISCARD, base, bs, handle=handle_of(1, SLOT_CAP))
+    expect(err == errno.ENOBUFS, "slot over the cap: error %d, want ENOBUFS" % err)
+    err, _ = s.call(OP_WRITE, base, bs, pattern(41, bs), handle=handle_of(2, 7))
+    expect(err == 0, "a known slot after the cap: error %d" % err)
+    expect(s.read(base, bs) == pattern(41, bs), "write after the cap lost")
+    o = open_ok(addr, name, token, gen, new_session_id())
+    err, _ = o.call(OP_DISCARD, base, bs, handle=handle_of(1, SLOT_CAP))
+    expect(err == 0, "another session's new slot: error %d" % err)
+
+
+def case_late_splice(addr, name, token, gen):
+    """The race itself: attempt 1 of a large (spliced) write passes its check
+    and stalls half-way in connection A; attempt 2 is retried and answered on
+    connection B, newer data follows; then A's rest arrives.  None of it may
+    land: A is answered ECANCELED and the newer data stays."""
+    sid = new_session_id()
+    a = open_ok(addr, name, token, gen, sid)
+    b = open_ok(addr, name, token, gen, sid)
+    watcher = open_ok(addr, name, token, gen)
+    mib, half = 1 << 20, 1 << 19
+    slot, off = 0x20011, 128 * mib
+    first = pattern(50, mib)
+
+    a.sock.sendall(REQUEST.pack(REQUEST_MAGIC, OP_WRITE, 0, handle_of(1, slot),
+                                off, gen, mib, 0) + first[:half])
+    # A is mid-write: its first half is on disk, so it passed its check.
+    deadline = time.monotonic() + 10
+    while watcher.read(off, half) != first[:half]:
+        expect(time.monotonic() < deadline, "attempt 1's first half never landed")
+        time.sleep(0.01)
+    err, _ = b.call(OP_WRITE, off, mib, pattern(51, mib), handle=handle_of(2, slot))
+    expect(err == 0, "the retry (attempt 2): %s" % os.strerror(err))
+    newer = pattern(52, mib)
+    err, _ = b.call(OP_WRITE, off, mib, newer, handle=handle_of(1, slot + 1))
+    expect(err == 0, "the newer write: %s" % os.strerror(err))
+
+    a.sock.sendall(first[half:])
+    handle, err, _ = a.reply()
+    expect(handle == handle_of(1, slot), "reply for handle %#x" % handle)
+    got = watcher.read(off, mib)
+    expect(got[:half] == newer[:half], "the stale attempt's data is in the first half")
+    expect(got[half:] == newer[half:], "the stale attempt's rest landed over newer data")
+    expect(err == errno.ECANCELED, "attempt 1: error %d, want ECANCELED" % err)
+    expect(a.read(off, mib) == newer, "connection A out of step after the refusal")
+
+
+def in_syscall(pid, nr):
+    """Some thread of process pid is in (or stopped at) syscall number nr."""
+    for tid in os.listdir("/proc/%d/task" % pid):
+        try:
+            with open("/proc/%d/task/%s/syscall" % (pid, tid)) as f:
+                if f.read().split(" ", 1)[0] == str(nr):
+                    return True
+        except OSError:
+            pass
+    return False
+
+
+def case_late_pwrite(addr, name, token, gen):
+    """Atomicity: attempt 1 passes its check and then stalls inside its pwrite
+    (strace holds up each server thread's first pwrite64, see cbs_server.sh;
+    CBS_SERVER_PID names the server).  Attempt 2 of the same slot must wait
+    for that write to finish and land after it, never before."""
+    pid = int(os.environ["CBS_SERVER_PID"])
+    sid = new_session_id()
+    a = open_ok(addr, name, token, gen, sid)
+    b = open_ok(addr, name, token, gen, sid)
+    bs = a.block_size
+    slot, off = 0x30003, 400 * bs
+    # B's thread spends its held-up pwrite on another slot first.
+    err, _ = b.call(OP_WRITE, off + bs, bs, pattern(59, bs), handle=handle_of(1, slot + 1))
+    expect(err == 0, "B's first write: %s" % os.strerror(err))
+    a.send(OP_WRITE, off, bs, pattern(60, bs), handle=handle_of(1, slot))
+    deadline = time.monotonic() + 10
+    while not in_syscall(pid, 18):  # x86_64 pwrite64
+        expect(time.monotonic() < deadline, "attempt 1 never reached its pwrite")
+        time.sleep(0.01)
+    retry = pattern(61, bs)
+    err, _ = b.call(OP_WRITE, off, bs, retry, handle=handle_of(2, slot))
+    expect(err == 0, "the retry (attempt 2): %s" % os.strerror(err))
+    handle, err, _ = a.reply()
+    expect(handle == handle_of(1, slot) and err == 0, "attempt 1: error %d" % err)
+    expect(b.read(off, bs) == retry, "attempt 1's stalled write landed after its retry")
+
+
+def block_marker(index, bs):
+    """A block's content that names the block: a misplaced or lost block shows."""
+    return (b"blk%012d|" % index) * (bs // 16)
+
+
+def check_blocks(s, size):
+    """Every block below size holds its marker."""
+    bs, chunk = s.block_size, 1 << 20
+    for off in range(0, size, chunk):
+        n = min(chunk, size - off)
+        want = b"".join(block_marker((off + i) // bs, bs) for i in range(0, n, bs))
+        got = s.read(off, n)
+        if got != want:
+            first = next(i for i in range(0, n, bs) if got[i:i + bs] != want[i:i + bs])
+            raise Fail("block %d lost: reads %r..." % ((off + first) // bs, got[first:first + 16]))
+
+
+def case_fill(addr, name, token, gen):
+    """Write every block of the volume with its marker, durably."""
+    s = open_ok(addr, name, token, gen)
+    bs, chunk = s.block_size, 1 << 20
+    for off in range(0, s.size, chunk):
+        n = min(chunk, s.size - off)
+        s.write(off, b"".join(block_marker((off + i) // bs, bs) for i in range(0, n, bs)))
+    err, _ = s.call(OP_FLUSH)
+    expect(err == 0, "FLUSH: %s" % os.strerror(err))
+
+
+def case_intact(addr, name, token, gen, size):
+    """The volume is still size bytes, every block as case_fill wrote it."""
+    s = open_ok(addr, name, token, gen)
+    expect(s.size == size, "size %d, want %d" % (s.size, size))
+    check_blocks(s, size)
+
+
+def case_resized(addr, name, token, gen, old, new):
+    """After an interrupted resize: the old size with all data, or the new
+    size with all data below it; never zeros where data was."""
+    s = open_ok(addr, name, token, gen)
+    expect(s.size in (old, new), "size %d, want %d or %d" % (s.size, old, new))
+    check_blocks(s, min(s.size, old))
+    print("size %d" % s.size)
+
+
 CASES = {
     "write": case_write,
     "read": case_read,
@@ -333,17 +562,25 @@ CASES = {
     "random-frames": case_random_frames,
     "corpus": case_corpus,
     "enospc": case_enospc,
+    "fill": case_fill,
+    "intact": case_intact,
+    "resized": case_resized,
+    "attempts": case_attempts,
+    "slot-flood": case_slot_flood,
+    "late-splice": case_late_splice,
+    "late-pwrite": case_late_pwrite,
 }
 
 
 def main():
-    if len(sys.argv) not in (5, 6) or sys.argv[1] not in CASES:
-        sys.stderr.write("usage: %s {%s} HOST:PORT VOLUME TOKEN [GENERATION]\n"
+    if len(sys.argv) < 5 or sys.argv[1] not in CASES:
+        sys.stderr.write("usage: %s {%s} HOST:PORT VOLUME TOKEN [GENERATION [SIZE...]]\n"
                          % (sys.argv[0], "|".join(CASES)))
         return 2
-    gen = int(sys.argv[5]) if len(sys.argv) == 6 else 1
+    gen = int(sys.argv[5]) if len(sys.argv) > 5 else 1
+    sizes = [int(a) for a in sys.argv[6:]]
     try:
-        CASES[sys.argv[1]](sys.argv[2], sys.argv[3], sys.argv[4], gen)
+        CASES[sys.argv[1]](sys.argv[2], sys.argv[3], sys.argv[4], gen, *sizes)
     except (Fail, OSError) as e:
         sys.stderr.write("%s: %s\n" % (sys.argv[1], e))
         return 1

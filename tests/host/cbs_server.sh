@@ -73,6 +73,40 @@ busywait() {
 	done
 }
 
+# traced_by PID TRACER: every thread of PID is traced by TRACER.
+traced_by() {
+	local f
+	for f in /proc/"$1"/task/*/status; do
+		grep -q "^TracerPid:[[:space:]]*$2\$" "$f" || return 1
+	done
+}
+
+# traced SYSCALLS INJECT CMD...: run CMD while strace is attached to the
+# server, tracing SYSCALLS and tampering with them (strace -e inject=INJECT);
+# CMD's exit status, or 99 if strace did not attach.
+traced() {
+	local trace=$1 inject=$2 spid ret=99
+	shift 2
+	strace -f -qq -p "$pid" -o "$tmp/strace.log" -e trace="$trace" \
+		-e inject="$inject" 2>"$tmp/strace.err" &
+	spid=$!
+	if busywait 10 traced_by "$pid" "$spid"; then
+		"$@"
+		ret=$?
+	fi
+	# Gone already if it followed the server to its death.  strace can
+	# hang reaping a killed multi-threaded tracee: then it is killed.
+	kill "$spid" 2>/dev/null
+	busywait 5 exited "$spid" || kill -KILL "$spid"
+	wait "$spid"
+	return "$ret"
+}
+
+# exited PID: PID has ended (gone, or a zombie not yet waited for).
+exited() {
+	[ ! -e "/proc/$1" ] || grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
+}
+
 # start_server [DIR]: start a server on DIR (default $dir), its log in $tmp/log.
 start_server() {
 	: >"$tmp/log.new"
@@ -99,7 +133,7 @@ cbs() {
 }
 
 echo "TAP version 13"
-echo "1..28"
+echo "1..39"
 
 check "server starts and reports its port" start_server
 # Volume admin through the cbs command, with the admin token from a file.
@@ -162,6 +196,28 @@ check "generation 2 fences generation 1 (ESTALE)" python3 "$CLIENT" fence "$srv"
 check "malformed frames: error or close, others still served" \
 	python3 "$CLIENT" malformed "$srv" big "$token" 2
 
+# The write order within a session: a retried write's late first attempt.
+check "a session's late write attempts: ECANCELED, data kept; reads, other slots, sessions served" \
+	python3 "$CLIENT" attempts "$srv" big "$token" 2
+check "a session over the slot cap: ENOBUFS for new slots, the server goes on" \
+	python3 "$CLIENT" slot-flood "$srv" big "$token" 2
+check "a large write's first attempt stalled mid-way never lands after its retry" \
+	python3 "$CLIENT" late-splice "$srv" big "$token" 2
+
+# strace holds up each server thread's first pwrite64 for 2 s: a write that
+# passed its check and stalls in its pwrite must keep its retry waiting.
+late_pwrite() {
+	command -v strace >/dev/null || return 4
+	traced pwrite64 pwrite64:delay_enter=2000000:when=1 \
+		env CBS_SERVER_PID="$pid" python3 "$CLIENT" late-pwrite "$srv" big "$token" 2
+}
+late_pwrite >"$tmp/out" 2>&1
+case $? in
+0) ok "a write stalled in its pwrite after its check lands before its retry, not after" ;;
+4) ok "a write stalled in its pwrite after its check lands before its retry, not after # SKIP strace missing" ;;
+*) not_ok "a write stalled in its pwrite after its check lands before its retry, not after" ;;
+esac
+
 # On a volume of their own: random frames write random blocks.
 random_frames() {
 	cbs volume create junk size 64M token junk-secret "${admin[@]}" &&
@@ -216,6 +272,76 @@ leftovers() {
 		grep -q 'volume corrupt not loaded' "$tmp/log"
 }
 check "start: orphan data file removed, data with corrupt metadata kept" leftovers
+
+# A shrink that fails or is cut short must lose nothing: its commit point is
+# the metadata file, and the data file is truncated only after it.  strace,
+# attached to the server for the one resize, makes a syscall of it fail or
+# kills the server at it (at the syscall's entry, before it runs).
+SHRINK_OLD=$((2 << 20))
+SHRINK_NEW=$((1 << 20))
+
+# traced_shrink INJECT: shrink volume "shrink" from SHRINK_OLD to SHRINK_NEW
+# while strace tampers with the server's syscalls (strace -e inject=INJECT);
+# the exit status of the cbs command, its output in $tmp/resize.out.
+traced_shrink() {
+	traced openat,write,fsync,renameat,renameat2,ftruncate "$1" \
+		cbs volume resize shrink size "$SHRINK_NEW" server "$srv" \
+		admin-token-file "$tmp/admin-token" >"$tmp/resize.out" 2>&1
+}
+
+# A new volume "shrink" of SHRINK_OLD bytes, every block written.
+shrink_volume() {
+	cbs volume delete shrink server "$srv" admin-token-file "$tmp/admin-token" 2>/dev/null
+	cbs volume create shrink size "$SHRINK_OLD" token shrink-secret \
+		server "$srv" admin-token-file "$tmp/admin-token" >/dev/null &&
+		python3 "$CLIENT" fill "$srv" shrink shrink-secret
+}
+
+# shrink_refused INJECT: the shrink fails with EIO, and the volume keeps
+# its size and every byte, on the running server and after a restart.
+shrink_refused() {
+	traced_shrink "$1"
+	case $? in 0 | 99) return 1 ;; esac
+	grep -q 'Input/output error' "$tmp/resize.out" &&
+		python3 "$CLIENT" intact "$srv" shrink shrink-secret 1 "$SHRINK_OLD" &&
+		stop_server && start_server &&
+		python3 "$CLIENT" intact "$srv" shrink shrink-secret 1 "$SHRINK_OLD"
+}
+
+# shrink_crash INJECT: the server is killed mid-shrink; after a restart the
+# volume has the old size and all its data, or the new size and all the
+# data below it.
+shrink_crash() {
+	local rc
+	start_server && shrink_volume || return 1
+	traced_shrink "$1"
+	wait "$pid"
+	rc=$?
+	pid=
+	cat "$tmp/log.new" >>"$tmp/log"
+	echo "server exit status $rc (137: killed)"
+	[ "$rc" -eq 137 ] && start_server &&
+		python3 "$CLIENT" resized "$srv" shrink shrink-secret 1 "$SHRINK_OLD" "$SHRINK_NEW"
+}
+
+if command -v strace >/dev/null; then
+	start_server && shrink_volume >"$tmp/out" 2>&1
+	check "shrink whose metadata fsync fails: EIO, size and data kept" \
+		shrink_refused fsync:error=EIO:when=1
+	check "shrink whose metadata rename fails: EIO, size and data kept" \
+		shrink_refused renameat,renameat2:error=EIO
+	check "shrink whose directory fsync fails: EIO, size and data kept" \
+		shrink_refused fsync:error=EIO:when=2
+	[ -n "$pid" ] && stop_server
+	for point in "the data file's ftruncate:ftruncate" "the first fsync:fsync:when=1" \
+		"the second fsync:fsync:when=2" "the metadata's rename:renameat,renameat2"; do
+		check "shrink killed at ${point%%:*}: old size and data, or new size and data below" \
+			shrink_crash "${point#*:}:signal=KILL"
+		[ -n "$pid" ] && stop_server
+	done
+else
+	for _ in $(seq 7); do ok "shrink failures and crashes # SKIP strace missing"; done
+fi
 
 # Over-commit a 2 MiB tmpfs with a 1 TiB volume.
 enospc() {

@@ -2,9 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0
 # The in-VM half of the power-cut test (see run.sh).  "write": put
 # cbs-server's data on the virtio disk, write through a cbs device with
-# O_SYNC (FUA/flush) and record each acknowledged block on the host, then
+# O_SYNC (FUA/flush) and record each acknowledged block on the host; shrink
+# three volumes, one to completion and two held by strace mid-way (before
+# the metadata's rename, and after it at the data file's ftruncate), then
 # reset the VM at once.  "verify": after a fresh boot, every acknowledged
-# block must read back.
+# block must read back, and each shrunk volume must have its old size and
+# all its data or its new size and all the data below it.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 export PATH=$PWD/build/bin:$PATH
@@ -16,6 +19,13 @@ ADMIN=admin-pc
 SERVER=127.0.0.1:17200
 BLOCKS=16
 BIG=64		# blocks per large FUA write: 256 KiB, spliced by the server
+CLIENT=tests/host/cbs_client.py
+SHRINK_OLD=$((2 << 20))
+SHRINK_NEW=$((1 << 20))
+# The shrinks in flight at the reset, each on a server of its own (a resize
+# holds the server's volume table): "volume port syscall-numbers-it-stops-at".
+# x86_64: renameat 264, renameat2 316, ftruncate 77.
+IN_FLIGHT=("shrink-pre 17201 264 316" "shrink-post 17202 77")
 
 modprobe ext4
 insmod kmod/cbs/cbs.ko || exit 1
@@ -25,12 +35,65 @@ if [ "$phase" = write ]; then
 fi
 mount "$disk" "$mnt" || exit 1
 mkdir -p "$mnt/data"
-cbs-server --listen "$SERVER" --data "$mnt/data" --admin-token "$ADMIN" \
-	>>/tmp/server.log 2>&1 &
-for _ in $(seq 100); do
-	cbs volume list server "$SERVER" admin-token "$ADMIN" >/dev/null 2>&1 && break
-	sleep 0.1
-done
+# start_server ADDR DIR: a cbs-server; its pid in $server_pid.
+start_server() {
+	mkdir -p "$2"
+	cbs-server --listen "$1" --data "$2" --admin-token "$ADMIN" >>/tmp/server.log 2>&1 &
+	server_pid=$!
+	for _ in $(seq 100); do
+		cbs volume list server "$1" admin-token "$ADMIN" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# in_syscall PID NR...: a thread of PID is in (or stopped at) one of the syscalls.
+in_syscall() {
+	local pid=$1 f nr want
+	shift
+	for f in /proc/"$pid"/task/*/syscall; do
+		read -r nr _ <"$f" 2>/dev/null || continue
+		for want in "$@"; do
+			[ "$nr" = "$want" ] && return 0
+		done
+	done
+	return 1
+}
+
+# shrink_volume ADDR NAME: a volume of SHRINK_OLD bytes, every block written.
+shrink_volume() {
+	cbs volume create "$2" size "$SHRINK_OLD" token tok-shrink \
+		server "$1" admin-token "$ADMIN" >/dev/null &&
+		python3 "$CLIENT" fill "$1" "$2" tok-shrink
+}
+
+# shrink_in_flight NAME PORT NR...: shrink NAME on a server of its own, held
+# by strace when it enters syscall NR; records NAME once it is held there.
+shrink_in_flight() {
+	local name=$1 addr=127.0.0.1:$2 pid
+	shift 2
+	start_server "$addr" "$mnt/data-$name" && shrink_volume "$addr" "$name" || return 1
+	pid=$server_pid
+	strace -f -qq -p "$pid" -o /dev/null -e trace=ftruncate,renameat,renameat2 \
+		-e inject="$(printf '%s,' "$@" | sed 's/,$//')":delay_enter=600000000 \
+		2>/dev/null &
+	for _ in $(seq 100); do
+		! grep -q '^TracerPid:[[:space:]]*0$' /proc/"$pid"/task/*/status && break
+		sleep 0.1
+	done
+	cbs volume resize "$name" size "$SHRINK_NEW" server "$addr" admin-token "$ADMIN" \
+		>/dev/null 2>&1 &
+	for _ in $(seq 300); do
+		if in_syscall "$pid" "$@"; then
+			echo "$name in-flight" >>"$acked.shrink"
+			return 0
+		fi
+		sleep 0.1
+	done
+	return 1
+}
+
+start_server "$SERVER" "$mnt/data"
 
 if [ "$phase" = write ]; then
 	cbs volume create pc size 64M token tokp server "$SERVER" admin-token "$ADMIN" >/dev/null || exit 1
@@ -56,7 +119,16 @@ if [ "$phase" = write ]; then
 	for i in $(seq 0 $((BLOCKS - 1))); do
 		echo "$((BLOCKS + i)) $(dd if=/tmp/burst bs=4096 skip="$i" count=1 status=none | sha256sum | cut -d' ' -f1)"
 	done >>"$acked"
-	sync "$acked"
+	# Shrinks: one acknowledged, two in flight, at the power cut.
+	: >"$acked.shrink"
+	shrink_volume "$SERVER" shrink-acked &&
+		cbs volume resize shrink-acked size "$SHRINK_NEW" server "$SERVER" admin-token "$ADMIN" &&
+		echo "shrink-acked acknowledged" >>"$acked.shrink"
+	for f in "${IN_FLIGHT[@]}"; do
+		# shellcheck disable=SC2086 # "name port nr..."
+		shrink_in_flight $f
+	done
+	sync "$acked" "$acked.shrink"
 	# Power cut: reset now, nothing more reaches the disk.
 	echo b >/proc/sysrq-trigger
 	sleep 30
@@ -81,6 +153,41 @@ else
 	echo "not ok 3 powercut: $bad of $total acknowledged writes lost"
 fi
 cbs unmap "$dev"
-kill %1
+pids=$server_pid
+
+# check_shrink N NAME STATE ADDR WHAT CASE SIZE...: NAME reached STATE
+# before the cut, and now passes cbs_client.py CASE (intact: it has SIZE and
+# all its data; resized: the old size and all data, or the new size and the
+# data below).
+shrink_failed=0
+check_shrink() {
+	local n=$1 name=$2 state=$3 addr=$4 what=$5 out=
+	shift 5
+	if grep -q "^$name $state\$" "$acked.shrink" &&
+	   out=$(python3 "$CLIENT" "$1" "$addr" "$name" tok-shrink 1 "${@:2}" 2>&1); then
+		echo "ok $n powercut: $what: no data lost${out:+ ($out)}"
+	else
+		echo "not ok $n powercut: $what"
+		echo "# ${out:-never $state before the reset}"
+		shrink_failed=1
+	fi
+}
+check_shrink 4 shrink-acked acknowledged "$SERVER" \
+	"a shrink acknowledged before the cut has the new size" intact "$SHRINK_NEW"
+n=5
+for f in "${IN_FLIGHT[@]}"; do
+	read -r name port _ <<<"$f"
+	start_server "127.0.0.1:$port" "$mnt/data-$name"
+	pids="$pids $server_pid"
+	case $name in
+	shrink-pre) what="a shrink cut before its metadata's rename" ;;
+	*) what="a shrink cut after its metadata, before its ftruncate" ;;
+	esac
+	check_shrink "$n" "$name" in-flight "127.0.0.1:$port" "$what" \
+		resized "$SHRINK_OLD" "$SHRINK_NEW"
+	n=$((n + 1))
+done
+# shellcheck disable=SC2086
+kill $pids
 umount "$mnt" 2>/dev/null
-[ "$bad" -eq 0 ] && [ "$total" -eq $((2 * BLOCKS + 2)) ]
+[ "$bad" -eq 0 ] && [ "$total" -eq $((2 * BLOCKS + 2)) ] && [ "$shrink_failed" -eq 0 ]

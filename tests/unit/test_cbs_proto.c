@@ -9,6 +9,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "../../storage/attempt.h"
 #include "../../storage/proto.h"
 
 #define VOL_SIZE (1ULL << 30)
@@ -173,8 +174,8 @@ static struct cbs_hello hello(const char *name, const char *token, uint64_t gen)
 		.generation = htole64(gen),
 	};
 
-	strncpy(h.name, name, sizeof(h.name));
-	strncpy(h.token, token, sizeof(h.token));
+	strncpy(h.name, name, sizeof(h.name) - 1);
+	strncpy(h.token, token, sizeof(h.token) - 1);
 	return h;
 }
 
@@ -184,16 +185,26 @@ static void hellos(void **state)
 	struct cbs_hello_req out;
 
 	(void)state;
+	h.session = htole64(0x8877665544332211ULL);
 	assert_int_equal(cbs_proto_check_hello(&h, sizeof(h), &out), 0);
 	assert_string_equal(out.name, "vol-1");
 	assert_string_equal(out.token, "t0k3n");
 	assert_int_equal(out.generation, 3);
+	assert_int_equal(out.session, 0x8877665544332211ULL);
 	assert_false(out.admin);
+	/* A volume session without a session id: no ordering rule, still valid. */
+	h = hello("vol-1", "t0k3n", 3);
+	assert_int_equal(cbs_proto_check_hello(&h, sizeof(h), &out), 0);
+	assert_int_equal(out.session, 0);
 	assert_int_equal(cbs_proto_check_hello(&h, sizeof(h) - 1, &out), -EPROTO);
+	/* Version 1's hello was 8 bytes shorter. */
+	assert_int_equal(cbs_proto_check_hello(&h, sizeof(h) - 8, &out), -EPROTO);
 	h.magic = htole32(CBS_REQUEST_MAGIC);
 	assert_int_equal(cbs_proto_check_hello(&h, sizeof(h), &out), -EPROTO);
 	h = hello("vol-1", "t0k3n", 3);
-	h.version = htole16(2);
+	h.version = htole16(1);
+	assert_int_equal(cbs_proto_check_hello(&h, sizeof(h), &out), -EPROTONOSUPPORT);
+	h.version = htole16(CBS_PROTO_VERSION + 1);
 	assert_int_equal(cbs_proto_check_hello(&h, sizeof(h), &out), -EPROTONOSUPPORT);
 	h = hello("vol-1", "t0k3n", 0);
 	assert_int_equal(cbs_proto_check_hello(&h, sizeof(h), &out), -EINVAL);
@@ -213,6 +224,10 @@ static void hellos(void **state)
 	h.flags = htole16(CBS_HELLO_F_ADMIN);
 	assert_int_equal(cbs_proto_check_hello(&h, sizeof(h), &out), 0);
 	assert_true(out.admin);
+	assert_int_equal(out.session, 0);
+	/* Admin sessions never carry a session id. */
+	h.session = htole64(1);
+	assert_int_equal(cbs_proto_check_hello(&h, sizeof(h), &out), -EINVAL);
 	h = hello("vol-1", "admin", 0);
 	h.flags = htole16(CBS_HELLO_F_ADMIN);
 	assert_int_equal(cbs_proto_check_hello(&h, sizeof(h), &out), -EINVAL);
@@ -266,6 +281,94 @@ static void admin_payloads(void **state)
 	assert_int_equal(cbs_proto_check_admin(CBS_OP_READ, &v, sizeof(v), &out), -EINVAL);
 }
 
+static void attempt_order(void **state)
+{
+	(void)state;
+	assert_true(cbs_proto_attempt_older(1, 2));
+	assert_false(cbs_proto_attempt_older(2, 1));
+	assert_false(cbs_proto_attempt_older(7, 7));
+	/* Across the wrap: 0 came after 0xffffffff. */
+	assert_true(cbs_proto_attempt_older(0xffffffff, 0));
+	assert_false(cbs_proto_attempt_older(0, 0xffffffff));
+	assert_true(cbs_proto_attempt_older(0x7ffffff0, 0x80000010));
+	assert_int_equal(cbs_proto_handle_slot(0x0000000500010007ULL), 0x00010007);
+	assert_int_equal(cbs_proto_handle_attempt(0x0000000500010007ULL), 5);
+	assert_true(cbs_proto_op_mutates(CBS_OP_WRITE));
+	assert_true(cbs_proto_op_mutates(CBS_OP_WRITE_ZEROES));
+	assert_true(cbs_proto_op_mutates(CBS_OP_DISCARD));
+	assert_false(cbs_proto_op_mutates(CBS_OP_READ));
+	assert_false(cbs_proto_op_mutates(CBS_OP_FLUSH));
+}
+
+#define HANDLE(attempt, slot) ((uint64_t)(attempt) << 32 | (slot))
+
+/* attempt_lock(), and the unlock that a claim needs. */
+static int claim(struct attempt_table *t, uint64_t handle)
+{
+	int ret = attempt_lock(t, handle);
+
+	if (!ret)
+		attempt_unlock(t, handle);
+	return ret;
+}
+
+static void attempt_tables(void **state)
+{
+	struct attempt_table *tables = NULL, *a, *a2, *b;
+
+	(void)state;
+	a = attempt_table_get(&tables, 42);
+	a2 = attempt_table_get(&tables, 42);
+	b = attempt_table_get(&tables, 43);
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_ptr_equal(a, a2);
+	assert_ptr_not_equal(a, b);
+
+	assert_int_equal(claim(a, HANDLE(2, 7)), 0);
+	assert_int_equal(claim(a, HANDLE(1, 7)), -ECANCELED);
+	/* The same attempt again (a large write's next part) and newer ones pass. */
+	assert_int_equal(claim(a, HANDLE(2, 7)), 0);
+	assert_int_equal(claim(a, HANDLE(3, 7)), 0);
+	assert_int_equal(claim(a, HANDLE(2, 7)), -ECANCELED);
+	/* Other slots, and the same slot in another session, are apart. */
+	assert_int_equal(claim(a, HANDLE(1, 8)), 0);
+	assert_int_equal(claim(a, HANDLE(1, 0x10007)), 0);
+	assert_int_equal(claim(b, HANDLE(1, 7)), 0);
+	/* Wraparound. */
+	assert_int_equal(claim(a, HANDLE(0xffffffff, 9)), 0);
+	assert_int_equal(claim(a, HANDLE(0, 9)), 0);
+	assert_int_equal(claim(a, HANDLE(0xffffffff, 9)), -ECANCELED);
+
+	/* A session's table lives while any of its connections does. */
+	attempt_table_put(&tables, a2);
+	assert_int_equal(claim(a, HANDLE(1, 7)), -ECANCELED);
+	attempt_table_put(&tables, a);
+	assert_ptr_equal(tables, b);
+	a = attempt_table_get(&tables, 42);
+	assert_int_equal(claim(a, HANDLE(1, 7)), 0);
+	attempt_table_put(&tables, a);
+	attempt_table_put(&tables, b);
+	assert_null(tables);
+}
+
+static void attempt_slot_cap(void **state)
+{
+	struct attempt_table *tables = NULL, *t;
+	uint32_t slot;
+
+	(void)state;
+	t = attempt_table_get(&tables, 1);
+	assert_non_null(t);
+	for (slot = 0; slot < ATTEMPT_MAX_SLOTS; slot++)
+		assert_int_equal(claim(t, HANDLE(1, slot * 977)), 0);
+	assert_int_equal(claim(t, HANDLE(1, 0xfffffff0)), -ENOBUFS);
+	/* Slots it already has go on working. */
+	assert_int_equal(claim(t, HANDLE(2, 977)), 0);
+	assert_int_equal(claim(t, HANDLE(1, 977)), -ECANCELED);
+	attempt_table_put(&tables, t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -277,6 +380,9 @@ int main(void)
 		cmocka_unit_test(session_kinds),
 		cmocka_unit_test(hellos),
 		cmocka_unit_test(admin_payloads),
+		cmocka_unit_test(attempt_order),
+		cmocka_unit_test(attempt_tables),
+		cmocka_unit_test(attempt_slot_cap),
 	};
 
 	return cmocka_run_group_tests_name("cbs_proto", tests, NULL, NULL);
