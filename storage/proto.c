@@ -7,7 +7,7 @@
 #include "proto.h"
 
 /* The sizes Documentation/cbs-protocol.md gives. */
-_Static_assert(sizeof(struct cbs_hello) == 144, "cbs_hello");
+_Static_assert(sizeof(struct cbs_hello) == 152, "cbs_hello");
 _Static_assert(sizeof(struct cbs_hello_reply) == 32, "cbs_hello_reply");
 _Static_assert(sizeof(struct cbs_request) == 40, "cbs_request");
 _Static_assert(sizeof(struct cbs_reply) == 24, "cbs_reply");
