@@ -10,7 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 require_cmd cbs cbs-server mkfs.ext4 nl_send
 
-ktap_plan 56
+ktap_plan 65
 load_module cbs
 defer unload_module cbs
 
@@ -30,22 +30,22 @@ MON_PID=$!
 defer kill "$MON_PID"
 check "create volume" cbs_admin create vol1 size 256M token tok1
 check_output "map with 2 connections" '^/dev/cbs[0-9]+$' cbs map vol1 server "$CBS_SERVER" token tok1 conns 2
-DEV=$(cbs -j show | grep -o '"dev":"/dev/cbs[0-9]*"' | head -n 1 | cut -d'"' -f4)
+DEV=$KSFT_OUT
 check_output "size seen by the block layer" "^$((256 << 11))\$" sectors "$DEV"
 check_output "show lists it up with 2 live links" "^$DEV: volume vol1 size 268435456 block-size 4096 generation 1 conns 2 live 2 state up" cbs show "$DEV"
 check "mkfs.ext4" mkfs.ext4 -q -F "$DEV"
 check "mount" mount "$DEV" "$CBS_WORK/mnt"
 check "write files" sh -c "head -c 8M /dev/urandom >$CBS_WORK/mnt/a && cp $CBS_WORK/mnt/a $CBS_WORK/a.ref && mkdir $CBS_WORK/mnt/d && echo hi >$CBS_WORK/mnt/d/f && sync"
-check_output "unmap of a mounted device is refused" 'Device or resource busy.*open or mounted' cbs unmap "$DEV"
+check_fail_output "unmap of a mounted device is refused" 'Device or resource busy.*open or mounted' cbs unmap "$DEV"
 check "umount" umount "$CBS_WORK/mnt"
 check "unmap" cbs unmap "$DEV"
-check_output "gone from show" '^$' cbs show
+check_no_match "gone from show" . cbs show
 check_output "remap" '^/dev/cbs[0-9]+$' cbs map vol1 server "$CBS_SERVER" token tok1 conns 4
-DEV=$(cbs -j show | grep -o '"dev":"/dev/cbs[0-9]*"' | head -n 1 | cut -d'"' -f4)
+DEV=$KSFT_OUT
 check "data survives unmap and remap" sh -c "mount $DEV $CBS_WORK/mnt && cmp $CBS_WORK/mnt/a $CBS_WORK/a.ref && grep -q hi $CBS_WORK/mnt/d/f && umount $CBS_WORK/mnt"
-check_output "wrong token refused" 'Permission denied|Operation not permitted|Access denied' \
+check_fail_output "wrong token refused" 'Permission denied|Operation not permitted|Access denied' \
 	cbs map vol1 server "$CBS_SERVER" token wrong
-check_output "unmap of a missing device is ENOENT" 'No such file' cbs unmap cbs99
+check_fail_output "unmap of a missing device is ENOENT" 'No such file' cbs unmap cbs99
 
 # The server dies (-9) under I/O and comes back: the writer sees no error.
 check "unmap before the restart test" cbs unmap "$DEV"
@@ -53,13 +53,13 @@ cbs map vol1 server "$CBS_SERVER" token tok1 conns 2 reconnect dead-timeout 60 i
 	>"$CBS_WORK/map.out" 2>"$CBS_WORK/map.err" &
 MAP_PID=$!
 defer kill "$MAP_PID"
-busywait 10000 grep -q /dev/cbs "$CBS_WORK/map.out"
+check "cbs map with reconnect prints its device" busywait 10000 grep -q /dev/cbs "$CBS_WORK/map.out"
 DEV=$(cat "$CBS_WORK/map.out")
 head -c 32M /dev/urandom >"$CBS_WORK/b.ref"
 dd if="$CBS_WORK/b.ref" of="$DEV" bs=1M oflag=direct status=none 2>"$CBS_WORK/dd.err" &
 DD_PID=$!
 cbs_stop_server
-check_output "links seen dead" 'live 0 state waiting' cbs show "$DEV"
+check "links seen dead" busywait 10000 matches 'live 0 state waiting' cbs show "$DEV"
 check "cbs monitor reports the dead links" busywait 10000 grep -q "^link-dead dev $DEV conn [01] live 0" "$CBS_WORK/monitor.out"
 cbs_start_server
 check "server restarts" cbs_server_answers
@@ -76,7 +76,7 @@ kill -STOP "$CBS_SERVER_PID"
 dd if="$CBS_WORK/c.ref" of="$DEV" bs=1M seek=32 oflag=direct status=none 2>"$CBS_WORK/dd2.err" &
 DD_PID=$!
 check "past io-timeout the links are presumed dead" busywait 30000 \
-	sh -c "cbs show $DEV | grep -q 'live 0'"
+	matches 'live 0' cbs show "$DEV"
 kill -CONT "$CBS_SERVER_PID"
 wait "$DD_PID"
 dd_status=$?
@@ -86,12 +86,12 @@ kill "$MAP_PID"
 wait "$MAP_PID" 2>/dev/null
 
 # A newer generation takes the volume: the old device is fenced, fails fast.
-NEWDEV=$(cbs map vol1 server "$CBS_SERVER" token tok1 generation 2)
-check_output "map with generation 2" '^/dev/cbs[0-9]+$' echo "$NEWDEV"
-check_output "the old device's write fails at once" 'Input/output error' \
+check_output "map with generation 2" '^/dev/cbs[0-9]+$' cbs map vol1 server "$CBS_SERVER" token tok1 generation 2
+NEWDEV=$KSFT_OUT
+check_fail_output "the old device's write fails at once" 'Input/output error' \
 	timeout 20 dd if=/dev/zero of="$DEV" bs=4k count=1 oflag=direct
 check_output "the old device shows fenced" 'state fenced' cbs show "$DEV"
-check_output "generation 1 is refused now" 'Stale file handle' cbs map vol1 server "$CBS_SERVER" token tok1 generation 1
+check_fail_output "generation 1 is refused now" 'Stale file handle' cbs map vol1 server "$CBS_SERVER" token tok1 generation 1
 check "the fenced device unmaps" cbs unmap "$DEV"
 check "the new owner reads the data" cmp -n $((32 << 20)) "$NEWDEV" "$CBS_WORK/b.ref"
 
@@ -99,17 +99,22 @@ check "the new owner reads the data" cmp -n $((32 << 20)) "$NEWDEV" "$CBS_WORK/b
 check "grow the volume on the server" cbs_admin resize vol1 size 512M
 check "reconfigure the device's size" cbs reconfigure "$NEWDEV" size 512M
 check_output "the block layer sees the new size" "^$((512 << 11))\$" sectors "$NEWDEV"
-check_output "a size that is not a block multiple is refused" 'multiple of the block size' \
+check_fail_output "a size that is not a block multiple is refused" 'multiple of the block size' \
 	cbs reconfigure "$NEWDEV" size 1000
 
 # Thin provisioning: 1 TiB on the tmpfs that holds everything else.
 check "create a 1 TiB volume" cbs_admin create big size 1T token tokb
-BIG=$(cbs map big server "$CBS_SERVER" token tokb)
-check_output "map it" '^/dev/cbs[0-9]+$' echo "$BIG"
+check_output "map it" '^/dev/cbs[0-9]+$' cbs map big server "$CBS_SERVER" token tokb
+BIG=$KSFT_OUT
 LAST=$(((1 << 40) / 4096 - 1))
 check "write its last block" sh -c "echo last-block | dd of=$BIG bs=4096 seek=$LAST conv=sync oflag=direct status=none"
-check_output "read it back" 'last-block' sh -c "dd if=$BIG bs=4096 skip=$LAST count=1 iflag=direct status=none | tr -d '\\0'"
-check_output "the data directory stays small (KiB)" '^[0-9]{1,5}$' sh -c "du -sk $CBS_WORK/data | cut -f1"
+# read_block DEV BLOCK: one 4 KiB block without its NULs; dd's exit status.
+read_block() {
+	dd if="$1" bs=4096 skip="$2" count=1 iflag=direct status=none | tr -d '\0'
+	return "${PIPESTATUS[0]}"
+}
+check_output "read it back" 'last-block' read_block "$BIG" "$LAST"
+check_output "the data directory stays small (KiB)" '^[0-9]{1,5}\s' du -sk "$CBS_WORK/data"
 
 # Out of space: a server on a 16 MiB tmpfs, a 64 MiB volume.
 mkdir -p "$CBS_WORK/small"
@@ -118,45 +123,51 @@ defer umount "$CBS_WORK/small"
 cbs-server --listen 127.0.0.1:17001 --data "$CBS_WORK/small" --admin-token "$CBS_ADMIN" \
 	>>"$CBS_WORK/server2.log" 2>&1 &
 defer kill -9 $!
-busywait 10000 cbs volume list server 127.0.0.1:17001 admin-token "$CBS_ADMIN" >/dev/null
-cbs volume create tight size 64M token tokt server 127.0.0.1:17001 admin-token "$CBS_ADMIN" >/dev/null
-TIGHT=$(cbs map tight server 127.0.0.1:17001 token tokt)
-check_output "ENOSPC reaches the writer" 'No space left on device' \
+check "a second server on a 16 MiB tmpfs answers" \
+	busywait 10000 cbs volume list server 127.0.0.1:17001 admin-token "$CBS_ADMIN"
+check "a 64 MiB volume on it" \
+	cbs volume create tight size 64M token tokt server 127.0.0.1:17001 admin-token "$CBS_ADMIN"
+check_output "map the 64 MiB volume" '^/dev/cbs[0-9]+$' cbs map tight server 127.0.0.1:17001 token tokt
+TIGHT=$KSFT_OUT
+check_fail_output "ENOSPC reaches the writer" 'No space left on device' \
 	dd if=/dev/urandom of="$TIGHT" bs=1M count=32 oflag=direct
 check_output "the device is still up" 'live 1 state up' cbs show "$TIGHT"
 check "reads still work" dd if="$TIGHT" of=/dev/null bs=1M count=4 iflag=direct status=none
 check "the other server's volumes are unaffected" cmp -n 4096 "$NEWDEV" "$CBS_WORK/b.ref"
 check_output "-s shows counters and latency" 'errors 0.*read-latency-avg [1-9][0-9]*us write-latency-avg [0-9]+us' \
-	sh -c "cbs -s show $NEWDEV | tr '\n' ' '"
+	oneline cbs -s show "$NEWDEV"
 
 # Forced unmap of a mounted device under I/O: the I/O fails, nothing hangs.
 mkfs.ext4 -q -F "$NEWDEV"
 mount "$NEWDEV" "$CBS_WORK/mnt"
 dd if=/dev/zero of="$CBS_WORK/mnt/fill" bs=1M count=400 oflag=direct 2>/dev/null &
 DD_PID=$!
-busywait 10000 test -s "$CBS_WORK/mnt/fill"
-check_output "unmap without force is refused" 'busy' cbs unmap "$NEWDEV"
+check "the writer is writing" busywait 10000 test -s "$CBS_WORK/mnt/fill"
+check_fail_output "unmap without force is refused" 'busy' cbs unmap "$NEWDEV"
 check "forced unmap of the mounted device" cbs unmap "$NEWDEV" force
 wait "$DD_PID"
 dd_status=$?
 check "its writer gets an error" test "$dd_status" -ne 0
 check "umount finishes (no hang)" sh -c "timeout 60 umount $CBS_WORK/mnt; test \$? -ne 124"
-check_output "the device is gone" '^0$' sh -c "cbs show | grep -c '^$NEWDEV:'"
+check_no_match "the device is gone" "^$NEWDEV:" cbs show
 
 # 512-byte blocks, and discard reading back as zeros.
-cbs volume create b512 size 16M block-size 512 token t5 server "$CBS_SERVER" admin-token "$CBS_ADMIN" >/dev/null
-B512=$(cbs map b512 server "$CBS_SERVER" token t5 dead-timeout 3)
+check "create a 512-byte-block volume" \
+	cbs volume create b512 size 16M block-size 512 token t5 server "$CBS_SERVER" admin-token "$CBS_ADMIN"
+check_output "map it with dead-timeout 3" '^/dev/cbs[0-9]+$' cbs map b512 server "$CBS_SERVER" token t5 dead-timeout 3
+B512=$KSFT_OUT
 check_output "a 512-byte-block volume has 512-byte logical blocks" '^512$' \
 	cat "/sys/block/${B512#/dev/}/queue/logical_block_size"
 check "one 512-byte sector written and read back" sh -c \
 	"echo sector-one | dd of=$B512 bs=512 seek=1 conv=sync oflag=direct status=none && dd if=$B512 bs=512 skip=1 count=1 iflag=direct status=none | grep -q sector-one"
-dd if=/dev/urandom of="$B512" bs=1M count=1 oflag=direct status=none
+check "1 MiB of random data written" dd if=/dev/urandom of="$B512" bs=1M count=1 oflag=direct status=none
+check_fail_output "it does not read as zeros" differ cmp -n 1048576 "$B512" /dev/zero
 check "discard" blkdiscard -o 0 -l 1048576 "$B512"
 check "discarded blocks read as zeros" cmp -n 1048576 "$B512" /dev/zero
 
 # With no live link and no reconnect, I/O waits dead-timeout (3 s), then fails.
 cbs_stop_server
-check_output "after the dead timeout I/O fails with EIO" 'Input/output error' \
+check_fail_output "after the dead timeout I/O fails with EIO" 'Input/output error' \
 	timeout 60 dd if="$B512" of=/dev/null bs=4k count=1 iflag=direct
 
 ktap_finished

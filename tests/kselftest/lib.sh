@@ -16,6 +16,7 @@ VPC_KO=$REPO/kmod/vpc/vpc.ko
 CBS_KO=$REPO/kmod/cbs/cbs.ko
 
 TEST_NAME=$(basename "$0" .sh)
+ktap_planned=0
 ktap_count=0
 ktap_failed=0
 ktap_skipped=0
@@ -23,6 +24,7 @@ cleanup_cmds=()
 test_namespaces=()
 
 ktap_plan() {
+	ktap_planned=$1
 	echo "TAP version 13"
 	echo "1..$1"
 }
@@ -51,73 +53,173 @@ log() {
 	echo "$*" | sed 's/^/# /'
 }
 
-# check NAME CMD...: one case that passes when CMD succeeds.
-check() {
-	local name=$1 out
-	shift
-	if out=$("$@" 2>&1); then
-		ktap_ok "$name"
-	else
-		ktap_fail "$name"
-		log "command: $*"
-		log "$out"
-	fi
+# The checks.  Each runs its command once, keeps what it printed (stdout
+# and stderr) in KSFT_OUT and its exit status in KSFT_RC, and asserts the
+# exit status as well as the output: a command that fails never passes a
+# check that wants success, however its output reads, and a check that
+# wants a failure takes only a real refusal, not a command that could not
+# run (126, 127), timed out (124, from timeout(1)) or died of a signal (above
+# 128).  For an exact status (nl_send's errno), use check_errno.
+
+# ksft_run CMD...: run CMD; its output in KSFT_OUT, its exit status in KSFT_RC.
+ksft_run() {
+	KSFT_OUT=$("$@" 2>&1)
+	KSFT_RC=$?
 }
 
-# check_fail NAME CMD...: one case that passes when CMD fails (a negative test).
-check_fail() {
-	local name=$1 out
-	shift
-	if out=$("$@" 2>&1); then
-		ktap_fail "$name"
-		log "command succeeded but must fail: $*"
-		log "$out"
-	else
-		ktap_ok "$name"
-	fi
+# The reasons a case fails, one line each, none when it passes.
+ksft_want_success() {
+	[ "$KSFT_RC" -eq 0 ] || echo "exited $KSFT_RC, must succeed"
 }
 
-# check_output NAME REGEX CMD...: CMD's output (stdout+stderr) matches REGEX.
-check_output() {
-	local name=$1 re=$2 out
+ksft_want_failure() {
+	case $KSFT_RC in
+	0) echo "succeeded, must fail" ;;
+	124) echo "exited 124 (timed out), must fail by itself" ;;
+	126 | 127) echo "exited $KSFT_RC: the command could not run" ;;
+	*) [ "$KSFT_RC" -le 128 ] ||
+		echo "exited $KSFT_RC: killed by a signal or exit(-1), not a refusal" ;;
+	esac
+}
+
+ksft_want_match() {
+	printf '%s\n' "$KSFT_OUT" | grep -E -q -- "$1" || echo "no line of the output matches /$1/"
+}
+
+ksft_want_no_match() {
+	! printf '%s\n' "$KSFT_OUT" | grep -E -q -- "$1" || echo "a line of the output matches /$1/"
+}
+
+# ksft_verdict NAME WHY CMD...: one case, passed when WHY is empty, else
+# failed with WHY, the command and its output as diagnostics.  Returns
+# the verdict.
+ksft_verdict() {
+	local name=$1 why=$2
 	shift 2
-	out=$("$@" 2>&1)
-	if printf '%s\n' "$out" | grep -E -q -- "$re"; then
+	if [ -z "$why" ]; then
 		ktap_ok "$name"
-	else
-		ktap_fail "$name"
-		log "command: $*"
-		log "expected /$re/, got:"
-		log "$out"
+		return 0
 	fi
+	ktap_fail "$name"
+	log "command: $*"
+	log "$why"
+	log "output:${KSFT_OUT:+$'\n'}$KSFT_OUT"
+	return 1
+}
+
+# check NAME CMD...: CMD succeeds.
+check() {
+	local name=$1
+	shift
+	ksft_run "$@"
+	ksft_verdict "$name" "$(ksft_want_success)" "$@"
+}
+
+# check_here NAME CMD...: CMD succeeds, run in this shell rather than a
+# subshell, so that the variables it sets and the jobs it starts stay.
+# Its output goes to a file, which a job it leaves running may keep open.
+check_here() {
+	local name=$1 f
+	shift
+	f=$(mktemp)
+	"$@" >"$f" 2>&1
+	KSFT_RC=$?
+	KSFT_OUT=$(cat "$f")
+	rm -f "$f"
+	ksft_verdict "$name" "$(ksft_want_success)" "$@"
+}
+
+# check_fail NAME CMD...: CMD fails (a negative test).  Prefer
+# check_fail_output, which also says how.
+check_fail() {
+	local name=$1
+	shift
+	ksft_run "$@"
+	ksft_verdict "$name" "$(ksft_want_failure)" "$@"
+}
+
+# check_output NAME REGEX CMD...: CMD succeeds and a line of its output
+# (stdout and stderr) matches REGEX.
+check_output() {
+	local name=$1 re=$2
+	shift 2
+	ksft_run "$@"
+	ksft_verdict "$name" "$(ksft_want_success; ksft_want_match "$re")" "$@"
+}
+
+# check_fail_output NAME REGEX CMD...: CMD fails, and a line of its output
+# (the refusal's message) matches REGEX.
+check_fail_output() {
+	local name=$1 re=$2
+	shift 2
+	ksft_run "$@"
+	ksft_verdict "$name" "$(ksft_want_failure; ksft_want_match "$re")" "$@"
+}
+
+# check_no_match NAME REGEX CMD...: CMD succeeds and no line of its output
+# matches REGEX (REGEX "." for no output at all).
+check_no_match() {
+	local name=$1 re=$2
+	shift 2
+	ksft_run "$@"
+	ksft_verdict "$name" "$(ksft_want_success; ksft_want_no_match "$re")" "$@"
 }
 
 # check_errno NAME ERRNO CMD...: CMD (nl_send) exits with ERRNO.
 check_errno() {
-	local name=$1 want=$2 out rc
+	local name=$1 want=$2
 	shift 2
-	out=$("$@" 2>&1)
-	rc=$?
-	if [ "$rc" -eq "$want" ]; then
-		ktap_ok "$name"
-	else
-		ktap_fail "$name"
-		log "command: $*"
-		log "expected exit $want, got $rc: $out"
-	fi
+	ksft_run "$@"
+	ksft_verdict "$name" "$([ "$KSFT_RC" -eq "$want" ] ||
+		echo "exited $KSFT_RC, must exit $want")" "$@"
 }
 
 # busywait TIMEOUT_MS CMD...: poll CMD until it succeeds; no fixed sleeps.
+# Prints the last try's output.  Under a check it is one case; alone, its
+# status must be checked (a timeout must not let a test go on).
 busywait() {
-	local timeout_ms=$1 start now
+	local timeout_ms=$1 start now out rc
 	shift
 	start=$(date +%s%3N)
 	while true; do
-		"$@" && return 0
+		out=$("$@" 2>&1)
+		rc=$?
 		now=$(date +%s%3N)
-		[ $((now - start)) -ge "$timeout_ms" ] && return 1
+		if [ "$rc" -eq 0 ] || [ $((now - start)) -ge "$timeout_ms" ]; then
+			break
+		fi
 		sleep 0.05
 	done
+	[ -z "$out" ] || printf '%s\n' "$out"
+	[ "$rc" -eq 0 ] || echo "busywait: still exit $rc after $timeout_ms ms: $*"
+	return "$rc"
+}
+
+# Filters for checks and busywait that keep the command's exit status
+# (a pipeline's status is its last command's: `sh -c "cmd | grep x"` passes
+# when cmd fails but printed x, `sh -c "cmd | wc -l"` whenever wc runs).
+
+# matches REGEX CMD...: CMD succeeds and a line of its output (stdout and
+# stderr) matches REGEX; CMD's output is printed.  For busywait.
+matches() {
+	local re=$1
+	shift
+	ksft_run "$@"
+	[ -z "$KSFT_OUT" ] || printf '%s\n' "$KSFT_OUT"
+	[ -z "$(ksft_want_success; ksft_want_match "$re")" ]
+}
+
+# oneline CMD...: CMD's output (stdout and stderr) with every newline made a
+# space, as `CMD 2>&1 | tr '\n' ' '` prints it; CMD's exit status.
+oneline() {
+	"$@" 2>&1 | tr '\n' ' '
+	return "${PIPESTATUS[0]}"
+}
+
+# lines CMD...: how many lines CMD prints on stdout; CMD's exit status.
+lines() {
+	"$@" | wc -l
+	return "${PIPESTATUS[0]}"
 }
 
 # setup_ns VAR...: create a network namespace per VAR with a unique name
@@ -162,8 +264,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# ktap_finished: the summary; exit 1 if a case failed or the cases run
+# are not the plan's.
 ktap_finished() {
 	echo "# $TEST_NAME: $((ktap_count - ktap_failed - ktap_skipped)) passed, $ktap_failed failed, $ktap_skipped skipped"
+	if [ "$ktap_count" -ne "$ktap_planned" ]; then
+		echo "# $TEST_NAME: planned $ktap_planned cases, ran $ktap_count"
+		exit $KSFT_FAIL
+	fi
 	if [ "$ktap_failed" -gt 0 ]; then
 		exit $KSFT_FAIL
 	fi

@@ -81,22 +81,22 @@ check "hv1 answered the solicitation itself" grew "$nd_before" "$hv1" a1 nd_repl
 check_output "the echo requests crossed the underlay in GRE key 100" \
 	'GREv0, key=0x64.*IP6 2001:db8::1 > 2001:db8::2: ICMP6, echo request' \
 	tcpdump -n -r "$pcap"
-check_fail "but no neighbour discovery did" \
-	sh -c "tcpdump -n -r $pcap 2>/dev/null | grep -E 'neighbor (solicitation|advertisement)'"
+check_no_match "but no neighbour discovery did" 'neighbor (solicitation|advertisement)' \
+	tcpdump -n -r "$pcap"
 
 drop_nd=$(stat "$hv1" a1 drop_nd)
-check_fail "ND for an unknown address is not answered" pings "$a1" 2001:db8::99
+check_fail_output "ND for an unknown address is not answered" '100% packet loss' pings "$a1" 2001:db8::99
 check "and is counted" grew "$drop_nd" "$hv1" a1 drop_nd
 # Link-local addresses are for ND with the module only: never forwarded.
 ll3=$(ip -n "$a3" -6 addr show dev eth0 scope link | awk '$1 == "inet6" { sub("/.*", "", $2); print $2 }')
 drop_nd=$(stat "$hv1" a1 drop_nd)
-check_fail "link-local ping to a3 does not get through" pings "$a1" "$ll3%eth0"
+check_fail_output "link-local ping to a3 does not get through" '100% packet loss' pings "$a1" "$ll3%eth0"
 check "and its ND is counted" grew "$drop_nd" "$hv1" a1 drop_nd
 
 # Port security: a source that is not the port's is dropped and counted.
 ip -n "$a1" addr add 2001:db8::77/128 dev eth0 nodad
 spoof=$(stat "$hv1" a1 drop_spoof_ip)
-check_fail "spoofed IPv6 source does not get through" \
+check_fail_output "spoofed IPv6 source does not get through" '100% packet loss' \
 	ip netns exec "$a1" ping -q -c 2 -i 0.2 -W 1 -I 2001:db8::77 2001:db8::2
 check "and is counted" grew "$spoof" "$hv1" a1 drop_spoof_ip
 ip -n "$a1" addr del 2001:db8::77/128 dev eth0
@@ -114,7 +114,7 @@ check "ping ff02::1 is dropped, counted and not flooded to a3" multicast
 
 # Inner IPv6 from the underlay must be for a port of that VPC on this host.
 no_port=$(stat "$hv1" - gre_drop_no_port)
-check_fail "A: 2001:db8::9 is mapped to hv1 but has no port there" pings "$a2" 2001:db8::9
+check_fail_output "A: 2001:db8::9 is mapped to hv1 but has no port there" '100% packet loss' pings "$a2" 2001:db8::9
 check "hv1 dropped and counted the inner IPv6" grew "$no_port" "$hv1" - gre_drop_no_port
 
 # Tenant B sees nothing of tenant A's traffic to the same addresses.
@@ -141,27 +141,30 @@ check_output "map show prints an IPv6 mapping" \
 	$V map show net 100 ip 2001:db8::2
 check_output "map show -j too" '"ip":"2001:db8::2"' $V -j map show net 100
 batch() {
+	local maps
 	printf '%s\n' "map add net 100 ip 2001:db8::50 mac 02:00:00:00:00:50 host 192.0.2.2" \
 		"map add net 100 ip 2001:db8:1::51 mac 02:00:00:00:00:51 host 192.0.2.2" \
 		"map replace net 100 ip 2001:db8:1::51 mac 02:00:00:00:00:52 host 192.0.2.2" \
-		"map del net 100 ip 2001:db8::50" | $V -batch - &&
-	[ "$($V map show net 100 | grep -c '2001:db8::50 ')" -eq 0 ] &&
-	$V map show net 100 | grep -q '^map net 100 ip 2001:db8:1::51 mac 02:00:00:00:00:52 '
+		"map del net 100 ip 2001:db8::50" | $V -batch - || return 1
+	maps=$($V map show net 100) || return 1
+	echo "$maps"
+	! grep -q '2001:db8::50 ' <<<"$maps" &&
+		grep -q '^map net 100 ip 2001:db8:1::51 mac 02:00:00:00:00:52 ' <<<"$maps"
 }
 check "vpc -batch adds, replaces and deletes IPv6 mappings" batch
 ip -n "$hv1" link add spare0 type veth peer name spare1
-check_output "a link-local port address is refused" 'vpc: not a unicast IPv6 address' \
+check_fail_output "a link-local port address is refused" 'vpc: not a unicast IPv6 address' \
 	$V port add dev spare0 net 100 mac 02:00:00:00:00:05 ip fe80::5
-check_output "IPv6 prefix with host bits is refused" 'vpc: address has bits set beyond its prefix' \
+check_fail_output "IPv6 prefix with host bits is refused" 'vpc: address has bits set beyond its prefix' \
 	$V port add dev spare0 net 100 mac 02:00:00:00:00:05 ip 2001:db8:5::1/64
-check_output "a multicast mapping is refused" 'vpc: not a unicast IPv6 address' \
+check_fail_output "a multicast mapping is refused" 'vpc: not a unicast IPv6 address' \
 	$V map add net 100 ip ff02::1 mac 02:00:00:00:00:05 host 192.0.2.2
 NS="ip netns exec $hv1 nl_send vpc"
 map_new=$(vpc_enum VPC_CMD_MAP_NEW)
 a_ip6=$(vpc_enum VPC_A_IP6)
-check_output "IPv6 of the wrong length is refused with a message" '^error (22|34): .*: .+' \
+check_fail_output "IPv6 of the wrong length is refused with a message" '^error (22|34): .*: .+' \
 	$NS $map_new u32:1=100 hex:$a_ip6=20010db8 hex:7=020000000005 hex:10=c0000202
-check_output "IPv4 and IPv6 in one mapping is EINVAL" '^error 22: .*both an IPv4 and an IPv6' \
+check_fail_output "IPv4 and IPv6 in one mapping is EINVAL" '^error 22: .*both an IPv4 and an IPv6' \
 	$NS $map_new u32:1=100 hex:9=0a000005 hex:$a_ip6=20010db8000000000000000000000005 \
 	hex:7=020000000005 hex:10=c0000202
 
@@ -212,7 +215,7 @@ check "router: VPC 300 with IPv4 and IPv6 subnets, 4 VMs" router_setup
 V="vpc -n $hv1"
 check_output "subnet show lists both families" \
 	'subnet net 300 2001:db8:1::/64 gw 2001:db8:1::1 .*subnet net 300 10\.3\.1\.0/24 gw 10\.3\.1\.254 ' \
-	sh -c "$V subnet show net 300 | tr '\n' ' '"
+	oneline $V subnet show net 300
 check_output "subnet show -j prints IPv6" \
 	'\{"net":300,"prefix":"2001:db8:2::/64","gw":"2001:db8:2::1"\}' $V -j subnet show net 300
 mon=/tmp/vpc-ipv6-mon.$$
@@ -226,27 +229,27 @@ monitor_v6() {
 	grep -q '^del subnet net 300 2001:db8:5::/64 gw 2001:db8:5::1$' "$mon"
 }
 check "monitor reports an IPv6 subnet added and deleted, with its gateway" busywait 10000 monitor_v6
-check_output "an overlapping IPv6 subnet is refused" \
+check_fail_output "an overlapping IPv6 subnet is refused" \
 	'Invalid argument: vpc: overlaps another subnet of this VPC' \
 	$V subnet add net 300 2001:db8:1::/48 gw 2001:db8:1::5
-check_output "an IPv6 gateway outside the subnet is refused" \
+check_fail_output "an IPv6 gateway outside the subnet is refused" \
 	'Invalid argument: vpc: the gateway is not inside the subnet' \
 	$V subnet add net 300 2001:db8:3::/64 gw 2001:db8:4::1
-check_output "the subnet-router anycast address as gateway is refused" \
+check_fail_output "the subnet-router anycast address as gateway is refused" \
 	'vpc: the gateway is the subnet-router anycast address' \
 	$V subnet add net 300 2001:db8:3::/64 gw 2001:db8:3::
-check_output "a gateway of the other family is refused" "\"gw\" must be of the prefix's family" \
+check_fail_output "a gateway of the other family is refused" "\"gw\" must be of the prefix's family" \
 	$V subnet add net 300 2001:db8:3::/64 gw 10.3.3.1
-check_output "prefix length 129 is refused by the command" 'not an IPv4 or IPv6 prefix' \
+check_fail_output "prefix length 129 is refused by the command" 'not an IPv4 or IPv6 prefix' \
 	$V subnet add net 300 2001:db8:3::/129 gw 2001:db8:3::1
 # Nests by hand: NLA_F_NESTED | type; ip6 (3) 2001:db8:3::, plen (2) 129.
 nest=$((0x8000))
-check_output "prefix length 129 over netlink is EINVAL with a message" \
+check_fail_output "prefix length 129 over netlink is EINVAL with a message" \
 	'^error 22: .*IPv6 prefix length above 128' \
 	ip netns exec "$hv1" nl_send vpc "$(vpc_enum VPC_CMD_SUBNET_NEW)" u32:1=300 \
 	"hex:$((nest | $(vpc_enum VPC_A_PREFIX)))=1400030020010db80003000000000000000000000500020081000000" \
 	"hex:$((nest | $(vpc_enum VPC_A_GW)))=1400030020010db8000300000000000000000001"
-check_output "nothing changed" '^4$' sh -c "$V subnet show net 300 | wc -l"
+check_output "nothing changed" '^4$' lines $V subnet show net 300
 
 # Neighbour discovery and ping for the IPv6 gateway, answered on r1's host.
 ping1() { ip netns exec "$1" ping -c 1 -W 2 "${@:3}" "$2"; }
@@ -261,10 +264,10 @@ check_output "IPv6 across subnets on one host (r1 -> r2, ttl=63)" 'ttl=63' ping1
 check_output "IPv6 across subnets and hosts (r1 -> r3, ttl=63)" 'ttl=63' ping1 "$r1" 2001:db8:2::13
 check "and back (r3 -> r1)" pings "$r3" 2001:db8:1::11
 check_output "IPv4 beside it (r1 -> r3, ttl=63)" 'ttl=63' ping1 "$r1" 10.3.2.13
-check_fail "an IPv6 address in a subnet without a VM is not reached" ping1 "$r1" 2001:db8:2::99
+check_fail_output "an IPv6 address in a subnet without a VM is not reached" '100% packet loss' ping1 "$r1" 2001:db8:2::99
 
 # An IPv6 user route via the appliance on hv2.
-check_fail "no route yet to 2001:db8:99::1" ping1 "$r2" 2001:db8:99::1
+check_fail_output "no route yet to 2001:db8:99::1" '100% packet loss' ping1 "$r2" 2001:db8:99::1
 check "IPv6 route add on both hosts" sh -c \
 	"vpc -n $hv1 route add net 300 2001:db8:99::/48 via 2001:db8:1::10 &&
 	vpc -n $hv2 route add net 300 2001:db8:99::/48 via 2001:db8:1::10"
@@ -274,15 +277,22 @@ check_output "route show -j too" '^\[\{"net":300,"prefix":"2001:db8:99::/48","vi
 	$V -j route show net 300
 check "via the appliance on another host (r2 -> 2001:db8:99::1)" pings "$r2" 2001:db8:99::1
 check "via the appliance on the same host (r3 -> 2001:db8:99::1)" pings "$r3" 2001:db8:99::1
-check_output "an IPv6 next hop outside every subnet is refused" \
+check_fail_output "an IPv6 next hop outside every subnet is refused" \
 	'Invalid argument: vpc: the next hop is not inside a subnet' \
 	$V route add net 300 2001:db8:98::/48 via 2001:db8:7::10
-check_output "an IPv6 gateway as next hop is refused" 'vpc: the next hop is a subnet gateway' \
+check_fail_output "an IPv6 gateway as next hop is refused" 'vpc: the next hop is a subnet gateway' \
 	$V route add net 300 2001:db8:98::/48 via 2001:db8:2::1
-check_output "an IPv6 route inside a subnet is refused" 'vpc: the prefix is inside a subnet' \
+check_fail_output "an IPv6 route inside a subnet is refused" 'vpc: the prefix is inside a subnet' \
 	$V route add net 300 2001:db8:2::/80 via 2001:db8:1::10
-check "IPv6 route del" sh -c "$V route del net 300 2001:db8:99::/48 && [ -z \"\$($V route show net 300)\" ]"
-check_fail "and the appliance is out of reach from hv1" ping1 "$r2" 2001:db8:99::1
+# route_del: the route goes, and net 300 has none left.
+route_del() {
+	local routes
+	$V route del net 300 2001:db8:99::/48 && routes=$($V route show net 300) || return 1
+	echo "routes: $routes"
+	[ -z "$routes" ]
+}
+check "IPv6 route del" route_del
+check_fail_output "and the appliance is out of reach from hv1" '100% packet loss' ping1 "$r2" 2001:db8:99::1
 
 # ICMP time exceeded from the gateway of the sender's subnet.
 # expired VMNS DEST FROM MSG: ping with TTL 1 fails and reports MSG from FROM.
@@ -305,10 +315,10 @@ check "and drop_ttl counted it" grew "$ttl_before" "$hv1" r1 drop_ttl
 # from the gateway of the sender's subnet (r1 at MTU 1500 for this).
 ip -n "$r1" link set eth0 mtu 1500
 ip -n "$hv1" link set r1 mtu 1500
-check_output "routed DF ping of 1500 bytes: frag-needed from 10.3.1.254" \
+check_fail_output "routed DF ping of 1500 bytes: frag-needed from 10.3.1.254" \
 	'^From 10\.3\.1\.254 icmp_seq=1 Frag needed and DF set \(mtu = 1458\)' \
 	ip netns exec "$r1" ping -c 1 -W 2 -s 1472 -M do 10.3.2.13
-check_output "routed ping -6 of 1500 bytes: packet too big from 2001:db8:1::1" \
+check_fail_output "routed ping -6 of 1500 bytes: packet too big from 2001:db8:1::1" \
 	'^From 2001:db8:1::1 icmp_seq=1 Packet too big: mtu=1458' \
 	ip netns exec "$r1" ping -6 -c 1 -W 2 -s 1452 -M do 2001:db8:2::13
 

@@ -56,7 +56,7 @@ check_output "the last, with its plane-1 host" \
 check_output "one from the middle by its IP" \
 	'^map net 7 ip 10\.0\.195\.80 mac 02:00:00:00:c3:50 host 192\.0\.2\.1,198\.51\.100\.1$' \
 	$V map show net 7 ip 10.0.195.80
-check_output "map show (all VPCs) lists $((N + 1))" "^$((N + 1))\$" sh -c "$V map show | wc -l"
+check_output "map show (all VPCs) lists $((N + 1))" "^$((N + 1))\$" lines $V map show
 
 # The JSON dump, one line: every entry, and three of them field by field.
 json_entry() {
@@ -84,25 +84,22 @@ check "the slab holds $N more mappings" \
 printf '%s\n' "map add net 7 ip 10.2.0.1 mac 02:00:00:00:00:01 host 192.0.2.1" \
 	"map add net 7 ip 10.0.0.5 mac 02:00:00:00:00:05 host 192.0.2.1" \
 	"map add net 7 ip 10.2.0.3 mac 02:00:00:00:00:03 host 192.0.2.1" >"$W/dup"
-# batch_errors FILE: what -batch FILE prints, on one line.
-batch_errors() {
-	$V -batch "$1" 2>&1 | tr '\n' ' '
-}
-check_output "a duplicate in a batch names its line" \
+check_fail_output "a duplicate in a batch names its line" \
 	"^Error: cannot add mapping: File exists: vpc: a mapping for this IP exists in this VPC Command failed $W/dup:2 \$" \
-	batch_errors "$W/dup"
+	oneline $V -batch "$W/dup"
 check_fail "and the batch fails" $V -batch "$W/dup"
 check "the line before it was made" $V map show net 7 ip 10.2.0.1
 # A show after queued changes sees them: the queue is sent first.
 printf '%s\n' "map del net 7 ip 10.2.0.1" "map del net 7 ip 10.2.0.3" \
 	"map show net 7 ip 10.2.0.3" >"$W/del"
-check_output "a show in a batch waits for the changes before it" \
+check_fail_output "a show in a batch waits for the changes before it" \
 	"^Error: cannot show mappings: No such file or directory: vpc: no mapping for this IP in this VPC Command failed $W/del:3 \$" \
-	batch_errors "$W/del"
+	oneline $V -batch "$W/del"
 
 check "net del 7 deletes its $N mappings" $V net del id 7
-check_output "net 8's mapping is all that is left" '^map net 8 ip 10\.0\.0\.1 [^|]*\|$' \
-	sh -c "$V map show | tr '\n' '|'"
+check_output "net 8's mapping is all that is left" \
+	'^map net 8 ip 10\.0\.0\.1 mac 02:00:00:00:00:99 host 192\.0\.2\.99 $' \
+	oneline $V map show
 # Mappings and hosts are freed after an RCU grace period.
 released() {
 	[ "$(slab_objs vpc_map)" -le $((map_objs_before + 1)) ] &&
