@@ -11,6 +11,7 @@
 struct cbs_opts {
 	bool json;
 	bool stats;
+	bool details;
 };
 
 extern struct cbs_opts cbs_opts;

@@ -16,9 +16,9 @@ static void usage(FILE *f)
 		"               [ generation G ] [ dead-timeout S ] [ io-timeout S ] [ reconnect ]\n"
 		"       cbs unmap DEV [ force ]\n"
 		"       cbs reconfigure DEV [ size SIZE ] [ dead-timeout S ]\n"
-		"       cbs [ -s ] show [ DEV ]\n"
+		"       cbs [ -s ] [ -d ] show [ DEV ]\n"
 		"       cbs monitor\n"
-		"where  OPTIONS := { -j[son] | -s[tatistics] | -h[elp] }\n");
+		"where  OPTIONS := { -j[son] | -s[tatistics] | -d[etails] | -h[elp] }\n");
 }
 
 static const struct {
@@ -57,6 +57,8 @@ int main(int argc, char **argv)
 			cbs_opts.json = true;
 		} else if (matches(opt, "statistics")) {
 			cbs_opts.stats = true;
+		} else if (matches(opt, "details")) {
+			cbs_opts.details = true;
 		} else if (matches(opt, "help")) {
 			usage(stdout);
 			return 0;

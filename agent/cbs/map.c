@@ -123,7 +123,6 @@ static int map_reply_cb(const struct nlmsghdr *nlh, void *data)
 }
 
 struct dev_state {
-	uint32_t index;
 	bool found;
 	uint32_t conns, live;
 };
@@ -134,8 +133,7 @@ static int state_cb(const struct nlmsghdr *nlh, void *data)
 	struct dev_state *st = data;
 
 	genl_parse(nlh, tb, CBS_A_MAX);
-	if (!tb[CBS_A_INDEX] || !tb[CBS_A_CONNS] || !tb[CBS_A_LIVE_CONNS] ||
-	    mnl_attr_get_u32(tb[CBS_A_INDEX]) != st->index)
+	if (!tb[CBS_A_CONNS] || !tb[CBS_A_LIVE_CONNS])
 		return MNL_CB_OK;
 	st->found = true;
 	st->conns = mnl_attr_get_u32(tb[CBS_A_CONNS]);
@@ -143,15 +141,18 @@ static int state_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+/* The device's links; st->found is false once it is gone. */
 static int dev_state(struct genl_sock *gs, int index, struct dev_state *st)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh;
+	int ret;
 
 	memset(st, 0, sizeof(*st));
-	st->index = (uint32_t)index;
-	nlh = genl_msg(gs, buf, CBS_CMD_STATUS, NLM_F_REQUEST | NLM_F_DUMP);
-	return genl_talk(gs, nlh, state_cb, st);
+	nlh = genl_msg(gs, buf, CBS_CMD_STATUS, NLM_F_REQUEST | NLM_F_ACK);
+	mnl_attr_put_u32(nlh, CBS_A_INDEX, (uint32_t)index);
+	ret = genl_talk(gs, nlh, state_cb, st);
+	return ret == -ENOENT ? 0 : ret;
 }
 
 /* Replace the device's dead connections with new ones. */
@@ -445,9 +446,8 @@ int do_reconfigure(int argc, char **argv)
 }
 
 struct show_filter {
-	bool all;
-	uint32_t index;
 	bool stats;
+	bool details;
 };
 
 static uint64_t stat_u64(const struct nlattr *nest, uint16_t type)
@@ -465,15 +465,11 @@ static int show_cb(const struct nlmsghdr *nlh, void *data)
 	const struct nlattr *tb[CBS_A_MAX + 1] = { 0 };
 	const struct show_filter *f = data;
 	char dev[32];
-	uint32_t index;
 
 	genl_parse(nlh, tb, CBS_A_MAX);
 	if (!tb[CBS_A_INDEX] || !tb[CBS_A_NAME] || !tb[CBS_A_SIZE])
 		return MNL_CB_OK;
-	index = mnl_attr_get_u32(tb[CBS_A_INDEX]);
-	if (!f->all && index != f->index)
-		return MNL_CB_OK;
-	snprintf(dev, sizeof(dev), "/dev/cbs%u", index);
+	snprintf(dev, sizeof(dev), "/dev/cbs%u", mnl_attr_get_u32(tb[CBS_A_INDEX]));
 	out_obj_begin();
 	out_str("dev", "%s:", dev);
 	out_str("volume", " volume %s", mnl_attr_get_str(tb[CBS_A_NAME]));
@@ -484,6 +480,22 @@ static int show_cb(const struct nlmsghdr *nlh, void *data)
 	out_uint("live_conns", " live %llu", mnl_attr_get_u32(tb[CBS_A_LIVE_CONNS]));
 	out_str("state", " state %s", tb[CBS_A_FENCED] ? "fenced" :
 		mnl_attr_get_u32(tb[CBS_A_LIVE_CONNS]) ? "up" : "waiting");
+	if (f->details) {
+		if (tb[CBS_A_SESSION]) {
+			/* A string: a JSON number loses 64-bit ids in most readers. */
+			char session[17];
+
+			snprintf(session, sizeof(session), "%016llx",
+				 (unsigned long long)mnl_attr_get_u64(tb[CBS_A_SESSION]));
+			out_str("session", "\n    session %s", session);
+		}
+		if (tb[CBS_A_IO_TIMEOUT])
+			out_uint("io_timeout", " io-timeout %llu",
+				 mnl_attr_get_u32(tb[CBS_A_IO_TIMEOUT]));
+		if (tb[CBS_A_DEAD_TIMEOUT])
+			out_uint("dead_timeout", " dead-timeout %llu",
+				 mnl_attr_get_u32(tb[CBS_A_DEAD_TIMEOUT]));
+	}
 	if (f->stats && tb[CBS_A_STATS]) {
 		const struct nlattr *s = tb[CBS_A_STATS];
 		uint64_t reads = stat_u64(s, CBS_A_STATS_READS);
@@ -505,23 +517,26 @@ static int show_cb(const struct nlmsghdr *nlh, void *data)
 
 int do_show(int argc, char **argv)
 {
-	struct show_filter f = { .all = true, .stats = cbs_opts.stats };
+	struct show_filter f = { .stats = cbs_opts.stats, .details = cbs_opts.details };
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh;
 	struct genl_sock gs;
+	uint32_t index = 0;
 	int ret;
 
 	if (argc > 1)
 		return invarg("only one device may be named", argv[1]);
-	if (argc == 1) {
-		if (parse_dev(argv[0], &f.index))
-			return invarg("not a device (/dev/cbsN, cbsN or N)", argv[0]);
-		f.all = false;
-	}
+	if (argc == 1 && parse_dev(argv[0], &index))
+		return invarg("not a device (/dev/cbsN, cbsN or N)", argv[0]);
 	if (cbs_nl_open(&gs))
 		return 2;
 	do {
-		nlh = genl_msg(&gs, buf, CBS_CMD_STATUS, NLM_F_REQUEST | NLM_F_DUMP);
+		if (argc == 1) {
+			nlh = genl_msg(&gs, buf, CBS_CMD_STATUS, NLM_F_REQUEST | NLM_F_ACK);
+			mnl_attr_put_u32(nlh, CBS_A_INDEX, index);
+		} else {
+			nlh = genl_msg(&gs, buf, CBS_CMD_STATUS, NLM_F_REQUEST | NLM_F_DUMP);
+		}
 		ret = genl_talk(&gs, nlh, show_cb, &f);
 	} while (ret == -EINTR);
 	if (ret)

@@ -1,17 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * One TCP connection to a cbs-server: sending requests and receiving
- * replies in the wire format of Documentation/cbs-protocol.md.  The
- * handshake was done in userspace before the socket was handed in.
+ * Connection lifecycle: see conn.h.  The wire format spoken on a connection
+ * is wire.c's; what happens to the requests on a dead link is req.c's.
  */
-#include <linux/cbs_proto.h>
 #include <linux/net.h>
-#include <linux/sched/mm.h>
 #include <linux/slab.h>
-#include <linux/uio.h>
 #include <net/sock.h>
+#include <net/tcp.h>
 
 #include "conn.h"
+#include "netlink.h"
+#include "req.h"
+#include "wire.h"
 
 /* Long-lived objects get their own cache: a leak shows at unload. */
 static struct kmem_cache *cbs_conn_cache __read_mostly;
@@ -27,243 +27,170 @@ void cbs_conn_cache_exit(void)
 	kmem_cache_destroy(cbs_conn_cache);
 }
 
+/* Ids order a device's links; create and replace both hold cbs_devs_lock. */
 struct cbs_conn *cbs_conn_create(struct cbs_device *dev, struct socket *sock,
-				 unsigned int index)
+				 unsigned int slot, unsigned int io_timeout)
 {
+	struct sock *sk = sock->sk;
 	struct cbs_conn *conn;
 
+	lockdep_assert_held(&cbs_devs_lock);
 	conn = kmem_cache_zalloc(cbs_conn_cache, GFP_KERNEL);
 	if (!conn)
 		return NULL;
 	conn->dev = dev;
 	conn->sock = sock;
-	conn->index = index;
+	conn->slot = slot;
+	conn->id = ++dev->last_conn_id;
+	refcount_set(&conn->refs, 1);
 	mutex_init(&conn->tx_lock);
-	INIT_WORK(&conn->recv_work, cbs_conn_recv_work);
+	INIT_WORK(&conn->recv_work, cbs_wire_recv_work);
 	/* Block I/O must not recurse into reclaim through its own socket. */
-	sock->sk->sk_allocation = GFP_NOIO | __GFP_MEMALLOC;
-	sk_set_memalloc(sock->sk);
+	sk->sk_allocation = GFP_NOIO | __GFP_MEMALLOC;
+	sk_set_memalloc(sk);
+	/*
+	 * A server that stops reading must not hold a sender (and the
+	 * request lock it holds) for ever: a send that makes no progress
+	 * for io-timeout fails, and the link dies.
+	 */
+	WRITE_ONCE(sk->sk_sndtimeo, io_timeout * HZ);
+	/* Whatever closes it last, a dead link ends with a reset. */
+	sock_no_linger(sk);
 	return conn;
 }
 
-void cbs_conn_shutdown(struct cbs_conn *conn)
-{
-	kernel_sock_shutdown(conn->sock, SHUT_RDWR);
-}
-
-void cbs_conn_destroy(struct cbs_conn *conn)
+void cbs_conn_discard(struct cbs_conn *conn)
 {
 	mutex_destroy(&conn->tx_lock);
 	kmem_cache_free(cbs_conn_cache, conn);
 }
 
-void cbs_conn_free(struct cbs_conn *conn)
+void cbs_conn_start(struct cbs_conn *conn)
 {
-	sockfd_put(conn->sock);
-	cbs_conn_destroy(conn);
+	cbs_conn_get(conn);
+	queue_work(conn->dev->recv_wq, &conn->recv_work);
 }
 
-/* Move all of ITER through SOCK, or fail; a short transfer is an error. */
-static int cbs_sock_xfer(struct socket *sock, bool send, struct iov_iter *iter,
-			 int flags)
+void cbs_conn_get(struct cbs_conn *conn)
 {
-	struct msghdr msg = { .msg_flags = flags | MSG_NOSIGNAL };
-	unsigned int noreclaim;
-	int ret = 0;
+	refcount_inc(&conn->refs);
+}
 
-	noreclaim = memalloc_noreclaim_save();
-	msg.msg_iter = *iter;
-	while (msg_data_left(&msg)) {
-		if (send)
-			ret = sock_sendmsg(sock, &msg);
-		else
-			ret = sock_recvmsg(sock, &msg, msg.msg_flags | MSG_WAITALL);
-		if (ret <= 0) {
-			ret = ret ?: -EPIPE;
+void cbs_conn_put(struct cbs_conn *conn)
+{
+	if (!refcount_dec_and_test(&conn->refs))
+		return;
+	sockfd_put(conn->sock);
+	cbs_conn_discard(conn);
+}
+
+static unsigned int cbs_conn_live_locked(struct cbs_device *dev)
+{
+	unsigned int i, live = 0;
+
+	lockdep_assert_held(&dev->conn_lock);
+	for (i = 0; i < dev->nconns; i++)
+		live += !dev->conns[i]->dead;
+	return live;
+}
+
+unsigned int cbs_conn_live(struct cbs_device *dev)
+{
+	unsigned int live;
+
+	spin_lock(&dev->conn_lock);
+	live = cbs_conn_live_locked(dev);
+	spin_unlock(&dev->conn_lock);
+	return live;
+}
+
+struct cbs_conn *cbs_conn_pick(struct cbs_device *dev, unsigned int queue)
+{
+	struct cbs_conn *conn = NULL;
+	unsigned int i;
+
+	spin_lock(&dev->conn_lock);
+	for (i = 0; i < dev->nconns; i++) {
+		struct cbs_conn *c = dev->conns[(queue + i) % dev->nconns];
+
+		if (!c->dead) {
+			conn = c;
+			cbs_conn_get(conn);
 			break;
 		}
-		ret = 0;
 	}
-	memalloc_noreclaim_restore(noreclaim);
-	return ret;
+	spin_unlock(&dev->conn_lock);
+	return conn;
 }
 
-static int cbs_xfer_buf(struct socket *sock, bool send, void *buf, size_t len,
-			int flags)
+struct cbs_conn *cbs_conn_lookup(struct cbs_device *dev, unsigned int slot,
+				 u32 id)
 {
-	struct kvec vec = { .iov_base = buf, .iov_len = len };
-	struct iov_iter iter;
+	struct cbs_conn *conn = NULL;
 
-	iov_iter_kvec(&iter, send ? ITER_SOURCE : ITER_DEST, &vec, 1, len);
-	return cbs_sock_xfer(sock, send, &iter, flags);
-}
-
-/*
- * A request's data, one socket call per bio over the bio's own bvec array
- * (as loop does) rather than one per page: a 1 MiB request is a single
- * sendmsg or MSG_WAITALL recvmsg, not 256.
- */
-static int cbs_xfer_bio_data(struct socket *sock, bool send,
-			     struct request *rq)
-{
-	struct iov_iter iter;
-	struct bvec_iter bi;
-	struct bio_vec bvec;
-	unsigned int nr_bvec;
-	struct bio *bio;
-	int ret;
-
-	__rq_for_each_bio(bio, rq) {
-		nr_bvec = 0;
-		bio_for_each_bvec(bvec, bio, bi)
-			nr_bvec++;
-		iov_iter_bvec(&iter, send ? ITER_SOURCE : ITER_DEST,
-			      __bvec_iter_bvec(bio->bi_io_vec, bio->bi_iter),
-			      nr_bvec, bio->bi_iter.bi_size);
-		iter.iov_offset = bio->bi_iter.bi_bvec_done;
-		ret = cbs_sock_xfer(sock, send, &iter,
-				    send && bio->bi_next ? MSG_MORE : 0);
-		if (ret)
-			return ret;
+	spin_lock(&dev->conn_lock);
+	if (slot < dev->nconns && dev->conns[slot]->id == id &&
+	    !dev->conns[slot]->dead) {
+		conn = dev->conns[slot];
+		cbs_conn_get(conn);
 	}
-	return 0;
+	spin_unlock(&dev->conn_lock);
+	return conn;
 }
 
-static int cbs_rq_to_op(struct request *rq)
-{
-	switch (req_op(rq)) {
-	case REQ_OP_READ:
-		return CBS_OP_READ;
-	case REQ_OP_WRITE:
-		return CBS_OP_WRITE;
-	case REQ_OP_FLUSH:
-		return CBS_OP_FLUSH;
-	case REQ_OP_DISCARD:
-		return CBS_OP_DISCARD;
-	case REQ_OP_WRITE_ZEROES:
-		return CBS_OP_WRITE_ZEROES;
-	default:
-		return -EOPNOTSUPP;
-	}
-}
-
-/* Caller holds the request's cmd->lock. */
-int cbs_conn_send(struct cbs_conn *conn, struct request *rq, u64 handle)
+void cbs_conn_dead(struct cbs_conn *conn)
 {
 	struct cbs_device *dev = conn->dev;
-	struct cbs_request req = {};
-	int op = cbs_rq_to_op(rq);
-	int ret;
+	unsigned int live;
 
-	if (op < 0)
-		return op;
-	req.magic = cpu_to_le32(CBS_REQUEST_MAGIC);
-	req.op = cpu_to_le16(op);
-	if ((rq->cmd_flags & REQ_FUA) &&
-	    (op == CBS_OP_WRITE || op == CBS_OP_WRITE_ZEROES))
-		req.flags = cpu_to_le16(CBS_REQ_F_FUA);
-	req.handle = cpu_to_le64(handle);
-	req.generation = cpu_to_le64(dev->generation);
-	if (op != CBS_OP_FLUSH) {
-		req.offset = cpu_to_le64(blk_rq_pos(rq) << SECTOR_SHIFT);
-		req.length = cpu_to_le32(blk_rq_bytes(rq));
+	spin_lock(&dev->conn_lock);
+	if (conn->dead) {
+		spin_unlock(&dev->conn_lock);
+		return;
 	}
+	conn->dead = true;
+	live = cbs_conn_live_locked(dev);
+	if (!live)
+		dev->dead_since = jiffies ?: 1;
+	spin_unlock(&dev->conn_lock);
 
-	mutex_lock(&conn->tx_lock);
-	ret = cbs_xfer_buf(conn->sock, true, &req, sizeof(req),
-			   op == CBS_OP_WRITE ? MSG_MORE : 0);
-	if (!ret && op == CBS_OP_WRITE)
-		ret = cbs_xfer_bio_data(conn->sock, true, rq);
-	mutex_unlock(&conn->tx_lock);
-	return ret;
+	/*
+	 * A reset, not a shutdown: a shutdown would still deliver the bytes
+	 * queued on the socket, so a write that is about to be retried on
+	 * another link could reach the server after its retry.  It also
+	 * wakes whoever waits on the socket, so no sender or receiver keeps
+	 * a request locked.  (The server refuses a late attempt as well:
+	 * Documentation/cbs-protocol.md, sessions.)
+	 */
+	tcp_abort(conn->sock->sk, ECONNABORTED);
+	cbs_req_requeue_on(conn);
+	if (!test_bit(CBS_DEV_REMOVING, &dev->flags))
+		cbs_nl_notify_link_dead(dev, conn->slot, live);
 }
 
-static blk_status_t cbs_errno_to_status(struct cbs_device *dev, u32 err)
+void cbs_conn_replace_dead(struct cbs_device *dev, struct cbs_conn **fresh,
+			   unsigned int n)
 {
-	switch (err) {
-	case 0:
-		return BLK_STS_OK;
-	case ENOSPC:
-		return BLK_STS_NOSPC;
-	case ESTALE:
-		cbs_dev_fence(dev);
-		return BLK_STS_IOERR;
-	case EOPNOTSUPP:
-		return BLK_STS_NOTSUPP;
-	default:
-		return BLK_STS_IOERR;
+	struct cbs_conn *old[CBS_MAX_CONNS];
+	unsigned int slot, used = 0;
+
+	lockdep_assert_held(&cbs_devs_lock);
+	spin_lock(&dev->conn_lock);
+	for (slot = 0; slot < dev->nconns && used < n; slot++) {
+		if (!dev->conns[slot]->dead)
+			continue;
+		old[used] = dev->conns[slot];
+		fresh[used]->slot = slot;
+		dev->conns[slot] = fresh[used];
+		used++;
 	}
-}
+	dev->dead_since = 0;
+	spin_unlock(&dev->conn_lock);
+	WARN_ON_ONCE(used != n);
 
-/*
- * Receive one reply and complete its request.  Any protocol violation kills
- * the connection (returns an error): its requests are then retried on
- * another link, which is safe because every operation is idempotent.
- */
-static int cbs_conn_recv_one(struct cbs_conn *conn)
-{
-	struct cbs_device *dev = conn->dev;
-	struct cbs_reply reply;
-	struct request *rq;
-	struct cbs_req *cmd;
-	u32 tag, hwq, err, len;
-	u64 handle;
-	int ret;
-
-	ret = cbs_xfer_buf(conn->sock, false, &reply, sizeof(reply), 0);
-	if (ret)
-		return ret;
-	if (le32_to_cpu(reply.magic) != CBS_REPLY_MAGIC)
-		return -EPROTO;
-	handle = le64_to_cpu(reply.handle);
-	tag = lower_32_bits(handle);
-	hwq = blk_mq_unique_tag_to_hwq(tag);
-	if (hwq >= dev->tag_set.nr_hw_queues)
-		return -EPROTO;
-	rq = blk_mq_tag_to_rq(dev->tag_set.tags[hwq],
-			      blk_mq_unique_tag_to_tag(tag));
-	if (!rq || !blk_mq_request_started(rq))
-		return -EPROTO;
-
-	cmd = blk_mq_rq_to_pdu(rq);
-	mutex_lock(&cmd->lock);
-	if (cmd->conn != conn->index || cmd->cookie != upper_32_bits(handle)) {
-		ret = -EPROTO;
-		goto out;
+	while (used--) {
+		cbs_conn_start(fresh[used]);
+		/* A timeout handler may still hold it; the last one frees it. */
+		cbs_conn_put(old[used]);
 	}
-	err = le32_to_cpu(reply.error);
-	len = le32_to_cpu(reply.length);
-	if (!err && req_op(rq) == REQ_OP_READ) {
-		if (len != blk_rq_bytes(rq)) {
-			ret = -EPROTO;
-			goto out;
-		}
-		ret = cbs_xfer_bio_data(conn->sock, false, rq);
-		if (ret)
-			goto out;
-	} else if (len) {
-		ret = -EPROTO;
-		goto out;
-	}
-	cmd->status = cbs_errno_to_status(dev, err);
-	cmd->conn = -1;
-out:
-	mutex_unlock(&cmd->lock);
-	if (!ret)
-		blk_mq_complete_request(rq);
-	return ret;
-}
-
-void cbs_conn_recv_work(struct work_struct *work)
-{
-	struct cbs_conn *conn = container_of(work, struct cbs_conn, recv_work);
-	int ret;
-
-	do {
-		ret = cbs_conn_recv_one(conn);
-	} while (!ret);
-	if (ret == -EPROTO)
-		pr_warn_ratelimited("cbs%d: protocol error on connection %u\n",
-				    conn->dev->index, conn->index);
-	cbs_dev_conn_dead(conn);
 }

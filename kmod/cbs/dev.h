@@ -1,28 +1,24 @@
 /* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A cbs device: its gendisk and blk-mq tag set, its configuration, and the
+ * table of devices.  Lock order: cbs_devs_lock (dev.c) -> a request's
+ * cmd->lock -> conn->tx_lock -> dev->conn_lock.
+ */
 #ifndef _CBS_DEV_H
 #define _CBS_DEV_H
 
 #include <linux/blk-mq.h>
 #include <linux/cbs.h>
 #include <linux/mutex.h>
+#include <linux/spinlock.h>
 #include <linux/workqueue.h>
 #include <net/netlink.h>
 
-#define CBS_MAX_CONNS		16
+#define CBS_MAX_CONNS		CBS_MAX_SOCKETS
 #define CBS_DEFAULT_DEAD_TIMEOUT 120	/* seconds I/O waits with no live link */
 #define CBS_DEFAULT_IO_TIMEOUT	30	/* seconds before a request is retried */
 
-struct cbs_device;
-
-/* One TCP connection to the volume's server; it serves one hardware queue. */
-struct cbs_conn {
-	struct cbs_device *dev;
-	struct socket *sock;
-	struct mutex tx_lock;		/* one request on the wire at a time */
-	struct work_struct recv_work;
-	unsigned int index;
-	bool dead;			/* under dev->conn_lock */
-};
+struct cbs_conn;
 
 /* Device flags (bit numbers in cbs_device.flags). */
 enum {
@@ -33,31 +29,31 @@ enum {
 struct cbs_device {
 	int index;
 	char name[CBS_NAME_MAXLEN];
-	u64 size;
+	u64 size;			/* cbs_devs_lock */
 	u32 block_size;
 	u64 generation;
+	u64 session;			/* the handshake's session id, 0 if none */
 	unsigned long flags;
-	unsigned int dead_timeout;	/* seconds */
+	unsigned int dead_timeout;	/* seconds; written under cbs_devs_lock */
 
 	struct blk_mq_tag_set tag_set;
 	struct gendisk *disk;
 	struct workqueue_struct *recv_wq;
 
+	/*
+	 * The links.  A slot holds a reference to its connection; whoever
+	 * takes one out of a slot takes a reference of its own (conn.c), so
+	 * replacing a dead link can never free it under a timeout handler or
+	 * a sender.  Slots change only under cbs_devs_lock as well.
+	 */
 	spinlock_t conn_lock;		/* conns[], their dead flags, dead_since */
 	struct cbs_conn *conns[CBS_MAX_CONNS];
 	unsigned int nconns;
+	u32 last_conn_id;		/* cbs_devs_lock */
 	unsigned long dead_since;	/* jiffies when the last live link died; 0 if one lives */
 
 	atomic64_t reads, writes, read_bytes, write_bytes, errors;
 	atomic64_t read_ns, write_ns;	/* summed request latencies */
-};
-
-/* Per-request state, set up once in init_request. */
-struct cbs_req {
-	struct mutex lock;	/* serialises completion, requeue and timeout */
-	u32 cookie;		/* bumped per send, so stale replies are ignored */
-	int conn;		/* connection it is in flight on, or -1 */
-	blk_status_t status;
 };
 
 struct cbs_map_config {
@@ -65,29 +61,37 @@ struct cbs_map_config {
 	u64 size;
 	u32 block_size;
 	u64 generation;
+	u64 session;
 	unsigned int dead_timeout;
 	unsigned int io_timeout;
 	struct socket *socks[CBS_MAX_CONNS];
 	unsigned int nsocks;
 };
 
+/* The device table and every configuration change. */
+extern struct mutex cbs_devs_lock;
+
 int cbs_dev_init(void);
 void cbs_dev_exit(void);
 
-struct cbs_device *cbs_dev_create(struct cbs_map_config *cfg,
-				  struct netlink_ext_ack *extack);
+/* Create /dev/cbsN; it owns cfg->socks on success.  Returns its index. */
+int cbs_dev_create(struct cbs_map_config *cfg, struct netlink_ext_ack *extack);
 int cbs_dev_remove(int index, bool force, struct netlink_ext_ack *extack);
 int cbs_dev_reconfigure(int index, struct socket **socks, unsigned int nsocks,
 			u64 size, unsigned int dead_timeout,
 			struct netlink_ext_ack *extack);
 
-/* Iterate devices from *index on under the device lock; for dumps. */
-int cbs_dev_for_each(int *index,
+/*
+ * Call fn on each device from *index on, or on one device, under the device
+ * table's lock; *gen is the table's change count then, for dump consistency.
+ */
+int cbs_dev_for_each(int *index, unsigned int *gen,
 		     int (*fn)(struct cbs_device *dev, void *data), void *data);
+int cbs_dev_call(int index, int (*fn)(struct cbs_device *dev, void *data),
+		 void *data, struct netlink_ext_ack *extack);
 
-/* Called by the connection code when a link dies. */
-void cbs_dev_conn_dead(struct cbs_conn *conn);
 void cbs_dev_fence(struct cbs_device *dev);
-unsigned int cbs_dev_live_conns(struct cbs_device *dev);
+bool cbs_dev_failing(struct cbs_device *dev);
+bool cbs_dev_wait_expired(struct cbs_device *dev);
 
 #endif /* _CBS_DEV_H */

@@ -11,6 +11,7 @@
 #include <net/genetlink.h>
 #include <net/sock.h>
 
+#include "conn.h"
 #include "dev.h"
 #include "netlink.h"
 
@@ -28,30 +29,43 @@ static const struct nla_policy cbs_socket_policy[CBS_A_MAX + 1] = {
 	[CBS_A_SOCKET_FD] = { .type = NLA_U32 },
 };
 
+/* Block device sizes are loff_t.  (The policy wants them writable.) */
+static struct netlink_range_validation cbs_size_range = {
+	.min = 1,
+	.max = LLONG_MAX,
+};
+
+static struct netlink_range_validation cbs_index_range = {
+	.max = INT_MAX,
+};
+
+#define CBS_INDEX_POLICY NLA_POLICY_FULL_RANGE(NLA_U32, &cbs_index_range)
+
 static const struct nla_policy cbs_map_policy[CBS_A_MAX + 1] = {
 	[CBS_A_NAME] = { .type = NLA_NUL_STRING, .len = CBS_NAME_MAXLEN - 1 },
-	[CBS_A_SIZE] = NLA_POLICY_MIN(NLA_U64, 1),
+	[CBS_A_SIZE] = NLA_POLICY_FULL_RANGE(NLA_U64, &cbs_size_range),
 	[CBS_A_BLOCK_SIZE] = { .type = NLA_U32 },
 	[CBS_A_SOCKETS] = NLA_POLICY_NESTED(cbs_socket_policy),
 	[CBS_A_GENERATION] = NLA_POLICY_MIN(NLA_U64, 1),
 	[CBS_A_DEAD_TIMEOUT] = NLA_POLICY_RANGE(NLA_U32, 1, 3600),
 	[CBS_A_IO_TIMEOUT] = NLA_POLICY_RANGE(NLA_U32, 1, 3600),
+	[CBS_A_SESSION] = { .type = NLA_U64 },
 };
 
 static const struct nla_policy cbs_unmap_policy[CBS_A_MAX + 1] = {
-	[CBS_A_INDEX] = { .type = NLA_U32 },
+	[CBS_A_INDEX] = CBS_INDEX_POLICY,
 	[CBS_A_FORCE] = { .type = NLA_FLAG },
 };
 
 static const struct nla_policy cbs_reconfigure_policy[CBS_A_MAX + 1] = {
-	[CBS_A_INDEX] = { .type = NLA_U32 },
-	[CBS_A_SIZE] = NLA_POLICY_MIN(NLA_U64, 1),
+	[CBS_A_INDEX] = CBS_INDEX_POLICY,
+	[CBS_A_SIZE] = NLA_POLICY_FULL_RANGE(NLA_U64, &cbs_size_range),
 	[CBS_A_SOCKETS] = NLA_POLICY_NESTED(cbs_socket_policy),
 	[CBS_A_DEAD_TIMEOUT] = NLA_POLICY_RANGE(NLA_U32, 1, 3600),
 };
 
 static const struct nla_policy cbs_status_policy[CBS_A_MAX + 1] = {
-	[CBS_A_INDEX] = { .type = NLA_U32 },
+	[CBS_A_INDEX] = CBS_INDEX_POLICY,
 };
 
 #define cbs_nl_missing(info, attr, msg) ({				\
@@ -126,7 +140,7 @@ static int cbs_nl_map(struct sk_buff *skb, struct genl_info *info)
 		.io_timeout = CBS_DEFAULT_IO_TIMEOUT,
 		.generation = 1,
 	};
-	struct cbs_device *dev;
+	struct nlattr *index_attr;
 	struct sk_buff *msg;
 	void *hdr;
 	int ret;
@@ -147,47 +161,54 @@ static int cbs_nl_map(struct sk_buff *skb, struct genl_info *info)
 				    "block size must be 512 or 4096");
 		return -EINVAL;
 	}
-	if (cfg.size % cfg.block_size || cfg.size > (u64)LLONG_MAX) {
+	if (cfg.size % cfg.block_size) {
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[CBS_A_SIZE],
-				    "size must be a multiple of the block size below 2^63");
+				    "size must be a multiple of the block size");
 		return -EINVAL;
 	}
 	if (info->attrs[CBS_A_GENERATION])
 		cfg.generation = nla_get_u64(info->attrs[CBS_A_GENERATION]);
+	if (info->attrs[CBS_A_SESSION])
+		cfg.session = nla_get_u64(info->attrs[CBS_A_SESSION]);
 	if (info->attrs[CBS_A_DEAD_TIMEOUT])
 		cfg.dead_timeout = nla_get_u32(info->attrs[CBS_A_DEAD_TIMEOUT]);
 	if (info->attrs[CBS_A_IO_TIMEOUT])
 		cfg.io_timeout = nla_get_u32(info->attrs[CBS_A_IO_TIMEOUT]);
-	ret = cbs_nl_get_sockets(info, cfg.socks, &cfg.nsocks);
-	if (ret)
-		return ret;
-	if (!cfg.nsocks) {
-		NL_SET_ERR_MSG_MOD(info->extack, "at least one socket is needed");
-		return -EINVAL;
-	}
 
-	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
-	if (!msg) {
-		ret = -ENOMEM;
-		goto err_socks;
-	}
-	dev = cbs_dev_create(&cfg, info->extack);
-	if (IS_ERR(dev)) {
-		ret = PTR_ERR(dev);
-		nlmsg_free(msg);
-		goto err_socks;
-	}
-	/* The device owns the sockets now. */
+	/*
+	 * The whole reply is built before the device exists, so that nothing
+	 * can fail once it does: a MAP that created a device reports it.
+	 */
+	msg = genlmsg_new(nla_total_size(sizeof(u32)), GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
 	hdr = genlmsg_put_reply(msg, info, &cbs_genl_family, 0, CBS_CMD_MAP);
-	if (!hdr || nla_put_u32(msg, CBS_A_INDEX, dev->index)) {
-		nlmsg_free(msg);
-		return -EMSGSIZE;
+	index_attr = hdr ? nla_reserve(msg, CBS_A_INDEX, sizeof(u32)) : NULL;
+	if (!index_attr) {
+		ret = -EMSGSIZE;
+		goto err_msg;
 	}
 	genlmsg_end(msg, hdr);
+
+	ret = cbs_nl_get_sockets(info, cfg.socks, &cfg.nsocks);
+	if (ret)
+		goto err_msg;
+	if (!cfg.nsocks) {
+		NL_SET_ERR_MSG_MOD(info->extack, "at least one socket is needed");
+		ret = -EINVAL;
+		goto err_msg;
+	}
+	ret = cbs_dev_create(&cfg, info->extack);
+	if (ret < 0) {
+		cbs_nl_put_sockets(cfg.socks, cfg.nsocks);
+		goto err_msg;
+	}
+	/* The device owns the sockets now. */
+	*(u32 *)nla_data(index_attr) = ret;
 	return genlmsg_reply(msg, info);
 
-err_socks:
-	cbs_nl_put_sockets(cfg.socks, cfg.nsocks);
+err_msg:
+	nlmsg_free(msg);
 	return ret;
 }
 
@@ -259,23 +280,28 @@ static int cbs_nl_fill_stats(struct sk_buff *skb, struct cbs_device *dev)
 }
 
 static int cbs_nl_fill_dev(struct sk_buff *skb, struct cbs_device *dev,
-			   u32 portid, u32 seq, int flags)
+			   u32 portid, u32 seq, int flags,
+			   struct netlink_callback *cb)
 {
 	void *hdr;
 
+	lockdep_assert_held(&cbs_devs_lock);
 	hdr = genlmsg_put(skb, portid, seq, &cbs_genl_family, flags,
 			  CBS_CMD_STATUS);
 	if (!hdr)
 		return -EMSGSIZE;
+	if (cb)
+		genl_dump_check_consistent(cb, hdr);
 	if (nla_put_u32(skb, CBS_A_INDEX, dev->index) ||
 	    nla_put_string(skb, CBS_A_NAME, dev->name) ||
 	    nla_put_u64_64bit(skb, CBS_A_SIZE, dev->size, CBS_A_PAD) ||
 	    nla_put_u32(skb, CBS_A_BLOCK_SIZE, dev->block_size) ||
 	    nla_put_u64_64bit(skb, CBS_A_GENERATION, dev->generation, CBS_A_PAD) ||
+	    nla_put_u64_64bit(skb, CBS_A_SESSION, dev->session, CBS_A_PAD) ||
 	    nla_put_u32(skb, CBS_A_DEAD_TIMEOUT, dev->dead_timeout) ||
 	    nla_put_u32(skb, CBS_A_IO_TIMEOUT, dev->tag_set.timeout / HZ) ||
 	    nla_put_u32(skb, CBS_A_CONNS, dev->nconns) ||
-	    nla_put_u32(skb, CBS_A_LIVE_CONNS, cbs_dev_live_conns(dev)) ||
+	    nla_put_u32(skb, CBS_A_LIVE_CONNS, cbs_conn_live(dev)) ||
 	    (test_bit(CBS_DEV_FENCED, &dev->flags) &&
 	     nla_put_flag(skb, CBS_A_FENCED)) ||
 	    cbs_nl_fill_stats(skb, dev)) {
@@ -286,28 +312,73 @@ static int cbs_nl_fill_dev(struct sk_buff *skb, struct cbs_device *dev,
 	return 0;
 }
 
+static int cbs_nl_status_reply(struct cbs_device *dev, void *data)
+{
+	struct genl_info *info = data;
+	struct sk_buff *msg;
+	int ret;
+
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	ret = cbs_nl_fill_dev(msg, dev, info->snd_portid, info->snd_seq, 0,
+			      NULL);
+	if (ret) {
+		nlmsg_free(msg);
+		return ret;
+	}
+	return genlmsg_reply(msg, info);
+}
+
+/* One device, by index. */
+static int cbs_nl_status_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	int ret;
+
+	if (cbs_nl_missing(info, CBS_A_INDEX, "device index"))
+		return -EINVAL;
+	ret = cbs_dev_call(nla_get_u32(info->attrs[CBS_A_INDEX]),
+			   cbs_nl_status_reply, info, info->extack);
+	if (ret == -ENOENT)
+		NL_SET_BAD_ATTR(info->extack, info->attrs[CBS_A_INDEX]);
+	return ret;
+}
+
 struct cbs_dump_ctx {
 	struct sk_buff *skb;
 	struct netlink_callback *cb;
+	int only;		/* the one device asked for, or -1 for all */
 };
 
 static int cbs_nl_dump_one(struct cbs_device *dev, void *data)
 {
 	struct cbs_dump_ctx *ctx = data;
 
+	if (ctx->only >= 0 && dev->index != ctx->only)
+		return 0;
 	return cbs_nl_fill_dev(ctx->skb, dev, NETLINK_CB(ctx->cb->skb).portid,
-			       ctx->cb->nlh->nlmsg_seq, NLM_F_MULTI);
+			       ctx->cb->nlh->nlmsg_seq, NLM_F_MULTI, ctx->cb);
 }
 
-/* cb->args[0]: the next device index, so a dump resumes where it stopped. */
+/*
+ * cb->args[0]: the next device index, so a dump resumes where it stopped;
+ * cb->seq: the device table's change count, so a dump that spans a change
+ * is flagged NLM_F_DUMP_INTR.  An index in the request limits the dump to
+ * that device (none if it does not exist).
+ */
 static int cbs_nl_status_dumpit(struct sk_buff *skb,
 				struct netlink_callback *cb)
 {
-	struct cbs_dump_ctx ctx = { skb, cb };
+	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
+	struct cbs_dump_ctx ctx = { skb, cb, -1 };
 	int index = cb->args[0];
+	unsigned int gen;
 	int ret;
 
-	ret = cbs_dev_for_each(&index, cbs_nl_dump_one, &ctx);
+	if (info->attrs[CBS_A_INDEX])
+		ctx.only = nla_get_u32(info->attrs[CBS_A_INDEX]);
+	ret = cbs_dev_for_each(&index, &gen, cbs_nl_dump_one, &ctx);
+	cb->seq = gen;
 	cb->args[0] = index;
 	if (ret && ret != -EMSGSIZE)
 		return ret;
@@ -361,6 +432,7 @@ static const struct genl_ops cbs_genl_ops[] = {
 	},
 	{
 		.cmd = CBS_CMD_STATUS,
+		.doit = cbs_nl_status_doit,
 		.dumpit = cbs_nl_status_dumpit,
 		.policy = cbs_status_policy,
 		.maxattr = CBS_A_MAX,
