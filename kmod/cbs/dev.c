@@ -86,11 +86,13 @@ static int cbs_dev_alloc_tag_set(struct cbs_device *dev,
 	set->cmd_size = sizeof(struct cbs_req);
 	/*
 	 * queue_rq sleeps: it sends on a socket under a mutex.  No I/O
-	 * scheduler by default: the server orders its own I/O, and behind a
-	 * scheduler a blocking queue dispatches from kblockd, not the caller.
+	 * scheduler, ever: the server orders its own I/O; behind a scheduler
+	 * a blocking queue dispatches from kblockd, not the caller; and the
+	 * server's late-write rule is per slot (the driver tag), which only
+	 * a queue without a scheduler keeps across a request's requeues.
 	 */
 	set->flags = BLK_MQ_F_SHOULD_MERGE | BLK_MQ_F_BLOCKING |
-		     BLK_MQ_F_NO_SCHED_BY_DEFAULT;
+		     BLK_MQ_F_NO_SCHED;
 	set->timeout = cfg->io_timeout * HZ;
 	set->driver_data = dev;
 	return blk_mq_alloc_tag_set(set);

@@ -19,7 +19,12 @@ struct cbs_req {
 	 * so the timeout handler only ever tries it.
 	 */
 	struct mutex lock;
-	u32 cookie;		/* the attempt: bumped per send, never reset */
+	/*
+	 * The attempt: bumped per send, never reset.  Per slot, as the
+	 * server's late-write rule needs, because without an I/O scheduler
+	 * a request keeps its driver tag (and this pdu) across requeues.
+	 */
+	u32 cookie;
 	u32 conn_id;		/* the link it is in flight on; 0 if none */
 	unsigned int slot;	/* that link's slot */
 	blk_status_t status;

@@ -16,13 +16,13 @@
 #      a loop, under fio with verification (slub_debug catches a link freed
 #      under a timeout handler);
 #   5. netlink: the size bound on MAP and RECONFIGURE, STATUS of one device
-#      by index, as a do and as a dump.
+#      by index, as a do and as a dump; no I/O scheduler.
 #
 #   cbs-server 127.0.0.1:17200 (tmpfs)  <--TCP x N-->  /dev/cbsN
 . "$(dirname "$0")/lib.sh"
 require_cmd cbs cbs-server fio nl_send tc ss
 
-ktap_plan 43
+ktap_plan 44
 load_module cbs
 defer unload_module cbs
 
@@ -222,6 +222,10 @@ check "a STATUS dump lists both devices" sh -c "nl_send -d cbs 4 | grep -qx 'ok 
 check "a STATUS dump with an index lists that device alone" \
 	sh -c "nl_send -d cbs 4 u32:1=$INDEX | grep -qx 'ok 1'"
 check "cbs -d show gives the session cbs map chose" has_session "$DEV"
+# The late-write rule is per driver tag, which only a queue without an I/O
+# scheduler keeps across a request's requeues.
+check_fail_output "no I/O scheduler can be set" 'Invalid argument' \
+	sh -c "echo mq-deadline >/sys/block/cbs$INDEX/queue/scheduler"
 check "unmap" cbs unmap "$DEV"
 check "unmap the second" cbs unmap "$OTHER"
 
