@@ -172,4 +172,4 @@ for n in 1 2 3; do
 done
 check_fail_output "a1 no longer reaches 10.0.0.3" '100% packet loss' \
 	ip netns exec "$(cloud_ns a1)" ping -c 2 -i 0.2 -W 1 10.0.0.3
-ktap_finished
+cloud_finished

@@ -54,12 +54,6 @@ cloud_random_token() {
 # mounts, devices, the daemons, the namespaces.
 cloud_cleanup() {
 	local f m ns
-	# A failed case: the daemons' last words, as diagnostics.
-	if [ "${ktap_failed:-0}" -gt 0 ]; then
-		for f in "$CLOUD_DIR"/log/*; do
-			[ -s "$f" ] && log "--- ${f##*/} (last lines)" && log "$(tail -n 15 "$f")"
-		done
-	fi
 	for f in "$CLOUD_DIR"/pid/agent*; do
 		[ -e "$f" ] && cloud_kill "${f##*/}" TERM
 	done
@@ -78,6 +72,18 @@ cloud_cleanup() {
 		done <"$CLOUD_DIR/netns"
 	fi
 	rm -rf "$CLOUD_DIR"
+}
+
+# cloud_finished: ktap_finished, after the daemons' last words as
+# diagnostics when a case failed (cleanup's output goes nowhere).
+cloud_finished() {
+	local f
+	if [ "$ktap_failed" -gt 0 ]; then
+		for f in "$CLOUD_DIR"/log/*; do
+			[ -s "$f" ] && log "--- ${f##*/}, last lines:" && log "$(tail -n 20 "$f")"
+		done
+	fi
+	ktap_finished
 }
 
 # cloud_netns NAME...: create the namespaces of NAMEs, loopback up.
@@ -317,6 +323,23 @@ cloud_converged() {
 		out=$(cloud_diff "$n") || return 1
 		[ -z "$out" ] || { echo "host$n: $out"; return 1; }
 	done
+}
+
+# cloud_count N OBJECT: how many OBJECTs (net, port, map) hostN's kernel
+# holds, from one dump; vpc's exit status.
+cloud_count() {
+	local out nl
+	out=$(vpc -n "$(cloud_ns "host$1")" "$2" show) || return 1
+	nl=${out//[!$'\n']/}
+	echo $((${#out} ? ${#nl} + 1 : 0))
+}
+
+# cloud_has N OBJECT COUNT: hostN's kernel holds COUNT OBJECTs.
+cloud_has() {
+	local c
+	c=$(cloud_count "$1" "$2") || return 1
+	echo "host$1: $c $2"
+	[ "$c" -eq "$3" ]
 }
 
 # cloud_map_absent N VNI IP: hostN's kernel has no mapping of IP in VNI
