@@ -152,7 +152,7 @@ remount() {
 }
 check "remount (nothing cached)" remount
 check "the files survived the restart" sh -c \
-	"cmp $MNT/file1 $CLOUD_DIR/file1.ref && cmp $MNT/file2 $CLOUD_DIR/file2.ref && grep -q 'before the restart' $MNT/note"
+	"mountpoint -q $MNT && cmp $MNT/file1 $CLOUD_DIR/file1.ref && cmp $MNT/file2 $CLOUD_DIR/file2.ref && grep -q 'before the restart' $MNT/note"
 check "umount" umount "$MNT"
 check_output "nimbusctl detaches it" "^$VOL " \
 	nimbusctl --token-file "$CLOUD_DIR/tokens/A" volume detach "$VOL"

@@ -149,11 +149,34 @@ cloud_api() {
 	fi
 	exec {fd}>&-
 	API_STATUS=${status:-000}
+	[ -z "${CLOUD_TRACE-}" ] || [ "$method" = GET ] || cloud_trace "$method $path $body"
 	case $API_STATUS in
 	2??) return 0 ;;
 	esac
 	echo "$method $path: HTTP $API_STATUS $API_BODY"
 	return 1
+}
+
+# cloud_trace REQUEST: with CLOUD_TRACE set (the demo), each change sent
+# through cloud_api is printed with its answer, tokens cut short.
+cloud_trace() {
+	local req answer
+	cloud_mask req "$1"
+	cloud_mask answer "$API_BODY"
+	[ ${#answer} -le 160 ] || answer="${answer:0:157}..."
+	printf '  %s\n    -> %s %s\n' "$req" "$API_STATUS" "$answer"
+}
+
+# cloud_mask VAR TEXT: VAR = TEXT with each token's value (token,
+# admin_token) cut to its first 6 characters.
+cloud_mask() {
+	local _m_in=$2 _m_out= _m_rest _m_key='token":"'
+	while [[ $_m_in == *"$_m_key"* ]]; do
+		_m_rest=${_m_in#*"$_m_key"}
+		_m_out+="${_m_in%%"$_m_key"*}$_m_key${_m_rest:0:6}..."
+		_m_in=\"${_m_rest#*\"}
+	done
+	printf -v "$1" '%s' "$_m_out$_m_in"
 }
 
 # json_get VAR KEY [JSON]: VAR = the first string or number value of KEY
@@ -473,6 +496,8 @@ cloud_capture() {
 
 # cloud_capture_stop: end every capture (SIGINT flushes it).
 cloud_capture_stop() {
+	# (A plain wait would wait for the daemons too.)
+	[ ${#CAPTURE_PIDS[@]} -gt 0 ] || return 0
 	kill -INT "${CAPTURE_PIDS[@]}" 2>/dev/null
 	wait "${CAPTURE_PIDS[@]}" 2>/dev/null
 	CAPTURE_PIDS=()
