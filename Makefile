@@ -28,11 +28,11 @@ UNITS := $(UNIT_SRCS:tests/unit/%.c=$(B)/unit/%)
 
 .PHONY: all modules test-modules userspace check demo install clean setup
 
-include storage/build.mk
-
+# The first rule, so that plain `make` builds the modules too.
 all: modules userspace
 
-# After `all:`, so that it stays the default goal.
+# After `all:`: a fragment's rules must not become the default goal.
+include storage/build.mk
 include controller/common/build.mk controller/server/build.mk controller/nimbusctl/build.mk
 
 modules:
