@@ -16,11 +16,11 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 
-#include "net.h"
-#include "conn.h"
-#include "log.h"
-#include "token.h"
-#include "volume.h"
+#include "lib/sock.h"
+#include "storage/conn.h"
+#include "lib/log.h"
+#include "lib/token.h"
+#include "storage/volume.h"
 
 #define DEFAULT_MAX_CONNS 1024
 

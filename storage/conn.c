@@ -11,11 +11,11 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
-#include "conn.h"
-#include "log.h"
-#include "net.h"
-#include "token.h"
-#include "volume.h"
+#include "storage/conn.h"
+#include "lib/log.h"
+#include "lib/sock.h"
+#include "lib/token.h"
+#include "storage/volume.h"
 
 #define HANDSHAKE_TIMEOUT_S 10
 /* Requests are read in batches: one recv() takes all the headers queued. */

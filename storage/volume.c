@@ -10,9 +10,9 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
-#include "log.h"
-#include "token.h"
-#include "volume.h"
+#include "lib/log.h"
+#include "lib/token.h"
+#include "storage/volume.h"
 
 #define META_MAX 512
 

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <linux/cbs_proto.h>
 
-#include "../lib/cli.h"
+#include "lib/cli.h"
 
 struct cbs_opts {
 	bool json;

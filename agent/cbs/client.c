@@ -6,8 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../storage/net.h"
-#include "cbs.h"
+#include "lib/sock.h"
+#include "agent/cbs/cbs.h"
 
 int cbs_admin_connect(const char *server, const char *admin_token)
 {

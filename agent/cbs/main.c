@@ -3,8 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../lib/output.h"
-#include "cbs.h"
+#include "lib/output.h"
+#include "agent/cbs/cbs.h"
 
 struct cbs_opts cbs_opts;
 

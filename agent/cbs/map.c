@@ -16,11 +16,11 @@
 #include <linux/cbs.h>
 #include <linux/genetlink.h>
 
-#include "../lib/genl.h"
-#include "../lib/output.h"
-#include "../lib/parse.h"
-#include "../../storage/net.h"
-#include "cbs.h"
+#include "lib/genl.h"
+#include "lib/output.h"
+#include "lib/parse.h"
+#include "lib/sock.h"
+#include "agent/cbs/cbs.h"
 
 struct map_args {
 	const char *name;

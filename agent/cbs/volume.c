@@ -7,11 +7,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../storage/proto.h"
-#include "../../storage/token.h"
-#include "../lib/output.h"
-#include "../lib/parse.h"
-#include "cbs.h"
+#include "lib/cbs_proto.h"
+#include "lib/token.h"
+#include "lib/output.h"
+#include "lib/parse.h"
+#include "agent/cbs/cbs.h"
 
 /* Which optional arguments a command takes. */
 #define ARG_SIZE	(1U << 0)

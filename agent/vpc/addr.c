@@ -7,8 +7,8 @@
 #include <string.h>
 #include <linux/vpc.h>
 
-#include "../lib/output.h"
-#include "vpc.h"
+#include "lib/output.h"
+#include "agent/vpc/vpc.h"
 
 int vpc_parse_ip4(const char *s, uint32_t *be)
 {

@@ -6,8 +6,8 @@
 #include <string.h>
 #include <linux/vpc.h>
 
-#include "../lib/output.h"
-#include "vpc.h"
+#include "lib/output.h"
+#include "agent/vpc/vpc.h"
 
 struct vpc_opts vpc_opts;
 

@@ -7,8 +7,8 @@
 #include <linux/genetlink.h>
 #include <linux/vpc.h>
 
-#include "../lib/output.h"
-#include "vpc.h"
+#include "lib/output.h"
+#include "agent/vpc/vpc.h"
 
 static const struct {
 	uint8_t cmd;

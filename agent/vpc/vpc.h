@@ -6,8 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../lib/cli.h"
-#include "../lib/genl.h"
+#include "lib/cli.h"
+#include "lib/genl.h"
 
 struct vpc_opts {
 	bool json;

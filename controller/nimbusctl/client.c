@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* nimbusctl's HTTP client: see client.h. */
-#include "client.h"
+#include "controller/nimbusctl/client.h"
 
 #include <curl/curl.h>
 #include <stdio.h>

@@ -14,9 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/util.h"
-#include "client.h"
-#include "objects.h"
+#include "lib/util.h"
+#include "controller/nimbusctl/client.h"
+#include "controller/nimbusctl/objects.h"
 
 static void usage(FILE *f)
 {

@@ -13,10 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/addr.h"
-#include "../common/util.h"
-#include "client.h"
-#include "objects.h"
+#include "lib/addr.h"
+#include "lib/util.h"
+#include "controller/nimbusctl/client.h"
+#include "controller/nimbusctl/objects.h"
 
 enum ftype { F_STR, F_INT, F_LIST, F_QOS, F_PAIRS, F_STATUS };
 

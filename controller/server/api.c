@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Routing, authentication, validation helpers and commits: see api.h. */
-#include "api.h"
+#include "controller/server/api.h"
 
 #include <errno.h>
 #include <gnutls/crypto.h>
@@ -10,8 +10,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "../common/util.h"
-#include "log.h"
+#include "lib/util.h"
+#include "controller/server/log.h"
 
 double api_now(void)
 {

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "api.h"
+#include "controller/server/api.h"
 
 #define DEFAULT_CAPACITY 10000000000LL	/* 10 Gbit/s */
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The cbs-server admin client: see cbsadm.h. */
-#include "cbsadm.h"
+#include "controller/server/cbsadm.h"
 
 #include <endian.h>
 #include <errno.h>
@@ -15,7 +15,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "../common/addr.h"
+#include "lib/addr.h"
 
 /* ADDRESS is "IPv4:PORT" or "[IPv6]:PORT" (checked when it was registered). */
 static int sockaddr_of(const char *address, struct sockaddr_storage *ss, socklen_t *len)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* HTTP with libmicrohttpd and suspended long polls: see http.h. */
-#include "http.h"
+#include "controller/server/http.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -14,8 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../common/addr.h"
-#include "log.h"
+#include "lib/addr.h"
+#include "controller/server/log.h"
 
 #define MAX_BODY (1 << 20)
 

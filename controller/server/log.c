@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Logging: see log.h. */
-#include "log.h"
+#include "controller/server/log.h"
 
 #include <stdarg.h>
 #include <stdio.h>

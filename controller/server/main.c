@@ -19,10 +19,10 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "../common/util.h"
-#include "api.h"
-#include "http.h"
-#include "log.h"
+#include "lib/util.h"
+#include "controller/server/api.h"
+#include "controller/server/http.h"
+#include "controller/server/log.h"
 
 struct opts {
 	char listen[128];

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Unit tests of the cbs wire-frame checks in storage/proto.c. */
+/* Unit tests of the cbs wire-frame checks in lib/cbs_proto.c. */
 #include <endian.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -9,8 +9,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "../../storage/attempt.h"
-#include "../../storage/proto.h"
+#include "storage/attempt.h"
+#include "lib/cbs_proto.h"
 
 #define VOL_SIZE (1ULL << 30)
 

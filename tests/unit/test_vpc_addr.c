@@ -10,7 +10,7 @@
 #include <libmnl/libmnl.h>
 #include <linux/vpc.h>
 
-#include "../../agent/vpc/vpc.h"
+#include "agent/vpc/vpc.h"
 
 static void ip4_and_ip6(void **state)
 {

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <sys/random.h>
 
-#include "token.h"
+#include "lib/token.h"
 
 bool cbs_token_equal(const char *a, const char *b)
 {

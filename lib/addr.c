@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Addresses, prefixes and MACs: see addr.h. */
-#include "addr.h"
+#include "lib/addr.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>

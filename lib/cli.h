@@ -5,7 +5,7 @@
 
 #include <stdbool.h>
 
-#include "genl.h"
+#include "lib/genl.h"
 
 /* ARG is a non-empty prefix of PATTERN ("sh" matches "show"). */
 bool matches(const char *arg, const char *pattern);

@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
+#include "lib/cli.h"
 
 bool matches(const char *arg, const char *pattern)
 {

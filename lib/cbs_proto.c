@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "proto.h"
+#include "lib/cbs_proto.h"
 
 /* The sizes Documentation/cbs-protocol.md gives. */
 _Static_assert(sizeof(struct cbs_hello) == 152, "cbs_hello");

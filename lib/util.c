@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Token files and random identifiers: see util.h. */
-#include "util.h"
+#include "lib/util.h"
 
 #include <errno.h>
 #include <stdio.h>

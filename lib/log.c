@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "log.h"
+#include "lib/log.h"
 
 void srv_log(const char *fmt, ...)
 {

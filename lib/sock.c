@@ -7,7 +7,7 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
-#include "net.h"
+#include "lib/sock.h"
 
 int cbs_addr_resolve(const char *s, bool passive, struct addrinfo **res)
 {
