@@ -23,22 +23,6 @@ static void usage(FILE *f)
 		"                    -n[etns] NAME | -b[atch] FILE | -h[elp] }\n");
 }
 
-int vpc_invarg(const char *msg, const char *arg)
-{
-	fprintf(stderr, "Error: argument \"%s\" is wrong: %s\n", arg, msg);
-	return 1;
-}
-
-int vpc_nl_error(const char *what, int err, const struct genl_sock *gs)
-{
-	if (gs && gs->extack[0])
-		fprintf(stderr, "Error: %s: %s: %s\n", what, strerror(-err),
-			gs->extack);
-	else
-		fprintf(stderr, "Error: %s: %s\n", what, strerror(-err));
-	return 2;
-}
-
 struct genl_sock *vpc_sock(void)
 {
 	int ret;
@@ -50,7 +34,7 @@ struct genl_sock *vpc_sock(void)
 		if (ret == -ENOENT)
 			fprintf(stderr, "Error: the vpc module is not loaded (no \"vpc\" netlink family)\n");
 		else
-			vpc_nl_error("cannot open netlink socket", ret, NULL);
+			nl_error("cannot open netlink socket", ret, NULL);
 		return NULL;
 	}
 	vpc_gs_open = true;
@@ -102,11 +86,11 @@ int vpc_change(struct genl_sock *gs, struct nlmsghdr *nlh, const char *what)
 
 	if (!vpc_batch.lineno) {
 		ret = genl_talk(gs, nlh, NULL, NULL);
-		return ret ? vpc_nl_error(what, ret, gs) : 0;
+		return ret ? nl_error(what, ret, gs) : 0;
 	}
 	ret = genl_pipe_add(gs, nlh);
 	if (ret < 0)
-		return vpc_nl_error(what, ret, NULL);
+		return nl_error(what, ret, NULL);
 	vpc_batch.queued[ret].lineno = vpc_batch.lineno;
 	vpc_batch.queued[ret].what = what;
 	return 0;
@@ -116,7 +100,7 @@ static void batch_failed(unsigned int index, int err, struct genl_sock *gs,
 			 void *data)
 {
 	(void)data;
-	vpc_nl_error(vpc_batch.queued[index].what, err, gs);
+	nl_error(vpc_batch.queued[index].what, err, gs);
 	fprintf(stderr, "Command failed %s:%u\n", vpc_batch.path,
 		vpc_batch.queued[index].lineno);
 }
@@ -130,7 +114,7 @@ static int batch_flush(void)
 		return 0;
 	ret = genl_pipe_flush(&vpc_gs, batch_failed, NULL);
 	if (ret < 0) {
-		vpc_nl_error("cannot send the batch", ret, NULL);
+		nl_error("cannot send the batch", ret, NULL);
 		fprintf(stderr, "Command failed %s:%u\n", vpc_batch.path,
 			vpc_batch.lineno);
 	}

@@ -62,17 +62,17 @@ static int map_parse(int argc, char **argv, struct map_args *a, bool add)
 		}
 		if (!strcmp(argv[0], "net")) {
 			if (parse_u32(argv[1], VPC_NET_ID_MIN, VPC_NET_ID_MAX, &a->net))
-				return vpc_invarg("VPC id must be 1..16777215", argv[1]);
+				return invarg("VPC id must be 1..16777215", argv[1]);
 		} else if (!strcmp(argv[0], "ip")) {
 			if (vpc_parse_ip(argv[1], &a->ip) || map_ip_unspecified(&a->ip))
-				return vpc_invarg("not an IPv4 or IPv6 address", argv[1]);
+				return invarg("not an IPv4 or IPv6 address", argv[1]);
 		} else if (add && !strcmp(argv[0], "mac")) {
 			if (vpc_parse_mac(argv[1], a->mac))
-				return vpc_invarg("not a MAC address", argv[1]);
+				return invarg("not a MAC address", argv[1]);
 			a->has_mac = true;
 		} else if (add && !strcmp(argv[0], "host")) {
 			if (map_parse_hosts(argv[1], a->host))
-				return vpc_invarg("host must be IP or IP,IP", argv[1]);
+				return invarg("host must be IP or IP,IP", argv[1]);
 		} else {
 			fprintf(stderr, "Error: unknown argument \"%s\", try \"vpc map help\"\n",
 				argv[0]);
@@ -179,7 +179,7 @@ static int map_show(int argc, char **argv)
 		mnl_attr_put_u32(nlh, VPC_A_NET_ID, a.net);
 	ret = genl_talk(gs, nlh, vpc_map_print_cb, NULL);
 	if (ret)
-		return vpc_nl_error("cannot show mappings", ret, gs);
+		return nl_error("cannot show mappings", ret, gs);
 	return 0;
 }
 

@@ -33,10 +33,10 @@ static int net_parse(int argc, char **argv, struct net_args *a, bool allow_name)
 		}
 		if (!strcmp(argv[0], "id")) {
 			if (parse_u32(argv[1], VPC_NET_ID_MIN, VPC_NET_ID_MAX, &a->id))
-				return vpc_invarg("VPC id must be 1..16777215", argv[1]);
+				return invarg("VPC id must be 1..16777215", argv[1]);
 		} else if (allow_name && !strcmp(argv[0], "name")) {
 			if (parse_name(argv[1], VPC_NAME_MAXLEN))
-				return vpc_invarg("name must be 1..31 printable characters", argv[1]);
+				return invarg("name must be 1..31 printable characters", argv[1]);
 			a->name = argv[1];
 		} else {
 			fprintf(stderr, "Error: unknown argument \"%s\", try \"vpc net help\"\n",
@@ -71,8 +71,8 @@ static int net_change(int argc, char **argv, uint8_t cmd)
 		mnl_attr_put_strz(nlh, VPC_A_NET_NAME, a.name);
 	ret = genl_talk(gs, nlh, NULL, NULL);
 	if (ret)
-		return vpc_nl_error(cmd == VPC_CMD_NET_NEW ? "cannot add VPC" :
-				    "cannot delete VPC", ret, gs);
+		return nl_error(cmd == VPC_CMD_NET_NEW ? "cannot add VPC" :
+				"cannot delete VPC", ret, gs);
 	return 0;
 }
 
@@ -120,7 +120,7 @@ static int net_show(int argc, char **argv)
 	}
 	ret = genl_talk(gs, nlh, vpc_net_print_cb, NULL);
 	if (ret)
-		return vpc_nl_error("cannot show VPCs", ret, gs);
+		return nl_error("cannot show VPCs", ret, gs);
 	return 0;
 }
 

@@ -27,7 +27,7 @@ int vpc_path_set(int argc, char **argv)
 		return 1;
 	}
 	if (vpc_parse_ip4(argv[0], &host) || !host)
-		return vpc_invarg("not an IPv4 address", argv[0]);
+		return invarg("not an IPv4 address", argv[0]);
 	for (argc--, argv++; argc > 0; argc--, argv++) {
 		if (!strcmp(argv[0], "plane")) {
 			if (argc < 2) {
@@ -35,7 +35,7 @@ int vpc_path_set(int argc, char **argv)
 				return 1;
 			}
 			if (parse_u32(argv[1], 0, VPC_PLANE_MAX, &plane))
-				return vpc_invarg("plane must be 0 or 1", argv[1]);
+				return invarg("plane must be 0 or 1", argv[1]);
 			argc--;
 			argv++;
 		} else if (!strcmp(argv[0], "up")) {
@@ -61,7 +61,7 @@ int vpc_path_set(int argc, char **argv)
 	mnl_attr_put_u8(nlh, VPC_A_PATH_STATE, (uint8_t)state);
 	ret = genl_talk(gs, nlh, NULL, NULL);
 	if (ret)
-		return vpc_nl_error("cannot set path", ret, gs);
+		return nl_error("cannot set path", ret, gs);
 	return 0;
 }
 

@@ -45,21 +45,21 @@ static int port_parse(int argc, char **argv, struct port_args *a, bool add)
 			a->dev = argv[1];
 			a->ifindex = if_nametoindex(argv[1]);
 			if (!a->ifindex)
-				return vpc_invarg("no such device", argv[1]);
+				return invarg("no such device", argv[1]);
 		} else if (add && !strcmp(argv[0], "net")) {
 			if (parse_u32(argv[1], VPC_NET_ID_MIN, VPC_NET_ID_MAX, &a->net))
-				return vpc_invarg("VPC id must be 1..16777215", argv[1]);
+				return invarg("VPC id must be 1..16777215", argv[1]);
 		} else if (add && !strcmp(argv[0], "mac")) {
 			if (vpc_parse_mac(argv[1], a->mac))
-				return vpc_invarg("not a MAC address", argv[1]);
+				return invarg("not a MAC address", argv[1]);
 			a->has_mac = true;
 		} else if (add && !strcmp(argv[0], "ip")) {
 			if (a->n_addrs == VPC_PORT_ADDRS_MAX)
-				return vpc_invarg("too many addresses", argv[1]);
+				return invarg("too many addresses", argv[1]);
 			if (vpc_parse_prefix(argv[1], &a->ip[a->n_addrs],
 					     &a->plen[a->n_addrs]))
-				return vpc_invarg("not an IPv4 or IPv6 address or prefix",
-						  argv[1]);
+				return invarg("not an IPv4 or IPv6 address or prefix",
+					      argv[1]);
 			a->n_addrs++;
 		} else {
 			fprintf(stderr, "Error: unknown argument \"%s\", try \"vpc port help\"\n",
@@ -114,8 +114,7 @@ static int port_change(int argc, char **argv, uint8_t cmd)
 	}
 	ret = genl_talk(gs, nlh, NULL, NULL);
 	if (ret)
-		return vpc_nl_error(add ? "cannot add port" : "cannot delete port",
-				    ret, gs);
+		return nl_error(add ? "cannot add port" : "cannot delete port", ret, gs);
 	return 0;
 }
 
@@ -193,7 +192,7 @@ static int port_show(int argc, char **argv)
 	}
 	ret = genl_talk(gs, nlh, vpc_port_print_cb, NULL);
 	if (ret)
-		return vpc_nl_error("cannot show ports", ret, gs);
+		return nl_error("cannot show ports", ret, gs);
 	return 0;
 }
 

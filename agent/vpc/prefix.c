@@ -67,17 +67,17 @@ static int prefix_parse(int argc, char **argv, const struct prefix_obj *o,
 			}
 			if (argv[0][0] == 'n') {
 				if (parse_u32(argv[1], VPC_NET_ID_MIN, VPC_NET_ID_MAX, &a->net))
-					return vpc_invarg("VPC id must be 1..16777215", argv[1]);
+					return invarg("VPC id must be 1..16777215", argv[1]);
 			} else {
 				if (vpc_parse_ip(argv[1], &a->addr))
-					return vpc_invarg("not an IPv4 or IPv6 address", argv[1]);
+					return invarg("not an IPv4 or IPv6 address", argv[1]);
 				a->has_addr = true;
 			}
 			argc--;
 			argv++;
 		} else if (!show && !a->has_prefix) {
 			if (vpc_parse_prefix(argv[0], &a->ip, &plen))
-				return vpc_invarg("not an IPv4 or IPv6 prefix (ADDR/PLEN)", argv[0]);
+				return invarg("not an IPv4 or IPv6 prefix (ADDR/PLEN)", argv[0]);
 			a->plen = plen;
 			a->has_prefix = true;
 		} else {
@@ -124,7 +124,7 @@ static int prefix_change(int argc, char **argv, const struct prefix_obj *o, bool
 	ret = genl_talk(gs, nlh, NULL, NULL);
 	if (ret) {
 		snprintf(what, sizeof(what), "cannot %s %s", add ? "add" : "delete", o->name);
-		return vpc_nl_error(what, ret, gs);
+		return nl_error(what, ret, gs);
 	}
 	return 0;
 }
@@ -185,7 +185,7 @@ static int prefix_show(int argc, char **argv, const struct prefix_obj *o)
 			NULL);
 	if (ret) {
 		snprintf(what, sizeof(what), "cannot show %ss", o->name);
-		return vpc_nl_error(what, ret, gs);
+		return nl_error(what, ret, gs);
 	}
 	return 0;
 }

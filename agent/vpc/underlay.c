@@ -36,10 +36,10 @@ static int underlay_set(int argc, char **argv)
 		}
 		if (!strcmp(argv[0], "local")) {
 			if (vpc_parse_ip4(argv[1], &ip) || !ip)
-				return vpc_invarg("not an IPv4 address", argv[1]);
+				return invarg("not an IPv4 address", argv[1]);
 		} else if (!strcmp(argv[0], "plane")) {
 			if (parse_u32(argv[1], 0, VPC_PLANE_MAX, &plane))
-				return vpc_invarg("plane must be 0 or 1", argv[1]);
+				return invarg("plane must be 0 or 1", argv[1]);
 		} else {
 			fprintf(stderr, "Error: unknown argument \"%s\", try \"vpc underlay help\"\n",
 				argv[0]);
@@ -57,7 +57,7 @@ static int underlay_set(int argc, char **argv)
 	mnl_attr_put_u32(nlh, plane ? VPC_A_LOCAL1 : VPC_A_LOCAL, ip);
 	ret = genl_talk(gs, nlh, NULL, NULL);
 	if (ret)
-		return vpc_nl_error("cannot set underlay", ret, gs);
+		return nl_error("cannot set underlay", ret, gs);
 	return 0;
 }
 
@@ -103,7 +103,7 @@ static int underlay_show(int argc, char **argv)
 	if (!ret)
 		ret = vpc_path_show(gs);
 	if (ret)
-		return vpc_nl_error("cannot show underlay", ret, gs);
+		return nl_error("cannot show underlay", ret, gs);
 	return 0;
 }
 

@@ -19,9 +19,6 @@ extern struct vpc_opts vpc_opts;
 
 /* The socket to the "vpc" family, opened on first use. */
 struct genl_sock *vpc_sock(void);
-/* Report a failed request the way ip(8) does and return 2. */
-int vpc_nl_error(const char *what, int err, const struct genl_sock *gs);
-int vpc_invarg(const char *msg, const char *arg);
 /*
  * Send a change request and report its failure as "cannot WHAT"; in a
  * batch it is queued and a failure is reported with its line later.
