@@ -11,9 +11,48 @@ bool matches(const char *arg, const char *pattern)
 	return len && len <= strlen(pattern) && !strncmp(arg, pattern, len);
 }
 
+const struct cli_cmd *cli_lookup(const struct cli_cmd *cmds, const char *word)
+{
+	for (; cmds->name; cmds++)
+		if (matches(word, cmds->name))
+			return cmds;
+	return NULL;
+}
+
+bool cli_opt(struct cli_opts *o, const char *opt)
+{
+	if (matches(opt, "json"))
+		o->json = true;
+	else if (matches(opt, "statistics"))
+		o->stats = true;
+	else if (matches(opt, "details"))
+		o->details = true;
+	else
+		return false;
+	return true;
+}
+
 int invarg(const char *msg, const char *arg)
 {
 	fprintf(stderr, "Error: argument \"%s\" is wrong: %s\n", arg, msg);
+	return 1;
+}
+
+int cli_unknown(const char *kind, const char *word, const char *hint)
+{
+	fprintf(stderr, "%s \"%s\" is unknown, try \"%s\".\n", kind, word, hint);
+	return 1;
+}
+
+int cli_unknown_arg(const char *arg, const char *hint)
+{
+	fprintf(stderr, "Error: unknown argument \"%s\", try \"%s\"\n", arg, hint);
+	return 1;
+}
+
+int cli_needs_value(const char *key)
+{
+	fprintf(stderr, "Error: \"%s\" needs a value\n", key);
 	return 1;
 }
 

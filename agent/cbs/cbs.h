@@ -8,14 +8,8 @@
 
 #include "lib/cli.h"
 
-struct cbs_opts {
-	bool json;
-	bool stats;
-	bool details;
-};
-
-extern struct cbs_opts cbs_opts;
-
+/* -json, -statistics, -details */
+extern struct cli_opts cbs_opts;
 
 int do_volume(int argc, char **argv);
 /* map.c: the block devices of cbs.ko. */

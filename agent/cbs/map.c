@@ -256,10 +256,8 @@ static int map_parse(int argc, char **argv, struct map_args *a)
 			a->reconnect = true;
 			continue;
 		}
-		if (argc < 2) {
-			fprintf(stderr, "Error: \"%s\" needs a value\n", key);
-			return 1;
-		}
+		if (argc < 2)
+			return cli_needs_value(key);
 		argc--;
 		argv++;
 		if (!strcmp(key, "server")) {
@@ -284,8 +282,7 @@ static int map_parse(int argc, char **argv, struct map_args *a)
 			if (parse_u32(argv[0], 1, 3600, &a->io_timeout))
 				return invarg("io-timeout must be 1..3600 seconds", argv[0]);
 		} else {
-			fprintf(stderr, "Error: unknown argument \"%s\", try \"cbs help\"\n", key);
-			return 1;
+			return cli_unknown_arg(key, "cbs help");
 		}
 	}
 	if (!a->server || !a->token[0]) {
@@ -414,10 +411,8 @@ int do_reconfigure(int argc, char **argv)
 		return invarg("a device (/dev/cbsN, cbsN or N) is required",
 				  argc ? argv[0] : "");
 	for (argc--, argv++; argc > 0; argc -= 2, argv += 2) {
-		if (argc < 2) {
-			fprintf(stderr, "Error: \"%s\" needs a value\n", argv[0]);
-			return 1;
-		}
+		if (argc < 2)
+			return cli_needs_value(argv[0]);
 		if (!strcmp(argv[0], "size")) {
 			if (parse_size(argv[1], &size) || !size)
 				return invarg("not a size", argv[1]);
@@ -425,9 +420,7 @@ int do_reconfigure(int argc, char **argv)
 			if (parse_u32(argv[1], 1, 3600, &dead_timeout))
 				return invarg("dead-timeout must be 1..3600 seconds", argv[1]);
 		} else {
-			fprintf(stderr, "Error: unknown argument \"%s\", try \"cbs help\"\n",
-				argv[0]);
-			return 1;
+			return cli_unknown_arg(argv[0], "cbs help");
 		}
 	}
 	if (cbs_nl_open(&gs))

@@ -259,25 +259,24 @@ static int volume_list(int argc, char **argv)
 	return ret;
 }
 
-static const struct {
-	const char *name;
-	int (*func)(int argc, char **argv);
-} volume_cmds[] = {
+static const struct cli_cmd volume_cmds[] = {
 	{ "create", volume_create },
 	{ "delete", volume_delete },
 	{ "resize", volume_resize },
 	{ "list", volume_list },
+	{ NULL, NULL }
 };
 
 int do_volume(int argc, char **argv)
 {
+	const struct cli_cmd *cmd;
+
 	if (argc < 1 || matches(argv[0], "help")) {
 		usage(argc < 1 ? stderr : stdout);
 		return argc < 1;
 	}
-	for (size_t i = 0; i < sizeof(volume_cmds) / sizeof(volume_cmds[0]); i++)
-		if (matches(argv[0], volume_cmds[i].name))
-			return volume_cmds[i].func(argc - 1, argv + 1);
-	fprintf(stderr, "Command \"%s\" is unknown, try \"cbs volume help\".\n", argv[0]);
-	return 1;
+	cmd = cli_lookup(volume_cmds, argv[0]);
+	if (cmd)
+		return cmd->func(argc - 1, argv + 1);
+	return cli_unknown("Command", argv[0], "cbs volume help");
 }

@@ -9,7 +9,7 @@
 #include "lib/output.h"
 #include "agent/vpc/vpc.h"
 
-struct vpc_opts vpc_opts;
+struct cli_opts vpc_opts;
 
 static struct genl_sock vpc_gs;
 static bool vpc_gs_open;
@@ -41,10 +41,7 @@ struct genl_sock *vpc_sock(void)
 	return &vpc_gs;
 }
 
-static const struct {
-	const char *name;
-	int (*func)(int argc, char **argv);
-} vpc_objects[] = {
+static const struct cli_cmd vpc_objects[] = {
 	{ "net", do_net },
 	{ "underlay", do_underlay },
 	{ "port", do_port },
@@ -52,19 +49,20 @@ static const struct {
 	{ "subnet", do_subnet },
 	{ "route", do_route },
 	{ "monitor", do_monitor },
+	{ NULL, NULL }
 };
 
 static int do_object(int argc, char **argv)
 {
-	for (size_t i = 0; i < sizeof(vpc_objects) / sizeof(vpc_objects[0]); i++)
-		if (matches(argv[0], vpc_objects[i].name))
-			return vpc_objects[i].func(argc - 1, argv + 1);
+	const struct cli_cmd *obj = cli_lookup(vpc_objects, argv[0]);
+
+	if (obj)
+		return obj->func(argc - 1, argv + 1);
 	if (matches(argv[0], "help")) {
 		usage(stdout);
 		return 0;
 	}
-	fprintf(stderr, "Object \"%s\" is unknown, try \"vpc help\".\n", argv[0]);
-	return 1;
+	return cli_unknown("Object", argv[0], "vpc help");
 }
 
 /*
@@ -190,13 +188,7 @@ int main(int argc, char **argv)
 	while (argc > 1 && argv[1][0] == '-') {
 		const char *opt = argv[1] + 1 + (argv[1][1] == '-');
 
-		if (matches(opt, "json")) {
-			vpc_opts.json = true;
-		} else if (matches(opt, "statistics")) {
-			vpc_opts.stats = true;
-		} else if (matches(opt, "details")) {
-			vpc_opts.details = true;
-		} else if (matches(opt, "batch")) {
+		if (matches(opt, "batch")) {
 			if (argc < 3) {
 				fprintf(stderr, "Error: -batch needs a file name ('-' for stdin)\n");
 				return 1;
@@ -215,10 +207,8 @@ int main(int argc, char **argv)
 		} else if (matches(opt, "help")) {
 			usage(stdout);
 			return 0;
-		} else {
-			fprintf(stderr, "Option \"%s\" is unknown, try \"vpc -help\".\n",
-				argv[1]);
-			return 1;
+		} else if (!cli_opt(&vpc_opts, opt)) {
+			return cli_unknown("Option", argv[1], "vpc -help");
 		}
 		argc--;
 		argv++;

@@ -56,10 +56,8 @@ static bool map_ip_unspecified(const struct vpc_ip *ip)
 static int map_parse(int argc, char **argv, struct map_args *a, bool add)
 {
 	for (; argc > 0; argc -= 2, argv += 2) {
-		if (argc < 2) {
-			fprintf(stderr, "Error: \"%s\" needs a value\n", argv[0]);
-			return 1;
-		}
+		if (argc < 2)
+			return cli_needs_value(argv[0]);
 		if (!strcmp(argv[0], "net")) {
 			if (parse_u32(argv[1], VPC_NET_ID_MIN, VPC_NET_ID_MAX, &a->net))
 				return invarg("VPC id must be 1..16777215", argv[1]);
@@ -74,9 +72,7 @@ static int map_parse(int argc, char **argv, struct map_args *a, bool add)
 			if (map_parse_hosts(argv[1], a->host))
 				return invarg("host must be IP or IP,IP", argv[1]);
 		} else {
-			fprintf(stderr, "Error: unknown argument \"%s\", try \"vpc map help\"\n",
-				argv[0]);
-			return 1;
+			return cli_unknown_arg(argv[0], "vpc map help");
 		}
 	}
 	return 0;
@@ -197,6 +193,5 @@ int do_map(int argc, char **argv)
 		map_usage(stdout);
 		return 0;
 	}
-	fprintf(stderr, "Command \"%s\" is unknown, try \"vpc map help\".\n", argv[0]);
-	return 1;
+	return cli_unknown("Command", argv[0], "vpc map help");
 }

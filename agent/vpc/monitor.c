@@ -61,9 +61,7 @@ int do_monitor(int argc, char **argv)
 			printf("Usage: vpc monitor\n");
 			return 0;
 		}
-		fprintf(stderr, "Error: unknown argument \"%s\", try \"vpc monitor help\"\n",
-			argv[0]);
-		return 1;
+		return cli_unknown_arg(argv[0], "vpc monitor help");
 	}
 	gs = vpc_sock();
 	if (!gs)

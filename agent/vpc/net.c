@@ -27,10 +27,8 @@ struct net_args {
 static int net_parse(int argc, char **argv, struct net_args *a, bool allow_name)
 {
 	for (; argc > 0; argc -= 2, argv += 2) {
-		if (argc < 2) {
-			fprintf(stderr, "Error: \"%s\" needs a value\n", argv[0]);
-			return 1;
-		}
+		if (argc < 2)
+			return cli_needs_value(argv[0]);
 		if (!strcmp(argv[0], "id")) {
 			if (parse_u32(argv[1], VPC_NET_ID_MIN, VPC_NET_ID_MAX, &a->id))
 				return invarg("VPC id must be 1..16777215", argv[1]);
@@ -39,9 +37,7 @@ static int net_parse(int argc, char **argv, struct net_args *a, bool allow_name)
 				return invarg("name must be 1..31 printable characters", argv[1]);
 			a->name = argv[1];
 		} else {
-			fprintf(stderr, "Error: unknown argument \"%s\", try \"vpc net help\"\n",
-				argv[0]);
-			return 1;
+			return cli_unknown_arg(argv[0], "vpc net help");
 		}
 	}
 	return 0;
@@ -136,6 +132,5 @@ int do_net(int argc, char **argv)
 		net_usage(stdout);
 		return 0;
 	}
-	fprintf(stderr, "Command \"%s\" is unknown, try \"vpc net help\".\n", argv[0]);
-	return 1;
+	return cli_unknown("Command", argv[0], "vpc net help");
 }

@@ -30,10 +30,8 @@ int vpc_path_set(int argc, char **argv)
 		return invarg("not an IPv4 address", argv[0]);
 	for (argc--, argv++; argc > 0; argc--, argv++) {
 		if (!strcmp(argv[0], "plane")) {
-			if (argc < 2) {
-				fprintf(stderr, "Error: \"plane\" needs a value\n");
-				return 1;
-			}
+			if (argc < 2)
+				return cli_needs_value("plane");
 			if (parse_u32(argv[1], 0, VPC_PLANE_MAX, &plane))
 				return invarg("plane must be 0 or 1", argv[1]);
 			argc--;
@@ -43,9 +41,7 @@ int vpc_path_set(int argc, char **argv)
 		} else if (!strcmp(argv[0], "down")) {
 			state = VPC_PATH_DOWN;
 		} else {
-			fprintf(stderr, "Error: unknown argument \"%s\", try \"vpc underlay help\"\n",
-				argv[0]);
-			return 1;
+			return cli_unknown_arg(argv[0], "vpc underlay help");
 		}
 	}
 	if (plane == VPC_PLANES || state < 0) {

@@ -37,10 +37,8 @@ struct port_args {
 static int port_parse(int argc, char **argv, struct port_args *a, bool add)
 {
 	for (; argc > 0; argc -= 2, argv += 2) {
-		if (argc < 2) {
-			fprintf(stderr, "Error: \"%s\" needs a value\n", argv[0]);
-			return 1;
-		}
+		if (argc < 2)
+			return cli_needs_value(argv[0]);
 		if (!strcmp(argv[0], "dev")) {
 			a->dev = argv[1];
 			a->ifindex = if_nametoindex(argv[1]);
@@ -62,9 +60,7 @@ static int port_parse(int argc, char **argv, struct port_args *a, bool add)
 					      argv[1]);
 			a->n_addrs++;
 		} else {
-			fprintf(stderr, "Error: unknown argument \"%s\", try \"vpc port help\"\n",
-				argv[0]);
-			return 1;
+			return cli_unknown_arg(argv[0], "vpc port help");
 		}
 	}
 	return 0;
@@ -208,6 +204,5 @@ int do_port(int argc, char **argv)
 		port_usage(stdout);
 		return 0;
 	}
-	fprintf(stderr, "Command \"%s\" is unknown, try \"vpc port help\".\n", argv[0]);
-	return 1;
+	return cli_unknown("Command", argv[0], "vpc port help");
 }

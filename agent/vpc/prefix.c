@@ -16,18 +16,19 @@
 
 struct prefix_obj {
 	const char *name;	/* "subnet", "route" */
+	const char *help;	/* "vpc subnet help" */
 	const char *addr_kw;	/* "gw", "via" */
 	uint16_t addr_attr;	/* VPC_A_GW, VPC_A_VIA */
 	uint8_t new_cmd, del_cmd, get_cmd;
 };
 
 static const struct prefix_obj subnet_obj = {
-	"subnet", "gw", VPC_A_GW,
+	"subnet", "vpc subnet help", "gw", VPC_A_GW,
 	VPC_CMD_SUBNET_NEW, VPC_CMD_SUBNET_DEL, VPC_CMD_SUBNET_GET,
 };
 
 static const struct prefix_obj route_obj = {
-	"route", "via", VPC_A_VIA,
+	"route", "vpc route help", "via", VPC_A_VIA,
 	VPC_CMD_ROUTE_NEW, VPC_CMD_ROUTE_DEL, VPC_CMD_ROUTE_GET,
 };
 
@@ -61,10 +62,8 @@ static int prefix_parse(int argc, char **argv, const struct prefix_obj *o,
 
 	for (; argc > 0; argc--, argv++) {
 		if (!strcmp(argv[0], "net") || (add && !strcmp(argv[0], o->addr_kw))) {
-			if (argc < 2) {
-				fprintf(stderr, "Error: \"%s\" needs a value\n", argv[0]);
-				return 1;
-			}
+			if (argc < 2)
+				return cli_needs_value(argv[0]);
 			if (argv[0][0] == 'n') {
 				if (parse_u32(argv[1], VPC_NET_ID_MIN, VPC_NET_ID_MAX, &a->net))
 					return invarg("VPC id must be 1..16777215", argv[1]);
@@ -81,9 +80,7 @@ static int prefix_parse(int argc, char **argv, const struct prefix_obj *o,
 			a->plen = plen;
 			a->has_prefix = true;
 		} else {
-			fprintf(stderr, "Error: unknown argument \"%s\", try \"vpc %s help\"\n",
-				argv[0], o->name);
-			return 1;
+			return cli_unknown_arg(argv[0], o->help);
 		}
 	}
 	return 0;
@@ -202,8 +199,7 @@ static int do_prefix(int argc, char **argv, const struct prefix_obj *o)
 		prefix_usage(stdout, o);
 		return 0;
 	}
-	fprintf(stderr, "Command \"%s\" is unknown, try \"vpc %s help\".\n", argv[0], o->name);
-	return 1;
+	return cli_unknown("Command", argv[0], o->help);
 }
 
 int do_subnet(int argc, char **argv)

@@ -30,10 +30,8 @@ static int underlay_set(int argc, char **argv)
 	int ret;
 
 	for (; argc > 0; argc -= 2, argv += 2) {
-		if (argc < 2) {
-			fprintf(stderr, "Error: \"%s\" needs a value\n", argv[0]);
-			return 1;
-		}
+		if (argc < 2)
+			return cli_needs_value(argv[0]);
 		if (!strcmp(argv[0], "local")) {
 			if (vpc_parse_ip4(argv[1], &ip) || !ip)
 				return invarg("not an IPv4 address", argv[1]);
@@ -41,9 +39,7 @@ static int underlay_set(int argc, char **argv)
 			if (parse_u32(argv[1], 0, VPC_PLANE_MAX, &plane))
 				return invarg("plane must be 0 or 1", argv[1]);
 		} else {
-			fprintf(stderr, "Error: unknown argument \"%s\", try \"vpc underlay help\"\n",
-				argv[0]);
-			return 1;
+			return cli_unknown_arg(argv[0], "vpc underlay help");
 		}
 	}
 	if (!ip) {
@@ -91,9 +87,7 @@ static int underlay_show(int argc, char **argv)
 	int ret;
 
 	if (argc > 0) {
-		fprintf(stderr, "Error: unknown argument \"%s\", try \"vpc underlay help\"\n",
-			argv[0]);
-		return 1;
+		return cli_unknown_arg(argv[0], "vpc underlay help");
 	}
 	gs = vpc_sock();
 	if (!gs)
@@ -119,6 +113,5 @@ int do_underlay(int argc, char **argv)
 		underlay_usage(stdout);
 		return 0;
 	}
-	fprintf(stderr, "Command \"%s\" is unknown, try \"vpc underlay help\".\n", argv[0]);
-	return 1;
+	return cli_unknown("Command", argv[0], "vpc underlay help");
 }

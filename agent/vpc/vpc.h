@@ -9,13 +9,8 @@
 #include "lib/cli.h"
 #include "lib/genl.h"
 
-struct vpc_opts {
-	bool json;
-	bool stats;
-	bool details;
-};
-
-extern struct vpc_opts vpc_opts;
+/* -json, -statistics, -details */
+extern struct cli_opts vpc_opts;
 
 /* The socket to the "vpc" family, opened on first use. */
 struct genl_sock *vpc_sock(void);

@@ -100,8 +100,7 @@ out:
 
 int unknown(const char *cmd)
 {
-	fprintf(stderr, "Command \"%s\" is unknown, try \"nimbusctl help\".\n", cmd);
-	return 1;
+	return cli_unknown("Command", cmd, "nimbusctl help");
 }
 
 const char *next_arg(int *argc, char ***argv)
