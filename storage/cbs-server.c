@@ -157,7 +157,7 @@ static int open_listener(const char *addr)
 	char name[128];
 	int fd, one = 1;
 
-	if (cbs_addr_resolve(addr, true, &res)) {
+	if (nb_sock_resolve(addr, true, &res)) {
 		srv_log("bad listen address \"%s\" (want ADDR:PORT)", addr);
 		return -EINVAL;
 	}
@@ -174,7 +174,7 @@ static int open_listener(const char *addr)
 	}
 	freeaddrinfo(res);
 	/* The real port, for a listen address with port 0. */
-	cbs_addr_format((struct sockaddr *)&ss, len, name, sizeof(name));
+	nb_sock_format((struct sockaddr *)&ss, len, name, sizeof(name));
 	srv_log("listening on %s", name);
 	return fd;
 }
@@ -199,7 +199,7 @@ static void accept_all(int lfd)
 				usleep(100 * 1000);
 			return;
 		}
-		cbs_addr_format((struct sockaddr *)&ss, len, peer, sizeof(peer));
+		nb_sock_format((struct sockaddr *)&ss, len, peer, sizeof(peer));
 		ret = conn_start(fd, peer);
 		if (ret) {
 			srv_log("%s: connection refused: %s", peer, strerror(-ret));

@@ -91,7 +91,7 @@ static int stream_recv(struct cbs_conn *c, void *dst, size_t len)
 		}
 		/* A large payload goes straight to its buffer. */
 		if (len >= INBUF_SIZE)
-			return cbs_recv_all(c->fd, p, len);
+			return nb_recv_all(c->fd, p, len);
 		r = recv(c->fd, c->in, INBUF_SIZE, 0);
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -543,7 +543,7 @@ static int handshake(struct cbs_conn *c)
 	struct cbs_hello raw;
 	int ret, sret;
 
-	ret = cbs_recv_all(c->fd, &raw, sizeof(raw));
+	ret = nb_recv_all(c->fd, &raw, sizeof(raw));
 	if (ret)
 		return ret;
 	ret = cbs_proto_check_hello(&raw, sizeof(raw), &h);
@@ -566,7 +566,7 @@ static int handshake(struct cbs_conn *c)
 				    CBS_VOL_F_DISCARD | CBS_VOL_F_WRITE_ZEROES);
 	}
 	rep.error = htole32((uint32_t)-ret);
-	sret = cbs_send_all(c->fd, &rep, sizeof(rep), 0);
+	sret = nb_send_all(c->fd, &rep, sizeof(rep), 0);
 	if (ret) {
 		srv_log("%s: %s handshake refused%s%s: %s", c->peer,
 			h.admin ? "admin" : "volume",

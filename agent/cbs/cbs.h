@@ -19,14 +19,4 @@ int do_reconfigure(int argc, char **argv);
 int do_show(int argc, char **argv);
 int do_monitor(int argc, char **argv);
 
-/* client.c: an admin session with cbs-server. */
-/* Connect to ADDR:PORT and authenticate with the admin token; fd or -errno. */
-int cbs_admin_connect(const char *server, const char *admin_token);
-/*
- * One admin request; the server's answer as 0 or -errno.  With reply,
- * *reply gets the malloc'd reply payload and *reply_len its size.
- */
-int cbs_admin_call(int fd, uint16_t op, const struct cbs_admin_volume *arg,
-		   void **reply, uint32_t *reply_len);
-
 #endif /* NIMBUS_CBS_CMD_H */

@@ -16,10 +16,10 @@
 #include <linux/cbs.h>
 #include <linux/genetlink.h>
 
+#include "lib/cbs_client.h"
 #include "lib/genl.h"
 #include "lib/output.h"
 #include "lib/parse.h"
-#include "lib/sock.h"
 #include "agent/cbs/cbs.h"
 
 struct map_args {
@@ -50,32 +50,13 @@ static int cbs_nl_open(struct genl_sock *gs)
 /* Connect and do a volume handshake; the fd, or -errno. */
 static int volume_connect(const struct map_args *a, struct cbs_hello_reply *rep)
 {
-	struct cbs_hello h = {
-		.magic = htole32(CBS_HELLO_MAGIC),
-		.version = htole16(CBS_PROTO_VERSION),
-		.generation = htole64(a->generation),
-		.session = htole64(a->session),
-	};
-	int fd, ret;
+	struct cbs_hello_req h = { .generation = a->generation, .session = a->session };
+	int fd;
 
-	strncpy(h.name, a->name, sizeof(h.name) - 1);
+	snprintf(h.name, sizeof(h.name), "%s", a->name);
 	memcpy(h.token, a->token, sizeof(h.token));
-	fd = cbs_addr_connect(a->server);
-	if (fd < 0)
-		return fd;
-	ret = cbs_send_all(fd, &h, sizeof(h), 0);
-	explicit_bzero(&h, sizeof(h));
-	if (!ret)
-		ret = cbs_recv_all(fd, rep, sizeof(*rep));
-	if (!ret && (le32toh(rep->magic) != CBS_HELLO_REPLY_MAGIC ||
-		     le16toh(rep->version) != CBS_PROTO_VERSION))
-		ret = -EPROTO;
-	if (!ret && rep->error)
-		ret = -(int)le32toh(rep->error);
-	if (ret) {
-		close(fd);
-		return ret;
-	}
+	fd = cbs_client_connect(a->server, 0, &h, rep);
+	explicit_bzero(h.token, sizeof(h.token));
 	return fd;
 }
 

@@ -7,10 +7,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/cbs_client.h"
 #include "lib/cbs_proto.h"
-#include "lib/token.h"
 #include "lib/output.h"
 #include "lib/parse.h"
+#include "lib/token.h"
 #include "agent/cbs/cbs.h"
 
 /* Which optional arguments a command takes. */
@@ -117,9 +118,13 @@ static int parse_volume_args(int argc, char **argv, bool want_name, unsigned int
 static int admin_op(const struct volume_args *a, uint16_t op, const char *what,
 		    const struct cbs_admin_volume *arg, void **reply, uint32_t *reply_len)
 {
+	struct cbs_hello_req h = { .admin = true };
+	struct cbs_hello_reply rep;
 	int fd, ret;
 
-	fd = cbs_admin_connect(a->server, a->admin_token);
+	memcpy(h.token, a->admin_token, sizeof(h.token));
+	fd = cbs_client_connect(a->server, 0, &h, &rep);
+	explicit_bzero(h.token, sizeof(h.token));
 	if (fd == -EINVAL) {
 		invarg("want ADDR:PORT with a numeric address", a->server);
 		return 1;
@@ -129,8 +134,10 @@ static int admin_op(const struct volume_args *a, uint16_t op, const char *what,
 			a->server, fd == -EACCES ? "wrong admin token" : strerror(-fd));
 		return 2;
 	}
-	ret = cbs_admin_call(fd, op, arg, reply, reply_len);
+	ret = cbs_client_admin(fd, op, arg, reply, reply_len);
 	close(fd);
+	if (ret > 0)
+		ret = -ret;	/* the server's answer, printed as our own errors */
 	if (ret) {
 		if (a->name)
 			fprintf(stderr, "Error: %s volume \"%s\": %s\n", what, a->name,
