@@ -2,18 +2,53 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "lib/token.h"
+#include "lib/util.h"
 
-bool cbs_token_equal(const char *a, const char *b)
+bool nb_token_equal(const char *a, const char *b, size_t size)
 {
 	volatile unsigned char diff = 0;
 
-	for (size_t i = 0; i < CBS_PROTO_TOKEN_LEN; i++)
+	for (size_t i = 0; i < size; i++)
 		diff |= (unsigned char)a[i] ^ (unsigned char)b[i];
 	return !diff;
+}
+
+int nb_token_read_file(const char *path, char *buf, size_t size)
+{
+	/* One byte more than fits: a line that fills it is too long. */
+	char *line = malloc(size + 1);
+	FILE *f;
+	size_t len;
+	int ret;
+
+	if (!line)
+		return -ENOMEM;
+	f = fopen(path, "re");
+	if (!f) {
+		ret = -errno;
+		free(line);
+		return ret;
+	}
+	if (!fgets(line, (int)(size + 1), f))
+		line[0] = '\0';
+	fclose(f);
+	len = strcspn(line, "\r\n");
+	memset(buf, 0, size);
+	if (!len) {
+		ret = -ENODATA;
+	} else if (len >= size) {
+		ret = -E2BIG;
+	} else {
+		memcpy(buf, line, len);
+		ret = 0;
+	}
+	explicit_bzero(line, size + 1);
+	free(line);
+	return ret;
 }
 
 int cbs_token_set(char *token, const char *s)
@@ -32,32 +67,20 @@ int cbs_token_set(char *token, const char *s)
 
 int cbs_token_read_file(char *token, const char *path)
 {
-	char line[CBS_PROTO_TOKEN_LEN + 2] = "";
-	FILE *f = fopen(path, "re");
+	char line[CBS_PROTO_TOKEN_LEN];
 	int ret;
 
-	if (!f)
-		return -errno;
-	if (!fgets(line, sizeof(line), f))
-		line[0] = '\0';
-	fclose(f);
-	line[strcspn(line, "\r\n")] = '\0';
-	ret = cbs_token_set(token, line);
+	ret = nb_token_read_file(path, line, sizeof(line));
+	if (ret == -ENODATA || ret == -E2BIG)
+		ret = -EINVAL;
+	if (!ret)
+		ret = cbs_token_set(token, line);
 	explicit_bzero(line, sizeof(line));
 	return ret;
 }
 
 int cbs_token_random(char *token)
 {
-	unsigned char raw[24];
-	ssize_t n;
-
-	n = getrandom(raw, sizeof(raw), 0);
-	if (n != (ssize_t)sizeof(raw))
-		return n < 0 ? -errno : -EIO;
 	memset(token, 0, CBS_PROTO_TOKEN_LEN);
-	for (size_t i = 0; i < sizeof(raw); i++)
-		snprintf(token + 2 * i, 3, "%02x", raw[i]);
-	explicit_bzero(raw, sizeof(raw));
-	return 0;
+	return nb_random_hex(token, 24);
 }

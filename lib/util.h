@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Small things the controller and nimbusctl share. */
-#ifndef NIMBUS_CTL_UTIL_H
-#define NIMBUS_CTL_UTIL_H
+/* Random identifiers and growable arrays. */
+#ifndef NIMBUS_UTIL_H
+#define NIMBUS_UTIL_H
 
 #include <stddef.h>
 
-/* The first line of PATH, without its newline, into BUF.  0 or -errno. */
-int nb_read_token_file(const char *path, char *buf, size_t len);
-/* 2 * NBYTES lowercase hex digits from getrandom(2) into BUF (NUL-ended). */
+/*
+ * 2 * NBYTES (at most 64) lowercase hex digits from getrandom(2) into BUF
+ * (NUL-ended); 0 or -errno.
+ */
 int nb_random_hex(char *buf, size_t nbytes);
 
 /*
@@ -16,4 +17,4 @@ int nb_random_hex(char *buf, size_t nbytes);
  */
 void nb_grow(void *arrp, size_t n, size_t *cap, size_t size);
 
-#endif /* NIMBUS_CTL_UTIL_H */
+#endif /* NIMBUS_UTIL_H */

@@ -551,7 +551,7 @@ static int handshake(struct cbs_conn *c)
 	if (ret == -EPROTO)
 		return ret;
 	if (!ret && h.admin)
-		ret = cbs_token_equal(h.token, admin_token) ? 0 : -EACCES;
+		ret = nb_token_equal(h.token, admin_token, sizeof(admin_token)) ? 0 : -EACCES;
 	else if (!ret)
 		ret = vol_open(&h, &c->vol, &c->attempts);
 	explicit_bzero(h.token, sizeof(h.token));

@@ -20,6 +20,7 @@
 #include "lib/genl.h"
 #include "lib/output.h"
 #include "lib/parse.h"
+#include "lib/token.h"
 #include "agent/cbs/cbs.h"
 
 struct map_args {
@@ -209,21 +210,6 @@ static int map_reconnect_loop(const struct map_args *a, int index)
 	return 0;
 }
 
-static int read_token_file(const char *path, char *token)
-{
-	FILE *f = fopen(path, "r");
-	size_t len;
-
-	if (!f)
-		return -errno;
-	len = fread(token, 1, CBS_PROTO_TOKEN_LEN - 1, f);
-	fclose(f);
-	while (len && (token[len - 1] == '\n' || token[len - 1] == '\r'))
-		len--;
-	token[len] = '\0';
-	return len ? 0 : -EINVAL;
-}
-
 static int map_parse(int argc, char **argv, struct map_args *a)
 {
 	if (argc < 1 || parse_name(argv[0], CBS_PROTO_NAME_LEN))
@@ -248,7 +234,7 @@ static int map_parse(int argc, char **argv, struct map_args *a)
 				return invarg("token must be 1..63 characters", argv[0]);
 			strcpy(a->token, argv[0]);
 		} else if (!strcmp(key, "token-file")) {
-			if (read_token_file(argv[0], a->token))
+			if (nb_token_read_file(argv[0], a->token, sizeof(a->token)))
 				return invarg("cannot read a token from this file", argv[0]);
 		} else if (!strcmp(key, "conns")) {
 			if (parse_u32(argv[0], 1, CBS_MAX_SOCKETS, &a->conns))

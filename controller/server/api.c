@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "lib/token.h"
 #include "lib/util.h"
 #include "controller/server/log.h"
 
@@ -367,15 +368,23 @@ int commit_reply(struct call *k, enum kind kind, const char *id, json_t *newv,
 
 /* --- authentication and routing -------------------------------------- */
 
-static bool token_eq(const char *a, const char *b)
+/*
+ * BEARER is the admin token: compared in constant time over the admin
+ * token's whole buffer (NUL-padded when it was read), so the time tells
+ * neither its length nor how much of it matched.
+ */
+static bool is_admin_token(const char *bearer, const struct ctx *c)
 {
-	size_t la = strlen(a), lb = strlen(b);
-	unsigned char d = la != lb;
+	char given[sizeof(c->admin_token)] = { 0 };
+	size_t len = strlen(bearer);
+	bool eq;
 
-	/* Constant time in the length of A, the caller's token. */
-	for (size_t i = 0; i < la; i++)
-		d |= (unsigned char)(a[i] ^ b[i % (lb ? lb : 1)]);
-	return !d;
+	if (len >= sizeof(given))
+		return false;
+	memcpy(given, bearer, len);
+	eq = nb_token_equal(given, c->admin_token, sizeof(given));
+	explicit_bzero(given, sizeof(given));
+	return eq;
 }
 
 /* 0 with the caller's role, or -1 after a 401. */
@@ -388,7 +397,7 @@ static int authenticate(struct call *k, char *who, size_t wholen)
 	if (!h || strncasecmp(h, "Bearer ", 7) || !h[7])
 		return fail(k, 401, "a bearer token is required (Authorization: Bearer TOKEN)");
 	h += 7;
-	if (token_eq(h, k->c->admin_token)) {
+	if (is_admin_token(h, k->c)) {
 		k->role = R_ADMIN;
 		k->who = NULL;
 		snprintf(k->out->who, sizeof(k->out->who), "admin");

@@ -19,7 +19,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "lib/util.h"
+#include "lib/token.h"
 #include "controller/server/api.h"
 #include "controller/server/http.h"
 #include "controller/server/log.h"
@@ -228,7 +228,7 @@ int main(int argc, char **argv)
 
 	if (parse_args(&o, argc, argv))
 		return 1;
-	ret = nb_read_token_file(o.admin_token_file, c.admin_token, sizeof(c.admin_token));
+	ret = nb_token_read_file(o.admin_token_file, c.admin_token, sizeof(c.admin_token));
 	if (ret) {
 		fprintf(stderr, "nimbus-controller: %s: %s\n", o.admin_token_file,
 			ret == -ENODATA ? "no token on its first line" : strerror(-ret));
