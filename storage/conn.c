@@ -11,10 +11,10 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
-#include "storage/conn.h"
 #include "lib/log.h"
 #include "lib/sock.h"
 #include "lib/token.h"
+#include "storage/conn.h"
 #include "storage/volume.h"
 
 #define HANDSHAKE_TIMEOUT_S 10
@@ -568,7 +568,7 @@ static int handshake(struct cbs_conn *c)
 	rep.error = htole32((uint32_t)-ret);
 	sret = nb_send_all(c->fd, &rep, sizeof(rep), 0);
 	if (ret) {
-		srv_log("%s: %s handshake refused%s%s: %s", c->peer,
+		nb_log("%s: %s handshake refused%s%s: %s", c->peer,
 			h.admin ? "admin" : "volume",
 			cbs_proto_name_ok(h.name) ? " for " : "",
 			cbs_proto_name_ok(h.name) ? h.name : "", strerror(-ret));
@@ -576,10 +576,10 @@ static int handshake(struct cbs_conn *c)
 	}
 	/* The session id tells which connections are one device's. */
 	if (!sret && c->vol)
-		srv_log("%s: volume session for %s, session id %016llx", c->peer,
+		nb_log("%s: volume session for %s, session id %016llx", c->peer,
 			c->vol->name, (unsigned long long)h.session);
 	else if (!sret)
-		srv_log("%s: admin session", c->peer);
+		nb_log("%s: admin session", c->peer);
 	return sret;
 }
 
@@ -601,7 +601,7 @@ static void *conn_main(void *arg)
 		ret = serve(c);
 	}
 	if (ret == -EPROTO)
-		srv_log("%s: malformed frame, connection closed", c->peer);
+		nb_log("%s: malformed frame, connection closed", c->peer);
 	if (c->vol)
 		vol_close(c->vol, c->attempts);
 	pipe_close(c);

@@ -10,9 +10,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "lib/log.h"
 #include "lib/token.h"
 #include "lib/util.h"
-#include "controller/server/log.h"
 
 double api_now(void)
 {
@@ -287,7 +287,7 @@ static void reload(struct ctx *c)
 
 	model_free(&c->model);
 	if (load(c, history, err, sizeof(err))) {
-		log_msg("cannot rebuild the cache from the store: %s; exiting", err);
+		nb_log("cannot rebuild the cache from the store: %s; exiting", err);
 		exit(1);
 	}
 }
@@ -342,7 +342,7 @@ int commit(struct call *k, struct change *ch, size_t n, struct store_txn *extra)
 			fail(k, 409, "conflict: %s is taken", txn.ops[failed].key);
 		else
 			fail(k, 500, "the store failed: %s", strerror(-ret));
-		log_msg("commit failed: %s", strerror(-ret));
+		nb_log("commit failed: %s", strerror(-ret));
 		store_txn_free(&txn);
 		return -1;
 	}

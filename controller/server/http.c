@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "lib/addr.h"
-#include "controller/server/log.h"
+#include "lib/log.h"
 
 #define MAX_BODY (1 << 20)
 
@@ -160,7 +160,7 @@ static void log_request(const char *method, const char *url, const struct api_re
 		return;
 	if (rep->status >= 400 && rep->body)
 		msg = rep->body;
-	log_msg("%s %s %d %.1f ms %s %s", method, url, rep->status, ms,
+	nb_log("%s %s %d %.1f ms %s %s", method, url, rep->status, ms,
 		rep->who[0] ? rep->who : "-", msg);
 }
 
@@ -342,7 +342,7 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	n = strlen(line);
 	while (n && line[n - 1] == '\n')
 		line[--n] = '\0';
-	log_msg("http: %s", line);
+	nb_log("http: %s", line);
 }
 
 int http_start(struct http **hp, struct ctx *c, const struct http_opts *o, char *err,

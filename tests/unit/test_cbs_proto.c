@@ -9,8 +9,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "storage/attempt.h"
 #include "lib/cbs_proto.h"
+#include "storage/attempt.h"
 
 #define VOL_SIZE (1ULL << 30)
 
