@@ -87,7 +87,7 @@ int vpc_net_print_cb(const struct nlmsghdr *nlh, void *data)
 		out_str("name", " name %s", mnl_attr_get_str(tb[VPC_A_NET_NAME]));
 	if (vpc_opts.details && tb[VPC_A_MAC] && mnl_attr_get_payload_len(tb[VPC_A_MAC]) == 6)
 		out_str("gateway_mac", " gateway-mac %s",
-			vpc_fmt_mac(mnl_attr_get_payload(tb[VPC_A_MAC]), mac, sizeof(mac)));
+			nb_mac_fmt(mnl_attr_get_payload(tb[VPC_A_MAC]), mac, sizeof(mac)));
 	if (vpc_opts.stats && tb[VPC_A_STATS])
 		vpc_print_stats(tb[VPC_A_STATS]);
 	out_obj_end();

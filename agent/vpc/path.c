@@ -26,7 +26,7 @@ int vpc_path_set(int argc, char **argv)
 		fprintf(stderr, "Error: \"path\" needs the remote host's plane-0 IP\n");
 		return 1;
 	}
-	if (vpc_parse_ip4(argv[0], &host) || !host)
+	if (nb_addr_parse4(argv[0], &host) || !host)
 		return invarg("not an IPv4 address", argv[0]);
 	for (argc--, argv++; argc > 0; argc--, argv++) {
 		if (!strcmp(argv[0], "plane")) {
@@ -71,7 +71,7 @@ int vpc_path_print_cb(const struct nlmsghdr *nlh, void *data)
 	if (!tb[VPC_A_HOST] || !tb[VPC_A_PLANE] || !tb[VPC_A_PATH_STATE])
 		return MNL_CB_OK;
 	out_obj_begin();
-	out_str("path", "path %s", vpc_fmt_ip4(mnl_attr_get_u32(tb[VPC_A_HOST]), ip, sizeof(ip)));
+	out_str("path", "path %s", nb_addr_fmt4(mnl_attr_get_u32(tb[VPC_A_HOST]), ip, sizeof(ip)));
 	out_uint("plane", " plane %llu", mnl_attr_get_u8(tb[VPC_A_PLANE]));
 	out_str("state", " %s",
 		mnl_attr_get_u8(tb[VPC_A_PATH_STATE]) == VPC_PATH_DOWN ? "down" : "up");

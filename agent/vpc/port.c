@@ -30,8 +30,7 @@ struct port_args {
 	bool has_mac;
 	uint8_t mac[6];
 	unsigned int n_addrs;
-	struct vpc_ip ip[VPC_PORT_ADDRS_MAX];
-	uint8_t plen[VPC_PORT_ADDRS_MAX];
+	struct nb_prefix addr[VPC_PORT_ADDRS_MAX];
 };
 
 static int port_parse(int argc, char **argv, struct port_args *a, bool add)
@@ -54,8 +53,7 @@ static int port_parse(int argc, char **argv, struct port_args *a, bool add)
 		} else if (add && !strcmp(argv[0], "ip")) {
 			if (a->n_addrs == VPC_PORT_ADDRS_MAX)
 				return invarg("too many addresses", argv[1]);
-			if (vpc_parse_prefix(argv[1], &a->ip[a->n_addrs],
-					     &a->plen[a->n_addrs]))
+			if (nb_prefix_parse(argv[1], &a->addr[a->n_addrs], true))
 				return invarg("not an IPv4 or IPv6 address or prefix",
 					      argv[1]);
 			a->n_addrs++;
@@ -72,11 +70,11 @@ static void port_put_addrs(struct nlmsghdr *nlh, const struct port_args *a)
 
 	for (unsigned int i = 0; i < a->n_addrs; i++) {
 		nest = mnl_attr_nest_start(nlh, VPC_A_ADDR);
-		if (a->ip[i].family == AF_INET)
-			mnl_attr_put(nlh, VPC_ADDR_A_IP4, 4, a->ip[i].addr);
+		if (a->addr[i].addr.family == AF_INET)
+			mnl_attr_put(nlh, VPC_ADDR_A_IP4, 4, a->addr[i].addr.b);
 		else
-			mnl_attr_put(nlh, VPC_ADDR_A_IP6, 16, a->ip[i].addr);
-		mnl_attr_put_u8(nlh, VPC_ADDR_A_PLEN, a->plen[i]);
+			mnl_attr_put(nlh, VPC_ADDR_A_IP6, 16, a->addr[i].addr.b);
+		mnl_attr_put_u8(nlh, VPC_ADDR_A_PLEN, (uint8_t)a->addr[i].plen);
 		mnl_attr_nest_end(nlh, nest);
 	}
 }
@@ -130,10 +128,10 @@ static void port_fmt_addrs(const struct nlmsghdr *nlh, char *out, size_t len)
 			continue;
 		mnl_attr_for_each_nested(x, a) {
 			if (mnl_attr_get_type(x) == VPC_ADDR_A_IP4)
-				addr = vpc_fmt_ip4(mnl_attr_get_u32(x), ip, sizeof(ip));
+				addr = nb_addr_fmt4(mnl_attr_get_u32(x), ip, sizeof(ip));
 			else if (mnl_attr_get_type(x) == VPC_ADDR_A_IP6 &&
 				 mnl_attr_get_payload_len(x) == 16)
-				addr = vpc_fmt_ip6(mnl_attr_get_payload(x), ip, sizeof(ip));
+				addr = nb_addr_fmt6(mnl_attr_get_payload(x), ip, sizeof(ip));
 			else if (mnl_attr_get_type(x) == VPC_ADDR_A_PLEN)
 				plen = mnl_attr_get_u8(x);
 		}
@@ -156,8 +154,8 @@ int vpc_port_print_cb(const struct nlmsghdr *nlh, void *data)
 	out_obj_begin();
 	out_str("dev", "port %s", tb[VPC_A_IFNAME] ? mnl_attr_get_str(tb[VPC_A_IFNAME]) : "?");
 	out_uint("net", " net %llu", mnl_attr_get_u32(tb[VPC_A_NET_ID]));
-	out_str("mac", " mac %s", vpc_fmt_mac(mnl_attr_get_payload(tb[VPC_A_MAC]), mac,
-					      sizeof(mac)));
+	out_str("mac", " mac %s", nb_mac_fmt(mnl_attr_get_payload(tb[VPC_A_MAC]), mac,
+					     sizeof(mac)));
 	port_fmt_addrs(nlh, addrs, sizeof(addrs));
 	out_str("ip", " ip %s", addrs);
 	if (vpc_opts.stats && tb[VPC_A_STATS])

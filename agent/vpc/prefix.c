@@ -51,15 +51,13 @@ static void prefix_usage(FILE *f, const struct prefix_obj *o)
 struct prefix_args {
 	uint32_t net;
 	bool has_prefix, has_addr;
-	struct vpc_ip ip, addr;
-	uint8_t plen;
+	struct nb_prefix prefix;
+	struct nb_addr addr;
 };
 
 static int prefix_parse(int argc, char **argv, const struct prefix_obj *o,
 			struct prefix_args *a, bool add, bool show)
 {
-	uint8_t plen;
-
 	for (; argc > 0; argc--, argv++) {
 		if (!strcmp(argv[0], "net") || (add && !strcmp(argv[0], o->addr_kw))) {
 			if (argc < 2)
@@ -68,16 +66,15 @@ static int prefix_parse(int argc, char **argv, const struct prefix_obj *o,
 				if (parse_u32(argv[1], VPC_NET_ID_MIN, VPC_NET_ID_MAX, &a->net))
 					return invarg("VPC id must be 1..16777215", argv[1]);
 			} else {
-				if (vpc_parse_ip(argv[1], &a->addr))
+				if (nb_addr_parse(argv[1], &a->addr))
 					return invarg("not an IPv4 or IPv6 address", argv[1]);
 				a->has_addr = true;
 			}
 			argc--;
 			argv++;
 		} else if (!show && !a->has_prefix) {
-			if (vpc_parse_prefix(argv[0], &a->ip, &plen))
+			if (nb_prefix_parse(argv[0], &a->prefix, true))
 				return invarg("not an IPv4 or IPv6 prefix (ADDR/PLEN)", argv[0]);
-			a->plen = plen;
 			a->has_prefix = true;
 		} else {
 			return cli_unknown_arg(argv[0], o->help);
@@ -105,7 +102,7 @@ static int prefix_change(int argc, char **argv, const struct prefix_obj *o, bool
 			fprintf(stderr, "Error: \"net\" and PREFIX are required\n");
 		return 1;
 	}
-	if (add && a.addr.family != a.ip.family) {
+	if (add && a.addr.family != a.prefix.addr.family) {
 		fprintf(stderr, "Error: \"%s\" must be of the prefix's family (IPv4 or IPv6)\n",
 			o->addr_kw);
 		return 1;
@@ -115,7 +112,7 @@ static int prefix_change(int argc, char **argv, const struct prefix_obj *o, bool
 		return 2;
 	nlh = genl_msg(gs, buf, add ? o->new_cmd : o->del_cmd, NLM_F_REQUEST | NLM_F_ACK);
 	mnl_attr_put_u32(nlh, VPC_A_NET_ID, a.net);
-	vpc_put_addr(nlh, VPC_A_PREFIX, &a.ip, a.plen);
+	vpc_put_addr(nlh, VPC_A_PREFIX, &a.prefix.addr, (uint8_t)a.prefix.plen);
 	if (add)
 		vpc_put_addr(nlh, o->addr_attr, &a.addr, a.addr.family == AF_INET ? 32 : 128);
 	ret = genl_talk(gs, nlh, NULL, NULL);
@@ -130,7 +127,7 @@ static int prefix_print(const struct nlmsghdr *nlh, const struct prefix_obj *o)
 {
 	const struct nlattr *tb[VPC_A_MAX + 1] = { 0 };
 	char ip[INET6_ADDRSTRLEN], prefix[INET6_ADDRSTRLEN + 4], fmt[16];
-	struct vpc_ip net, addr;
+	struct nb_addr net, addr;
 	uint8_t plen, addr_plen;
 
 	genl_parse(nlh, tb, VPC_A_MAX);
@@ -138,13 +135,13 @@ static int prefix_print(const struct nlmsghdr *nlh, const struct prefix_obj *o)
 	    vpc_get_addr(tb[VPC_A_PREFIX], &net, &plen) ||
 	    vpc_get_addr(tb[o->addr_attr], &addr, &addr_plen))
 		return MNL_CB_OK;
-	snprintf(prefix, sizeof(prefix), "%s/%u", vpc_fmt_ip(&net, ip, sizeof(ip)), plen);
+	snprintf(prefix, sizeof(prefix), "%s/%u", nb_addr_fmt(&net, ip, sizeof(ip)), plen);
 	out_obj_begin();
 	snprintf(fmt, sizeof(fmt), "%s net %%llu", o->name);
 	out_uint("net", fmt, mnl_attr_get_u32(tb[VPC_A_NET_ID]));
 	out_str("prefix", " %s", prefix);
 	snprintf(fmt, sizeof(fmt), " %s %%s", o->addr_kw);
-	out_str(o->addr_kw, fmt, vpc_fmt_ip(&addr, ip, sizeof(ip)));
+	out_str(o->addr_kw, fmt, nb_addr_fmt(&addr, ip, sizeof(ip)));
 	out_obj_end();
 	return MNL_CB_OK;
 }

@@ -33,7 +33,7 @@ static int underlay_set(int argc, char **argv)
 		if (argc < 2)
 			return cli_needs_value(argv[0]);
 		if (!strcmp(argv[0], "local")) {
-			if (vpc_parse_ip4(argv[1], &ip) || !ip)
+			if (nb_addr_parse4(argv[1], &ip) || !ip)
 				return invarg("not an IPv4 address", argv[1]);
 		} else if (!strcmp(argv[0], "plane")) {
 			if (parse_u32(argv[1], 0, VPC_PLANE_MAX, &plane))
@@ -66,11 +66,11 @@ int vpc_underlay_print_cb(const struct nlmsghdr *nlh, void *data)
 	genl_parse(nlh, tb, VPC_A_MAX);
 	out_obj_begin();
 	out_str("local", "underlay local %s",
-		tb[VPC_A_LOCAL] ? vpc_fmt_ip4(mnl_attr_get_u32(tb[VPC_A_LOCAL]), ip, sizeof(ip)) :
+		tb[VPC_A_LOCAL] ? nb_addr_fmt4(mnl_attr_get_u32(tb[VPC_A_LOCAL]), ip, sizeof(ip)) :
 		"none");
 	if (tb[VPC_A_LOCAL1])
 		out_str("local1", " local1 %s",
-			vpc_fmt_ip4(mnl_attr_get_u32(tb[VPC_A_LOCAL1]), ip, sizeof(ip)));
+			nb_addr_fmt4(mnl_attr_get_u32(tb[VPC_A_LOCAL1]), ip, sizeof(ip)));
 	if (tb[VPC_A_IFNAME])
 		out_str("dev", " dev %s", mnl_attr_get_str(tb[VPC_A_IFNAME]));
 	if (vpc_opts.stats && tb[VPC_A_STATS])
