@@ -19,6 +19,20 @@ const struct cli_cmd *cli_lookup(const struct cli_cmd *cmds, const char *word)
 	return NULL;
 }
 
+int cli_dispatch(const struct cli_cmd *cmds, int argc, char **argv,
+		 void (*usage)(FILE *f), const char *kind, const char *hint)
+{
+	const struct cli_cmd *cmd = cli_lookup(cmds, argv[0]);
+
+	if (cmd)
+		return cmd->func(argc - 1, argv + 1);
+	if (matches(argv[0], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	return cli_unknown(kind, argv[0], hint);
+}
+
 bool cli_opt(struct cli_opts *o, const char *opt)
 {
 	if (matches(opt, "json"))

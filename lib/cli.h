@@ -7,6 +7,7 @@
 #define NIMBUS_CLI_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "lib/genl.h"
 
@@ -21,6 +22,13 @@ struct cli_cmd {
 
 /* The first of CMDS (ended by a NULL name) that WORD matches, or NULL. */
 const struct cli_cmd *cli_lookup(const struct cli_cmd *cmds, const char *word);
+/*
+ * Run the entry of CMDS that ARGV[0] names, with the arguments after it;
+ * "help" prints USAGE; any other word is 'KIND "WORD" is unknown, try
+ * "HINT".'.  Returns the exit status.
+ */
+int cli_dispatch(const struct cli_cmd *cmds, int argc, char **argv,
+		 void (*usage)(FILE *f), const char *kind, const char *hint);
 
 /* The options every command takes: -j[son], -s[tatistics], -d[etails]. */
 struct cli_opts {

@@ -31,19 +31,6 @@ static const struct cli_cmd cbs_objects[] = {
 	{ NULL, NULL }
 };
 
-static int do_object(int argc, char **argv)
-{
-	const struct cli_cmd *obj = cli_lookup(cbs_objects, argv[0]);
-
-	if (obj)
-		return obj->func(argc - 1, argv + 1);
-	if (matches(argv[0], "help")) {
-		usage(stdout);
-		return 0;
-	}
-	return cli_unknown("Command", argv[0], "cbs help");
-}
-
 int main(int argc, char **argv)
 {
 	int ret;
@@ -65,7 +52,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	out_init(cbs_opts.json);
-	ret = do_object(argc - 1, argv + 1);
+	ret = cli_dispatch(cbs_objects, argc - 1, argv + 1, usage, "Command", "cbs help");
 	out_flush();
 	return ret;
 }

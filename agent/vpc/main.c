@@ -54,15 +54,7 @@ static const struct cli_cmd vpc_objects[] = {
 
 static int do_object(int argc, char **argv)
 {
-	const struct cli_cmd *obj = cli_lookup(vpc_objects, argv[0]);
-
-	if (obj)
-		return obj->func(argc - 1, argv + 1);
-	if (matches(argv[0], "help")) {
-		usage(stdout);
-		return 0;
-	}
-	return cli_unknown("Object", argv[0], "vpc help");
+	return cli_dispatch(vpc_objects, argc, argv, usage, "Object", "vpc help");
 }
 
 /*
