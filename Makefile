@@ -51,9 +51,13 @@ $(OBJ)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-# Objects first, libnimbus.a after them: the linker takes from an archive
-# only what the objects before it need.
-LINK_INPUTS = $(filter %.o,$^) $(filter %.a,$^)
+# $(call link,LIBS): link $@ from its prerequisites, objects first and
+# libnimbus.a after them (the linker takes from an archive only what the
+# objects before it need), then LIBS.
+define link
+@mkdir -p $(dir $@)
+$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(filter %.a,$^) $(1)
+endef
 
 # Header dependencies, written by the compiler (-MMD) beside each object.
 -include $(shell find $(OBJ) -name '*.d' 2>/dev/null)

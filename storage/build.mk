@@ -8,5 +8,4 @@ CBS_SERVER_OBJS := $(CBS_SERVER_SRCS:%.c=$(OBJ)/%.o)
 PROGS += $(BIN)/cbs-server
 
 $(BIN)/cbs-server: $(CBS_SERVER_OBJS) $(LIBNIMBUS)
-	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(LINK_INPUTS) -pthread
+	$(call link,-pthread)

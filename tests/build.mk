@@ -7,8 +7,7 @@ HELPER_SRCS := $(wildcard tests/kselftest/helpers/*.c)
 HELPERS := $(HELPER_SRCS:tests/kselftest/helpers/%.c=$(BIN)/%)
 
 $(BIN)/%: $(OBJ)/tests/kselftest/helpers/%.o $(LIBNIMBUS)
-	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(LINK_INPUTS) $(LDLIBS_NL) $(LDLIBS_JSON)
+	$(call link,$(LDLIBS_NL) $(LDLIBS_JSON))
 
 # Unit tests (cmocka), run on the host: build/unit/test_*.
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -20,18 +19,20 @@ $(B)/unit/test_vpc_addr: $(OBJ)/agent/vpc/addr.o
 $(B)/unit/test_cbs_proto: $(OBJ)/storage/attempt.o
 
 $(B)/unit/%: $(OBJ)/tests/unit/%.o $(LIBNIMBUS)
-	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(LINK_INPUTS) -lcmocka $(LDLIBS_NL) $(LDLIBS_JSON)
+	$(call link,-lcmocka $(LDLIBS_NL) $(LDLIBS_JSON))
 
 # The controller's store on its own, run by tests/host/controller.sh.
 CONTROLLER_STORE_TEST := $(B)/host/controller_store_test
 
 $(CONTROLLER_STORE_TEST): $(OBJ)/tests/host/controller_store_test.o \
 	$(OBJ)/controller/server/store.o $(OBJ)/controller/server/store_sqlite.o $(LIBNIMBUS)
-	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(LINK_INPUTS) $(shell pkg-config --libs sqlite3) -pthread
+	$(call link,$(shell pkg-config --libs sqlite3) -pthread)
 
 TEST_PROGS := $(HELPERS) $(UNITS) $(CONTROLLER_STORE_TEST)
+
+# Made by pattern rules only, so make would delete these objects after a
+# build as intermediate files, and the next make would build them again.
+.SECONDARY: $(HELPER_SRCS:%.c=$(OBJ)/%.o) $(UNIT_SRCS:%.c=$(OBJ)/%.o)
 
 # libFuzzer target for the cbs frame checks (lib/cbs_proto.c); needs clang.
 # Built from the sources, not libnimbus.a: everything under the fuzzer's

@@ -8,5 +8,4 @@ CBS_OBJS := $(CBS_SRCS:%.c=$(OBJ)/%.o)
 PROGS += $(BIN)/cbs
 
 $(BIN)/cbs: $(CBS_OBJS) $(LIBNIMBUS)
-	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(LINK_INPUTS) $(LDLIBS_NL) $(LDLIBS_JSON)
+	$(call link,$(LDLIBS_NL) $(LDLIBS_JSON))

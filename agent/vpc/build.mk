@@ -7,5 +7,4 @@ VPC_OBJS := $(VPC_SRCS:%.c=$(OBJ)/%.o)
 PROGS += $(BIN)/vpc
 
 $(BIN)/vpc: $(VPC_OBJS) $(LIBNIMBUS)
-	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(LINK_INPUTS) $(LDLIBS_NL) $(LDLIBS_JSON)
+	$(call link,$(LDLIBS_NL) $(LDLIBS_JSON))

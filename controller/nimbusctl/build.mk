@@ -9,5 +9,4 @@ NIMBUSCTL_LIBS := $(shell pkg-config --libs libcurl jansson)
 PROGS += $(BIN)/nimbusctl
 
 $(BIN)/nimbusctl: $(NIMBUSCTL_OBJS) $(LIBNIMBUS)
-	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(LINK_INPUTS) $(NIMBUSCTL_LIBS)
+	$(call link,$(NIMBUSCTL_LIBS))

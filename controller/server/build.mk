@@ -8,5 +8,4 @@ CONTROLLER_LIBS := $(shell pkg-config --libs libmicrohttpd jansson sqlite3 gnutl
 PROGS += $(BIN)/nimbus-controller
 
 $(BIN)/nimbus-controller: $(CONTROLLER_OBJS) $(LIBNIMBUS)
-	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(LINK_INPUTS) $(CONTROLLER_LIBS)
+	$(call link,$(CONTROLLER_LIBS))
