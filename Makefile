@@ -1,5 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0
 # Nimbus: kernel modules (through kbuild, see Kbuild) and userspace.
+#
+# Userspace: lib/ is libnimbus.a, the code two or more programs share, and
+# every program links it; each program's folder has a build.mk with its own
+# rules, tests/build.mk builds the tests.  Every include names its path from
+# the top of the tree ("lib/genl.h", "agent/vpc/vpc.h"): -I. below.
 
 KVER ?= $(shell scripts/kver.sh)
 KDIR ?= /lib/modules/$(KVER)/build
@@ -7,8 +12,9 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 
 CC ?= cc
+AR ?= ar
 CFLAGS ?= -O2 -g
-CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Ikmod/include/uapi
+CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I. -Ikmod/include/uapi -MMD -MP
 LDLIBS_NL := -lmnl
 LDLIBS_JSON := -ljansson
 
@@ -16,24 +22,22 @@ B := build
 BIN := $(B)/bin
 OBJ := $(B)/obj
 
-LIB_SRCS := agent/lib/genl.c agent/lib/parse.c agent/lib/output.c agent/lib/cli.c
-VPC_SRCS := $(wildcard agent/vpc/*.c)
-HELPER_SRCS := $(wildcard tests/kselftest/helpers/*.c)
-UNIT_SRCS := $(wildcard tests/unit/test_*.c)
-
-LIB_OBJS := $(LIB_SRCS:%.c=$(OBJ)/%.o)
-PROGS := $(BIN)/vpc
-HELPERS := $(HELPER_SRCS:tests/kselftest/helpers/%.c=$(BIN)/%)
-UNITS := $(UNIT_SRCS:tests/unit/%.c=$(B)/unit/%)
+# The installed programs; each program's build.mk adds its own.
+PROGS :=
 
 .PHONY: all modules test-modules userspace check demo install clean setup
 
-include storage/build.mk
-
+# The first rule, so that plain `make` builds the modules too.
 all: modules userspace
 
-# After `all:`, so that it stays the default goal.
-include controller/common/build.mk controller/server/build.mk controller/nimbusctl/build.mk
+# After `all:`: a fragment's rules must not become the default goal.
+include lib/build.mk
+include agent/vpc/build.mk agent/cbs/build.mk
+include storage/build.mk
+include controller/server/build.mk controller/nimbusctl/build.mk
+include tests/build.mk
+
+userspace: $(PROGS) $(TEST_PROGS)
 
 modules:
 	@test -d "$(KDIR)" || { echo "no kernel build tree at $(KDIR) (run scripts/setup)"; exit 1; }
@@ -43,26 +47,20 @@ modules:
 test-modules:
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/kselftest/harness modules
 
-userspace: $(PROGS) $(HELPERS) $(UNITS)
-
-$(OBJ)/%.o: %.c $(wildcard agent/lib/*.h agent/vpc/*.h kmod/include/uapi/linux/*.h)
+$(OBJ)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(BIN)/vpc: $(VPC_SRCS:%.c=$(OBJ)/%.o) $(LIB_OBJS)
-	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_NL) $(LDLIBS_JSON)
+# $(call link,LIBS): link $@ from its prerequisites, objects first and
+# libnimbus.a after them (the linker takes from an archive only what the
+# objects before it need), then LIBS.
+define link
+@mkdir -p $(dir $@)
+$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(filter %.a,$^) $(1)
+endef
 
-$(BIN)/%: $(OBJ)/tests/kselftest/helpers/%.o $(LIB_OBJS)
-	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_NL) $(LDLIBS_JSON)
-
-# The vpc command's address parsers are tested on their own.
-$(B)/unit/test_vpc_addr: $(OBJ)/agent/vpc/addr.o
-
-$(B)/unit/%: $(OBJ)/tests/unit/%.o $(LIB_OBJS)
-	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS_NL) $(LDLIBS_JSON)
+# Header dependencies, written by the compiler (-MMD) beside each object.
+-include $(shell find $(OBJ) -name '*.d' 2>/dev/null)
 
 check:
 	scripts/check

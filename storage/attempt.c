@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "attempt.h"
-#include "proto.h"
+#include "lib/cbs_proto.h"
+#include "storage/attempt.h"
 
 /*
  * Enough stripes that the few connections of one device (at most 16, one

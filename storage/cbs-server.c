@@ -16,11 +16,11 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 
-#include "net.h"
-#include "conn.h"
-#include "log.h"
-#include "token.h"
-#include "volume.h"
+#include "lib/log.h"
+#include "lib/sock.h"
+#include "lib/token.h"
+#include "storage/conn.h"
+#include "storage/volume.h"
 
 #define DEFAULT_MAX_CONNS 1024
 
@@ -157,8 +157,8 @@ static int open_listener(const char *addr)
 	char name[128];
 	int fd, one = 1;
 
-	if (cbs_addr_resolve(addr, true, &res)) {
-		srv_log("bad listen address \"%s\" (want ADDR:PORT)", addr);
+	if (nb_sock_resolve(addr, true, &res)) {
+		nb_log("bad listen address \"%s\" (want ADDR:PORT)", addr);
 		return -EINVAL;
 	}
 	fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -166,7 +166,7 @@ static int open_listener(const char *addr)
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
 	    bind(fd, res->ai_addr, res->ai_addrlen) || listen(fd, 128) ||
 	    getsockname(fd, (struct sockaddr *)&ss, &len)) {
-		srv_log("cannot listen on %s: %m", addr);
+		nb_log("cannot listen on %s: %m", addr);
 		if (fd >= 0)
 			close(fd);
 		freeaddrinfo(res);
@@ -174,8 +174,8 @@ static int open_listener(const char *addr)
 	}
 	freeaddrinfo(res);
 	/* The real port, for a listen address with port 0. */
-	cbs_addr_format((struct sockaddr *)&ss, len, name, sizeof(name));
-	srv_log("listening on %s", name);
+	nb_sock_format((struct sockaddr *)&ss, len, name, sizeof(name));
+	nb_log("listening on %s", name);
 	return fd;
 }
 
@@ -193,16 +193,16 @@ static void accept_all(int lfd)
 			err = errno;
 			if (err == EAGAIN || err == EINTR || err == ECONNABORTED)
 				return;
-			srv_log("accept: %s", strerror(err));
+			nb_log("accept: %s", strerror(err));
 			/* Out of fds: the listener stays readable, so do not spin. */
 			if (err == EMFILE || err == ENFILE)
 				usleep(100 * 1000);
 			return;
 		}
-		cbs_addr_format((struct sockaddr *)&ss, len, peer, sizeof(peer));
+		nb_sock_format((struct sockaddr *)&ss, len, peer, sizeof(peer));
 		ret = conn_start(fd, peer);
 		if (ret) {
-			srv_log("%s: connection refused: %s", peer, strerror(-ret));
+			nb_log("%s: connection refused: %s", peer, strerror(-ret));
 			close(fd);
 		}
 	}
@@ -237,7 +237,7 @@ static int run(int lfd, int sfd)
 				continue;
 			}
 			if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
-				srv_log("signal %u, stopping", si.ssi_signo);
+				nb_log("signal %u, stopping", si.ssi_signo);
 				ret = 0;
 				goto out;
 			}
@@ -245,7 +245,7 @@ static int run(int lfd, int sfd)
 	}
 out:
 	if (ret)
-		srv_log("event loop: %m");
+		nb_log("event loop: %m");
 	close(ep);
 	return ret;
 }
@@ -257,6 +257,7 @@ int main(int argc, char **argv)
 	sigset_t mask;
 	int lfd, sfd, ret;
 
+	nb_log_init("cbs-server");
 	if (parse_args(&cfg, argc, argv)) {
 		usage(stderr);
 		return 1;
@@ -275,12 +276,12 @@ int main(int argc, char **argv)
 	sigdelset(&mask, SIGPIPE);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 	if (sfd < 0) {
-		srv_log("signalfd: %m");
+		nb_log("signalfd: %m");
 		return 1;
 	}
 	ret = vol_table_init(cfg.data);
 	if (ret) {
-		srv_log("data directory %s: %s", cfg.data, strerror(-ret));
+		nb_log("data directory %s: %s", cfg.data, strerror(-ret));
 		return 1;
 	}
 	conn_init(cfg.admin_token, cfg.max_conns);
@@ -295,6 +296,6 @@ int main(int argc, char **argv)
 	conn_stop_all();
 	vol_table_exit();
 	close(sfd);
-	srv_log("stopped");
+	nb_log("stopped");
 	return ret ? 1 : 0;
 }

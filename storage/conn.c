@@ -11,11 +11,11 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
-#include "conn.h"
-#include "log.h"
-#include "net.h"
-#include "token.h"
-#include "volume.h"
+#include "lib/log.h"
+#include "lib/sock.h"
+#include "lib/token.h"
+#include "storage/conn.h"
+#include "storage/volume.h"
 
 #define HANDSHAKE_TIMEOUT_S 10
 /* Requests are read in batches: one recv() takes all the headers queued. */
@@ -91,7 +91,7 @@ static int stream_recv(struct cbs_conn *c, void *dst, size_t len)
 		}
 		/* A large payload goes straight to its buffer. */
 		if (len >= INBUF_SIZE)
-			return cbs_recv_all(c->fd, p, len);
+			return nb_recv_all(c->fd, p, len);
 		r = recv(c->fd, c->in, INBUF_SIZE, 0);
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -543,7 +543,7 @@ static int handshake(struct cbs_conn *c)
 	struct cbs_hello raw;
 	int ret, sret;
 
-	ret = cbs_recv_all(c->fd, &raw, sizeof(raw));
+	ret = nb_recv_all(c->fd, &raw, sizeof(raw));
 	if (ret)
 		return ret;
 	ret = cbs_proto_check_hello(&raw, sizeof(raw), &h);
@@ -551,7 +551,7 @@ static int handshake(struct cbs_conn *c)
 	if (ret == -EPROTO)
 		return ret;
 	if (!ret && h.admin)
-		ret = cbs_token_equal(h.token, admin_token) ? 0 : -EACCES;
+		ret = nb_token_equal(h.token, admin_token, sizeof(admin_token)) ? 0 : -EACCES;
 	else if (!ret)
 		ret = vol_open(&h, &c->vol, &c->attempts);
 	explicit_bzero(h.token, sizeof(h.token));
@@ -566,9 +566,9 @@ static int handshake(struct cbs_conn *c)
 				    CBS_VOL_F_DISCARD | CBS_VOL_F_WRITE_ZEROES);
 	}
 	rep.error = htole32((uint32_t)-ret);
-	sret = cbs_send_all(c->fd, &rep, sizeof(rep), 0);
+	sret = nb_send_all(c->fd, &rep, sizeof(rep), 0);
 	if (ret) {
-		srv_log("%s: %s handshake refused%s%s: %s", c->peer,
+		nb_log("%s: %s handshake refused%s%s: %s", c->peer,
 			h.admin ? "admin" : "volume",
 			cbs_proto_name_ok(h.name) ? " for " : "",
 			cbs_proto_name_ok(h.name) ? h.name : "", strerror(-ret));
@@ -576,10 +576,10 @@ static int handshake(struct cbs_conn *c)
 	}
 	/* The session id tells which connections are one device's. */
 	if (!sret && c->vol)
-		srv_log("%s: volume session for %s, session id %016llx", c->peer,
+		nb_log("%s: volume session for %s, session id %016llx", c->peer,
 			c->vol->name, (unsigned long long)h.session);
 	else if (!sret)
-		srv_log("%s: admin session", c->peer);
+		nb_log("%s: admin session", c->peer);
 	return sret;
 }
 
@@ -601,7 +601,7 @@ static void *conn_main(void *arg)
 		ret = serve(c);
 	}
 	if (ret == -EPROTO)
-		srv_log("%s: malformed frame, connection closed", c->peer);
+		nb_log("%s: malformed frame, connection closed", c->peer);
 	if (c->vol)
 		vol_close(c->vol, c->attempts);
 	pipe_close(c);

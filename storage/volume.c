@@ -10,9 +10,9 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
-#include "log.h"
-#include "token.h"
-#include "volume.h"
+#include "lib/log.h"
+#include "lib/token.h"
+#include "storage/volume.h"
 
 #define META_MAX 512
 
@@ -212,7 +212,7 @@ static void remove_leftovers(DIR *d)
 			continue;
 		snprintf(meta, sizeof(meta), "%.*s.meta", (int)(len - 4), e->d_name);
 		if (faccessat(dir_fd, meta, F_OK, 0) && errno == ENOENT) {
-			srv_log("removing %s: no metadata (creation or deletion interrupted)",
+			nb_log("removing %s: no metadata (creation or deletion interrupted)",
 				e->d_name);
 			unlinkat(dir_fd, e->d_name, 0);
 		}
@@ -249,13 +249,13 @@ int vol_table_init(const char *dir)
 			continue;
 		ret = vol_load(name);
 		if (ret)
-			srv_log("volume %s not loaded: %s", name, strerror(-ret));
+			nb_log("volume %s not loaded: %s", name, strerror(-ret));
 		else
 			count++;
 	}
 	remove_leftovers(d);
 	closedir(d);
-	srv_log("%u volumes in %s", count, dir);
+	nb_log("%u volumes in %s", count, dir);
 	return 0;
 }
 
@@ -282,7 +282,7 @@ int vol_open(const struct cbs_hello_req *h, struct cbs_volume **out,
 
 	pthread_mutex_lock(&table_lock);
 	v = vol_find(h->name);
-	if (!v || !cbs_token_equal(v->token, h->token)) {
+	if (!v || !nb_token_equal(v->token, h->token, CBS_PROTO_TOKEN_LEN)) {
 		pthread_mutex_unlock(&table_lock);
 		return v ? -EACCES : -ENOENT;
 	}
@@ -302,7 +302,7 @@ int vol_open(const struct cbs_hello_req *h, struct cbs_volume **out,
 	} else if (generation > v->generation) {
 		ret = meta_write(v, v->size, generation);
 		if (!ret) {
-			srv_log("volume %s: generation %llu -> %llu", v->name,
+			nb_log("volume %s: generation %llu -> %llu", v->name,
 				(unsigned long long)v->generation,
 				(unsigned long long)generation);
 			v->generation = generation;
@@ -366,7 +366,7 @@ int vol_create(const struct cbs_admin_req *r)
 	}
 	v->next = table;
 	table = v;
-	srv_log("volume %s created: size %llu block size %u", v->name,
+	nb_log("volume %s created: size %llu block size %u", v->name,
 		(unsigned long long)v->size, v->block_size);
 out:
 	pthread_mutex_unlock(&table_lock);
@@ -402,7 +402,7 @@ int vol_delete(const char *name)
 	fsync(dir_fd);
 	*pv = v->next;
 	vol_free(v);
-	srv_log("volume %s deleted", name);
+	nb_log("volume %s deleted", name);
 out:
 	pthread_mutex_unlock(&table_lock);
 	return ret;
@@ -419,7 +419,7 @@ static int resize_commit(struct cbs_volume *v, uint64_t size)
 	int ret = meta_write(v, size, v->generation);
 
 	if (ret && meta_write(v, v->size, v->generation))
-		srv_log("volume %s: resize failed and the old metadata could not be "
+		nb_log("volume %s: resize failed and the old metadata could not be "
 			"restored: the size after a restart is uncertain", v->name);
 	return ret;
 }
@@ -436,7 +436,7 @@ static int resize_shrink(struct cbs_volume *v, uint64_t size)
 	int ret = resize_commit(v, size);
 
 	if (!ret && ftruncate(v->fd, (off_t)size))
-		srv_log("volume %s: shrunk, but its data file was not cut: %m "
+		nb_log("volume %s: shrunk, but its data file was not cut: %m "
 			"(it will be at the next start)", v->name);
 	return ret;
 }
@@ -455,7 +455,7 @@ static int resize_grow(struct cbs_volume *v, uint64_t size)
 	else
 		ret = resize_commit(v, size);
 	if (ret && ftruncate(v->fd, (off_t)v->size))
-		srv_log("volume %s: cannot cut its data file back after a failed grow: %m",
+		nb_log("volume %s: cannot cut its data file back after a failed grow: %m",
 			v->name);
 	return ret;
 }
@@ -481,7 +481,7 @@ int vol_resize(const char *name, uint64_t size)
 	ret = size > old ? resize_grow(v, size) : resize_shrink(v, size);
 	if (!ret) {
 		v->size = size;
-		srv_log("volume %s resized: %llu -> %llu", name,
+		nb_log("volume %s resized: %llu -> %llu", name,
 			(unsigned long long)old, (unsigned long long)size);
 	}
 	pthread_rwlock_unlock(&v->io_lock);

@@ -10,8 +10,8 @@
 #include <pthread.h>
 #include <stdint.h>
 
-#include "attempt.h"
-#include "proto.h"
+#include "lib/cbs_proto.h"
+#include "storage/attempt.h"
 
 struct cbs_volume {
 	char name[CBS_PROTO_NAME_LEN];

@@ -3,10 +3,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../lib/output.h"
-#include "cbs.h"
+#include "lib/output.h"
+#include "agent/cbs/cbs.h"
 
-struct cbs_opts cbs_opts;
+struct cli_opts cbs_opts;
 
 static void usage(FILE *f)
 {
@@ -21,30 +21,15 @@ static void usage(FILE *f)
 		"where  OPTIONS := { -j[son] | -s[tatistics] | -d[etails] | -h[elp] }\n");
 }
 
-static const struct {
-	const char *name;
-	int (*func)(int argc, char **argv);
-} cbs_objects[] = {
+static const struct cli_cmd cbs_objects[] = {
 	{ "volume", do_volume },
 	{ "map", do_map },
 	{ "unmap", do_unmap },
 	{ "reconfigure", do_reconfigure },
 	{ "show", do_show },
 	{ "monitor", do_monitor },
+	{ NULL, NULL }
 };
-
-static int do_object(int argc, char **argv)
-{
-	for (size_t i = 0; i < sizeof(cbs_objects) / sizeof(cbs_objects[0]); i++)
-		if (matches(argv[0], cbs_objects[i].name))
-			return cbs_objects[i].func(argc - 1, argv + 1);
-	if (matches(argv[0], "help")) {
-		usage(stdout);
-		return 0;
-	}
-	fprintf(stderr, "Command \"%s\" is unknown, try \"cbs help\".\n", argv[0]);
-	return 1;
-}
 
 int main(int argc, char **argv)
 {
@@ -53,20 +38,12 @@ int main(int argc, char **argv)
 	while (argc > 1 && argv[1][0] == '-') {
 		const char *opt = argv[1] + 1 + (argv[1][1] == '-');
 
-		if (matches(opt, "json")) {
-			cbs_opts.json = true;
-		} else if (matches(opt, "statistics")) {
-			cbs_opts.stats = true;
-		} else if (matches(opt, "details")) {
-			cbs_opts.details = true;
-		} else if (matches(opt, "help")) {
+		if (matches(opt, "help")) {
 			usage(stdout);
 			return 0;
-		} else {
-			fprintf(stderr, "Option \"%s\" is unknown, try \"cbs -help\".\n",
-				argv[1]);
-			return 1;
 		}
+		if (!cli_opt(&cbs_opts, opt))
+			return cli_unknown("Option", argv[1], "cbs -help");
 		argc--;
 		argv++;
 	}
@@ -75,7 +52,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	out_init(cbs_opts.json);
-	ret = do_object(argc - 1, argv + 1);
+	ret = cli_dispatch(cbs_objects, argc - 1, argv + 1, usage, "Command", "cbs help");
 	out_flush();
 	return ret;
 }

@@ -16,11 +16,12 @@
 #include <linux/cbs.h>
 #include <linux/genetlink.h>
 
-#include "../lib/genl.h"
-#include "../lib/output.h"
-#include "../lib/parse.h"
-#include "../../storage/net.h"
-#include "cbs.h"
+#include "lib/cbs_client.h"
+#include "lib/genl.h"
+#include "lib/output.h"
+#include "lib/parse.h"
+#include "lib/token.h"
+#include "agent/cbs/cbs.h"
 
 struct map_args {
 	const char *name;
@@ -50,32 +51,13 @@ static int cbs_nl_open(struct genl_sock *gs)
 /* Connect and do a volume handshake; the fd, or -errno. */
 static int volume_connect(const struct map_args *a, struct cbs_hello_reply *rep)
 {
-	struct cbs_hello h = {
-		.magic = htole32(CBS_HELLO_MAGIC),
-		.version = htole16(CBS_PROTO_VERSION),
-		.generation = htole64(a->generation),
-		.session = htole64(a->session),
-	};
-	int fd, ret;
+	struct cbs_hello_req h = { .generation = a->generation, .session = a->session };
+	int fd;
 
-	strncpy(h.name, a->name, sizeof(h.name) - 1);
+	snprintf(h.name, sizeof(h.name), "%s", a->name);
 	memcpy(h.token, a->token, sizeof(h.token));
-	fd = cbs_addr_connect(a->server);
-	if (fd < 0)
-		return fd;
-	ret = cbs_send_all(fd, &h, sizeof(h), 0);
-	explicit_bzero(&h, sizeof(h));
-	if (!ret)
-		ret = cbs_recv_all(fd, rep, sizeof(*rep));
-	if (!ret && (le32toh(rep->magic) != CBS_HELLO_REPLY_MAGIC ||
-		     le16toh(rep->version) != CBS_PROTO_VERSION))
-		ret = -EPROTO;
-	if (!ret && rep->error)
-		ret = -(int)le32toh(rep->error);
-	if (ret) {
-		close(fd);
-		return ret;
-	}
+	fd = cbs_client_connect(a->server, 0, &h, rep);
+	explicit_bzero(h.token, sizeof(h.token));
 	return fd;
 }
 
@@ -228,21 +210,6 @@ static int map_reconnect_loop(const struct map_args *a, int index)
 	return 0;
 }
 
-static int read_token_file(const char *path, char *token)
-{
-	FILE *f = fopen(path, "r");
-	size_t len;
-
-	if (!f)
-		return -errno;
-	len = fread(token, 1, CBS_PROTO_TOKEN_LEN - 1, f);
-	fclose(f);
-	while (len && (token[len - 1] == '\n' || token[len - 1] == '\r'))
-		len--;
-	token[len] = '\0';
-	return len ? 0 : -EINVAL;
-}
-
 static int map_parse(int argc, char **argv, struct map_args *a)
 {
 	if (argc < 1 || parse_name(argv[0], CBS_PROTO_NAME_LEN))
@@ -256,10 +223,8 @@ static int map_parse(int argc, char **argv, struct map_args *a)
 			a->reconnect = true;
 			continue;
 		}
-		if (argc < 2) {
-			fprintf(stderr, "Error: \"%s\" needs a value\n", key);
-			return 1;
-		}
+		if (argc < 2)
+			return cli_needs_value(key);
 		argc--;
 		argv++;
 		if (!strcmp(key, "server")) {
@@ -269,7 +234,7 @@ static int map_parse(int argc, char **argv, struct map_args *a)
 				return invarg("token must be 1..63 characters", argv[0]);
 			strcpy(a->token, argv[0]);
 		} else if (!strcmp(key, "token-file")) {
-			if (read_token_file(argv[0], a->token))
+			if (nb_token_read_file(argv[0], a->token, sizeof(a->token)))
 				return invarg("cannot read a token from this file", argv[0]);
 		} else if (!strcmp(key, "conns")) {
 			if (parse_u32(argv[0], 1, CBS_MAX_SOCKETS, &a->conns))
@@ -284,8 +249,7 @@ static int map_parse(int argc, char **argv, struct map_args *a)
 			if (parse_u32(argv[0], 1, 3600, &a->io_timeout))
 				return invarg("io-timeout must be 1..3600 seconds", argv[0]);
 		} else {
-			fprintf(stderr, "Error: unknown argument \"%s\", try \"cbs help\"\n", key);
-			return 1;
+			return cli_unknown_arg(key, "cbs help");
 		}
 	}
 	if (!a->server || !a->token[0]) {
@@ -414,10 +378,8 @@ int do_reconfigure(int argc, char **argv)
 		return invarg("a device (/dev/cbsN, cbsN or N) is required",
 				  argc ? argv[0] : "");
 	for (argc--, argv++; argc > 0; argc -= 2, argv += 2) {
-		if (argc < 2) {
-			fprintf(stderr, "Error: \"%s\" needs a value\n", argv[0]);
-			return 1;
-		}
+		if (argc < 2)
+			return cli_needs_value(argv[0]);
 		if (!strcmp(argv[0], "size")) {
 			if (parse_size(argv[1], &size) || !size)
 				return invarg("not a size", argv[1]);
@@ -425,9 +387,7 @@ int do_reconfigure(int argc, char **argv)
 			if (parse_u32(argv[1], 1, 3600, &dead_timeout))
 				return invarg("dead-timeout must be 1..3600 seconds", argv[1]);
 		} else {
-			fprintf(stderr, "Error: unknown argument \"%s\", try \"cbs help\"\n",
-				argv[0]);
-			return 1;
+			return cli_unknown_arg(argv[0], "cbs help");
 		}
 	}
 	if (cbs_nl_open(&gs))

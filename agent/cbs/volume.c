@@ -7,11 +7,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../storage/proto.h"
-#include "../../storage/token.h"
-#include "../lib/output.h"
-#include "../lib/parse.h"
-#include "cbs.h"
+#include "lib/cbs_client.h"
+#include "lib/cbs_proto.h"
+#include "lib/output.h"
+#include "lib/parse.h"
+#include "lib/token.h"
+#include "agent/cbs/cbs.h"
 
 /* Which optional arguments a command takes. */
 #define ARG_SIZE	(1U << 0)
@@ -117,9 +118,13 @@ static int parse_volume_args(int argc, char **argv, bool want_name, unsigned int
 static int admin_op(const struct volume_args *a, uint16_t op, const char *what,
 		    const struct cbs_admin_volume *arg, void **reply, uint32_t *reply_len)
 {
+	struct cbs_hello_req h = { .admin = true };
+	struct cbs_hello_reply rep;
 	int fd, ret;
 
-	fd = cbs_admin_connect(a->server, a->admin_token);
+	memcpy(h.token, a->admin_token, sizeof(h.token));
+	fd = cbs_client_connect(a->server, 0, &h, &rep);
+	explicit_bzero(h.token, sizeof(h.token));
 	if (fd == -EINVAL) {
 		invarg("want ADDR:PORT with a numeric address", a->server);
 		return 1;
@@ -129,8 +134,10 @@ static int admin_op(const struct volume_args *a, uint16_t op, const char *what,
 			a->server, fd == -EACCES ? "wrong admin token" : strerror(-fd));
 		return 2;
 	}
-	ret = cbs_admin_call(fd, op, arg, reply, reply_len);
+	ret = cbs_client_admin(fd, op, arg, reply, reply_len);
 	close(fd);
+	if (ret > 0)
+		ret = -ret;	/* the server's answer, printed as our own errors */
 	if (ret) {
 		if (a->name)
 			fprintf(stderr, "Error: %s volume \"%s\": %s\n", what, a->name,
@@ -259,25 +266,24 @@ static int volume_list(int argc, char **argv)
 	return ret;
 }
 
-static const struct {
-	const char *name;
-	int (*func)(int argc, char **argv);
-} volume_cmds[] = {
+static const struct cli_cmd volume_cmds[] = {
 	{ "create", volume_create },
 	{ "delete", volume_delete },
 	{ "resize", volume_resize },
 	{ "list", volume_list },
+	{ NULL, NULL }
 };
 
 int do_volume(int argc, char **argv)
 {
+	const struct cli_cmd *cmd;
+
 	if (argc < 1 || matches(argv[0], "help")) {
 		usage(argc < 1 ? stderr : stdout);
 		return argc < 1;
 	}
-	for (size_t i = 0; i < sizeof(volume_cmds) / sizeof(volume_cmds[0]); i++)
-		if (matches(argv[0], volume_cmds[i].name))
-			return volume_cmds[i].func(argc - 1, argv + 1);
-	fprintf(stderr, "Command \"%s\" is unknown, try \"cbs volume help\".\n", argv[0]);
-	return 1;
+	cmd = cli_lookup(volume_cmds, argv[0]);
+	if (cmd)
+		return cmd->func(argc - 1, argv + 1);
+	return cli_unknown("Command", argv[0], "cbs volume help");
 }

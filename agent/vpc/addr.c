@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Addresses on the command line and in output: IPv4, IPv6, prefixes, MACs. */
+/*
+ * Addresses in vpc.ko's netlink attributes, and the MACs of the command
+ * line; everything else about addresses is lib/addr.c's.
+ */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
@@ -7,67 +10,8 @@
 #include <string.h>
 #include <linux/vpc.h>
 
-#include "../lib/output.h"
-#include "vpc.h"
-
-int vpc_parse_ip4(const char *s, uint32_t *be)
-{
-	struct in_addr a;
-
-	if (inet_pton(AF_INET, s, &a) != 1)
-		return -EINVAL;
-	*be = a.s_addr;
-	return 0;
-}
-
-int vpc_parse_ip(const char *s, struct vpc_ip *ip)
-{
-	memset(ip, 0, sizeof(*ip));
-	if (inet_pton(AF_INET, s, ip->addr) == 1)
-		ip->family = AF_INET;
-	else if (inet_pton(AF_INET6, s, ip->addr) == 1)
-		ip->family = AF_INET6;
-	else
-		return -EINVAL;
-	return 0;
-}
-
-int vpc_parse_prefix(const char *s, struct vpc_ip *ip, uint8_t *plen)
-{
-	char buf[INET6_ADDRSTRLEN];
-	const char *slash = strchr(s, '/');
-	unsigned long v, max;
-	char *end;
-
-	if (!slash) {
-		if (vpc_parse_ip(s, ip))
-			return -EINVAL;
-		*plen = ip->family == AF_INET ? 32 : 128;
-		return 0;
-	}
-	if ((size_t)(slash - s) >= sizeof(buf))
-		return -EINVAL;
-	memcpy(buf, s, (size_t)(slash - s));
-	buf[slash - s] = '\0';
-	if (vpc_parse_ip(buf, ip) || slash[1] < '0' || slash[1] > '9')
-		return -EINVAL;
-	max = ip->family == AF_INET ? 32 : 128;
-	v = strtoul(slash + 1, &end, 10);
-	if (*end || v > max)
-		return -EINVAL;
-	*plen = (uint8_t)v;
-	return 0;
-}
-
-int vpc_parse_prefix4(const char *s, uint32_t *be, uint8_t *plen)
-{
-	struct vpc_ip ip;
-
-	if (vpc_parse_prefix(s, &ip, plen) || ip.family != AF_INET)
-		return -EINVAL;
-	memcpy(be, ip.addr, sizeof(*be));
-	return 0;
-}
+#include "lib/output.h"
+#include "agent/vpc/vpc.h"
 
 int vpc_parse_mac(const char *s, uint8_t mac[6])
 {
@@ -79,44 +23,20 @@ int vpc_parse_mac(const char *s, uint8_t mac[6])
 	return 0;
 }
 
-const char *vpc_fmt_ip4(uint32_t be, char *buf, size_t len)
-{
-	struct in_addr a = { .s_addr = be };
-
-	return inet_ntop(AF_INET, &a, buf, (socklen_t)len) ? buf : "?";
-}
-
-const char *vpc_fmt_ip6(const void *addr, char *buf, size_t len)
-{
-	return inet_ntop(AF_INET6, addr, buf, (socklen_t)len) ? buf : "?";
-}
-
-const char *vpc_fmt_mac(const uint8_t *mac, char *buf, size_t len)
-{
-	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1],
-		 mac[2], mac[3], mac[4], mac[5]);
-	return buf;
-}
-
-const char *vpc_fmt_ip(const struct vpc_ip *ip, char *buf, size_t len)
-{
-	return inet_ntop(ip->family, ip->addr, buf, (socklen_t)len) ? buf : "?";
-}
-
-void vpc_put_addr(struct nlmsghdr *nlh, uint16_t type, const struct vpc_ip *ip,
+void vpc_put_addr(struct nlmsghdr *nlh, uint16_t type, const struct nb_addr *ip,
 		  uint8_t plen)
 {
 	struct nlattr *nest = mnl_attr_nest_start(nlh, type);
 
 	if (ip->family == AF_INET6)
-		mnl_attr_put(nlh, VPC_ADDR_A_IP6, 16, ip->addr);
+		mnl_attr_put(nlh, VPC_ADDR_A_IP6, 16, ip->b);
 	else
-		mnl_attr_put(nlh, VPC_ADDR_A_IP4, 4, ip->addr);
+		mnl_attr_put(nlh, VPC_ADDR_A_IP4, 4, ip->b);
 	mnl_attr_put_u8(nlh, VPC_ADDR_A_PLEN, plen);
 	mnl_attr_nest_end(nlh, nest);
 }
 
-int vpc_get_addr(const struct nlattr *nest, struct vpc_ip *ip, uint8_t *plen)
+int vpc_get_addr(const struct nlattr *nest, struct nb_addr *ip, uint8_t *plen)
 {
 	const struct nlattr *a;
 	bool has_plen = false;
@@ -128,10 +48,10 @@ int vpc_get_addr(const struct nlattr *nest, struct vpc_ip *ip, uint8_t *plen)
 
 		if (type == VPC_ADDR_A_IP4 && len == 4) {
 			ip->family = AF_INET;
-			memcpy(ip->addr, mnl_attr_get_payload(a), 4);
+			memcpy(ip->b, mnl_attr_get_payload(a), 4);
 		} else if (type == VPC_ADDR_A_IP6 && len == 16) {
 			ip->family = AF_INET6;
-			memcpy(ip->addr, mnl_attr_get_payload(a), 16);
+			memcpy(ip->b, mnl_attr_get_payload(a), 16);
 		} else if (type == VPC_ADDR_A_PLEN && len == sizeof(uint8_t)) {
 			*plen = mnl_attr_get_u8(a);
 			has_plen = true;

@@ -6,10 +6,10 @@
 #include <string.h>
 #include <linux/vpc.h>
 
-#include "../lib/output.h"
-#include "vpc.h"
+#include "lib/output.h"
+#include "agent/vpc/vpc.h"
 
-struct vpc_opts vpc_opts;
+struct cli_opts vpc_opts;
 
 static struct genl_sock vpc_gs;
 static bool vpc_gs_open;
@@ -23,22 +23,6 @@ static void usage(FILE *f)
 		"                    -n[etns] NAME | -b[atch] FILE | -h[elp] }\n");
 }
 
-int vpc_invarg(const char *msg, const char *arg)
-{
-	fprintf(stderr, "Error: argument \"%s\" is wrong: %s\n", arg, msg);
-	return 1;
-}
-
-int vpc_nl_error(const char *what, int err, const struct genl_sock *gs)
-{
-	if (gs && gs->extack[0])
-		fprintf(stderr, "Error: %s: %s: %s\n", what, strerror(-err),
-			gs->extack);
-	else
-		fprintf(stderr, "Error: %s: %s\n", what, strerror(-err));
-	return 2;
-}
-
 struct genl_sock *vpc_sock(void)
 {
 	int ret;
@@ -50,17 +34,14 @@ struct genl_sock *vpc_sock(void)
 		if (ret == -ENOENT)
 			fprintf(stderr, "Error: the vpc module is not loaded (no \"vpc\" netlink family)\n");
 		else
-			vpc_nl_error("cannot open netlink socket", ret, NULL);
+			nl_error("cannot open netlink socket", ret, NULL);
 		return NULL;
 	}
 	vpc_gs_open = true;
 	return &vpc_gs;
 }
 
-static const struct {
-	const char *name;
-	int (*func)(int argc, char **argv);
-} vpc_objects[] = {
+static const struct cli_cmd vpc_objects[] = {
 	{ "net", do_net },
 	{ "underlay", do_underlay },
 	{ "port", do_port },
@@ -68,19 +49,12 @@ static const struct {
 	{ "subnet", do_subnet },
 	{ "route", do_route },
 	{ "monitor", do_monitor },
+	{ NULL, NULL }
 };
 
 static int do_object(int argc, char **argv)
 {
-	for (size_t i = 0; i < sizeof(vpc_objects) / sizeof(vpc_objects[0]); i++)
-		if (matches(argv[0], vpc_objects[i].name))
-			return vpc_objects[i].func(argc - 1, argv + 1);
-	if (matches(argv[0], "help")) {
-		usage(stdout);
-		return 0;
-	}
-	fprintf(stderr, "Object \"%s\" is unknown, try \"vpc help\".\n", argv[0]);
-	return 1;
+	return cli_dispatch(vpc_objects, argc, argv, usage, "Object", "vpc help");
 }
 
 /*
@@ -102,11 +76,11 @@ int vpc_change(struct genl_sock *gs, struct nlmsghdr *nlh, const char *what)
 
 	if (!vpc_batch.lineno) {
 		ret = genl_talk(gs, nlh, NULL, NULL);
-		return ret ? vpc_nl_error(what, ret, gs) : 0;
+		return ret ? nl_error(what, ret, gs) : 0;
 	}
 	ret = genl_pipe_add(gs, nlh);
 	if (ret < 0)
-		return vpc_nl_error(what, ret, NULL);
+		return nl_error(what, ret, NULL);
 	vpc_batch.queued[ret].lineno = vpc_batch.lineno;
 	vpc_batch.queued[ret].what = what;
 	return 0;
@@ -116,7 +90,7 @@ static void batch_failed(unsigned int index, int err, struct genl_sock *gs,
 			 void *data)
 {
 	(void)data;
-	vpc_nl_error(vpc_batch.queued[index].what, err, gs);
+	nl_error(vpc_batch.queued[index].what, err, gs);
 	fprintf(stderr, "Command failed %s:%u\n", vpc_batch.path,
 		vpc_batch.queued[index].lineno);
 }
@@ -130,7 +104,7 @@ static int batch_flush(void)
 		return 0;
 	ret = genl_pipe_flush(&vpc_gs, batch_failed, NULL);
 	if (ret < 0) {
-		vpc_nl_error("cannot send the batch", ret, NULL);
+		nl_error("cannot send the batch", ret, NULL);
 		fprintf(stderr, "Command failed %s:%u\n", vpc_batch.path,
 			vpc_batch.lineno);
 	}
@@ -206,13 +180,7 @@ int main(int argc, char **argv)
 	while (argc > 1 && argv[1][0] == '-') {
 		const char *opt = argv[1] + 1 + (argv[1][1] == '-');
 
-		if (matches(opt, "json")) {
-			vpc_opts.json = true;
-		} else if (matches(opt, "statistics")) {
-			vpc_opts.stats = true;
-		} else if (matches(opt, "details")) {
-			vpc_opts.details = true;
-		} else if (matches(opt, "batch")) {
+		if (matches(opt, "batch")) {
 			if (argc < 3) {
 				fprintf(stderr, "Error: -batch needs a file name ('-' for stdin)\n");
 				return 1;
@@ -231,10 +199,8 @@ int main(int argc, char **argv)
 		} else if (matches(opt, "help")) {
 			usage(stdout);
 			return 0;
-		} else {
-			fprintf(stderr, "Option \"%s\" is unknown, try \"vpc -help\".\n",
-				argv[1]);
-			return 1;
+		} else if (!cli_opt(&vpc_opts, opt)) {
+			return cli_unknown("Option", argv[1], "vpc -help");
 		}
 		argc--;
 		argv++;

@@ -6,9 +6,9 @@
 #include <arpa/inet.h>
 #include <linux/vpc.h>
 
-#include "../lib/output.h"
-#include "../lib/parse.h"
-#include "vpc.h"
+#include "lib/output.h"
+#include "lib/parse.h"
+#include "agent/vpc/vpc.h"
 
 static void map_usage(FILE *f)
 {
@@ -23,7 +23,7 @@ static void map_usage(FILE *f)
 
 struct map_args {
 	uint32_t net;
-	struct vpc_ip ip;
+	struct nb_addr ip;
 	bool has_mac;
 	uint8_t mac[6];
 	uint32_t host[VPC_PLANES];
@@ -35,59 +35,55 @@ static int map_parse_hosts(const char *s, uint32_t host[VPC_PLANES])
 	const char *comma = strchr(s, ',');
 
 	if (!comma)
-		return vpc_parse_ip4(s, &host[0]) || !host[0] ? -EINVAL : 0;
+		return nb_addr_parse4(s, &host[0]) || !host[0] ? -EINVAL : 0;
 	if ((size_t)(comma - s) >= sizeof(first))
 		return -EINVAL;
 	memcpy(first, s, (size_t)(comma - s));
 	first[comma - s] = '\0';
-	if (vpc_parse_ip4(first, &host[0]) || vpc_parse_ip4(comma + 1, &host[1]) ||
+	if (nb_addr_parse4(first, &host[0]) || nb_addr_parse4(comma + 1, &host[1]) ||
 	    !host[0] || !host[1])
 		return -EINVAL;
 	return 0;
 }
 
-static bool map_ip_unspecified(const struct vpc_ip *ip)
+static bool map_ip_unspecified(const struct nb_addr *ip)
 {
 	static const uint8_t zero[16];
 
-	return !memcmp(ip->addr, zero, ip->family == AF_INET ? 4 : 16);
+	return !memcmp(ip->b, zero, ip->family == AF_INET ? 4 : 16);
 }
 
 static int map_parse(int argc, char **argv, struct map_args *a, bool add)
 {
 	for (; argc > 0; argc -= 2, argv += 2) {
-		if (argc < 2) {
-			fprintf(stderr, "Error: \"%s\" needs a value\n", argv[0]);
-			return 1;
-		}
+		if (argc < 2)
+			return cli_needs_value(argv[0]);
 		if (!strcmp(argv[0], "net")) {
 			if (parse_u32(argv[1], VPC_NET_ID_MIN, VPC_NET_ID_MAX, &a->net))
-				return vpc_invarg("VPC id must be 1..16777215", argv[1]);
+				return invarg("VPC id must be 1..16777215", argv[1]);
 		} else if (!strcmp(argv[0], "ip")) {
-			if (vpc_parse_ip(argv[1], &a->ip) || map_ip_unspecified(&a->ip))
-				return vpc_invarg("not an IPv4 or IPv6 address", argv[1]);
+			if (nb_addr_parse(argv[1], &a->ip) || map_ip_unspecified(&a->ip))
+				return invarg("not an IPv4 or IPv6 address", argv[1]);
 		} else if (add && !strcmp(argv[0], "mac")) {
 			if (vpc_parse_mac(argv[1], a->mac))
-				return vpc_invarg("not a MAC address", argv[1]);
+				return invarg("not a MAC address", argv[1]);
 			a->has_mac = true;
 		} else if (add && !strcmp(argv[0], "host")) {
 			if (map_parse_hosts(argv[1], a->host))
-				return vpc_invarg("host must be IP or IP,IP", argv[1]);
+				return invarg("host must be IP or IP,IP", argv[1]);
 		} else {
-			fprintf(stderr, "Error: unknown argument \"%s\", try \"vpc map help\"\n",
-				argv[0]);
-			return 1;
+			return cli_unknown_arg(argv[0], "vpc map help");
 		}
 	}
 	return 0;
 }
 
-static void map_put_ip(struct nlmsghdr *nlh, const struct vpc_ip *ip)
+static void map_put_ip(struct nlmsghdr *nlh, const struct nb_addr *ip)
 {
 	if (ip->family == AF_INET)
-		mnl_attr_put(nlh, VPC_A_IP, 4, ip->addr);
+		mnl_attr_put(nlh, VPC_A_IP, 4, ip->b);
 	else
-		mnl_attr_put(nlh, VPC_A_IP6, 16, ip->addr);
+		mnl_attr_put(nlh, VPC_A_IP6, 16, ip->b);
 }
 
 static int map_change(int argc, char **argv, uint8_t cmd, bool replace)
@@ -139,14 +135,14 @@ int vpc_map_print_cb(const struct nlmsghdr *nlh, void *data)
 	out_obj_begin();
 	out_uint("net", "map net %llu", mnl_attr_get_u32(tb[VPC_A_NET_ID]));
 	out_str("ip", " ip %s", tb[VPC_A_IP] ?
-		vpc_fmt_ip4(mnl_attr_get_u32(tb[VPC_A_IP]), ip, sizeof(ip)) :
-		vpc_fmt_ip6(mnl_attr_get_payload(tb[VPC_A_IP6]), ip, sizeof(ip)));
-	out_str("mac", " mac %s", vpc_fmt_mac(mnl_attr_get_payload(tb[VPC_A_MAC]), mac,
-					      sizeof(mac)));
-	out_str("host", " host %s", vpc_fmt_ip4(mnl_attr_get_u32(tb[VPC_A_HOST]), ip, sizeof(ip)));
+		nb_addr_fmt4(mnl_attr_get_u32(tb[VPC_A_IP]), ip, sizeof(ip)) :
+		nb_addr_fmt6(mnl_attr_get_payload(tb[VPC_A_IP6]), ip, sizeof(ip)));
+	out_str("mac", " mac %s", nb_mac_fmt(mnl_attr_get_payload(tb[VPC_A_MAC]), mac,
+					     sizeof(mac)));
+	out_str("host", " host %s", nb_addr_fmt4(mnl_attr_get_u32(tb[VPC_A_HOST]), ip, sizeof(ip)));
 	if (tb[VPC_A_HOST1])
-		out_str("host1", ",%s", vpc_fmt_ip4(mnl_attr_get_u32(tb[VPC_A_HOST1]), ip,
-						    sizeof(ip)));
+		out_str("host1", ",%s", nb_addr_fmt4(mnl_attr_get_u32(tb[VPC_A_HOST1]), ip,
+						     sizeof(ip)));
 	out_obj_end();
 	return MNL_CB_OK;
 }
@@ -179,7 +175,7 @@ static int map_show(int argc, char **argv)
 		mnl_attr_put_u32(nlh, VPC_A_NET_ID, a.net);
 	ret = genl_talk(gs, nlh, vpc_map_print_cb, NULL);
 	if (ret)
-		return vpc_nl_error("cannot show mappings", ret, gs);
+		return nl_error("cannot show mappings", ret, gs);
 	return 0;
 }
 
@@ -197,6 +193,5 @@ int do_map(int argc, char **argv)
 		map_usage(stdout);
 		return 0;
 	}
-	fprintf(stderr, "Command \"%s\" is unknown, try \"vpc map help\".\n", argv[0]);
-	return 1;
+	return cli_unknown("Command", argv[0], "vpc map help");
 }

@@ -7,8 +7,8 @@
 #include <linux/genetlink.h>
 #include <linux/vpc.h>
 
-#include "../lib/output.h"
-#include "vpc.h"
+#include "lib/output.h"
+#include "agent/vpc/vpc.h"
 
 static const struct {
 	uint8_t cmd;
@@ -61,16 +61,14 @@ int do_monitor(int argc, char **argv)
 			printf("Usage: vpc monitor\n");
 			return 0;
 		}
-		fprintf(stderr, "Error: unknown argument \"%s\", try \"vpc monitor help\"\n",
-			argv[0]);
-		return 1;
+		return cli_unknown_arg(argv[0], "vpc monitor help");
 	}
 	gs = vpc_sock();
 	if (!gs)
 		return 2;
 	ret = genl_join(gs, VPC_GENL_NAME, VPC_MCGRP_NOTIFY);
 	if (ret)
-		return vpc_nl_error("cannot join the notify group", ret, gs);
+		return nl_error("cannot join the notify group", ret, gs);
 	for (;;) {
 		len = mnl_socket_recvfrom(gs->nl, gs->buf, MNL_SOCKET_BUFFER_SIZE);
 		if (len < 0) {
@@ -78,10 +76,10 @@ int do_monitor(int argc, char **argv)
 				fprintf(stderr, "Warning: notifications lost (receive buffer full)\n");
 				continue;
 			}
-			return vpc_nl_error("cannot receive", -errno, NULL);
+			return nl_error("cannot receive", -errno, NULL);
 		}
 		ret = mnl_cb_run(gs->buf, (size_t)len, 0, 0, monitor_cb, &gs->family);
 		if (ret < 0)
-			return vpc_nl_error("bad notification", -errno, NULL);
+			return nl_error("bad notification", -errno, NULL);
 	}
 }

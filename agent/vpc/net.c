@@ -5,9 +5,9 @@
 #include <string.h>
 #include <linux/vpc.h>
 
-#include "../lib/output.h"
-#include "../lib/parse.h"
-#include "vpc.h"
+#include "lib/output.h"
+#include "lib/parse.h"
+#include "agent/vpc/vpc.h"
 
 static void net_usage(FILE *f)
 {
@@ -27,21 +27,17 @@ struct net_args {
 static int net_parse(int argc, char **argv, struct net_args *a, bool allow_name)
 {
 	for (; argc > 0; argc -= 2, argv += 2) {
-		if (argc < 2) {
-			fprintf(stderr, "Error: \"%s\" needs a value\n", argv[0]);
-			return 1;
-		}
+		if (argc < 2)
+			return cli_needs_value(argv[0]);
 		if (!strcmp(argv[0], "id")) {
 			if (parse_u32(argv[1], VPC_NET_ID_MIN, VPC_NET_ID_MAX, &a->id))
-				return vpc_invarg("VPC id must be 1..16777215", argv[1]);
+				return invarg("VPC id must be 1..16777215", argv[1]);
 		} else if (allow_name && !strcmp(argv[0], "name")) {
 			if (parse_name(argv[1], VPC_NAME_MAXLEN))
-				return vpc_invarg("name must be 1..31 printable characters", argv[1]);
+				return invarg("name must be 1..31 printable characters", argv[1]);
 			a->name = argv[1];
 		} else {
-			fprintf(stderr, "Error: unknown argument \"%s\", try \"vpc net help\"\n",
-				argv[0]);
-			return 1;
+			return cli_unknown_arg(argv[0], "vpc net help");
 		}
 	}
 	return 0;
@@ -71,8 +67,8 @@ static int net_change(int argc, char **argv, uint8_t cmd)
 		mnl_attr_put_strz(nlh, VPC_A_NET_NAME, a.name);
 	ret = genl_talk(gs, nlh, NULL, NULL);
 	if (ret)
-		return vpc_nl_error(cmd == VPC_CMD_NET_NEW ? "cannot add VPC" :
-				    "cannot delete VPC", ret, gs);
+		return nl_error(cmd == VPC_CMD_NET_NEW ? "cannot add VPC" :
+				"cannot delete VPC", ret, gs);
 	return 0;
 }
 
@@ -91,7 +87,7 @@ int vpc_net_print_cb(const struct nlmsghdr *nlh, void *data)
 		out_str("name", " name %s", mnl_attr_get_str(tb[VPC_A_NET_NAME]));
 	if (vpc_opts.details && tb[VPC_A_MAC] && mnl_attr_get_payload_len(tb[VPC_A_MAC]) == 6)
 		out_str("gateway_mac", " gateway-mac %s",
-			vpc_fmt_mac(mnl_attr_get_payload(tb[VPC_A_MAC]), mac, sizeof(mac)));
+			nb_mac_fmt(mnl_attr_get_payload(tb[VPC_A_MAC]), mac, sizeof(mac)));
 	if (vpc_opts.stats && tb[VPC_A_STATS])
 		vpc_print_stats(tb[VPC_A_STATS]);
 	out_obj_end();
@@ -120,7 +116,7 @@ static int net_show(int argc, char **argv)
 	}
 	ret = genl_talk(gs, nlh, vpc_net_print_cb, NULL);
 	if (ret)
-		return vpc_nl_error("cannot show VPCs", ret, gs);
+		return nl_error("cannot show VPCs", ret, gs);
 	return 0;
 }
 
@@ -136,6 +132,5 @@ int do_net(int argc, char **argv)
 		net_usage(stdout);
 		return 0;
 	}
-	fprintf(stderr, "Command \"%s\" is unknown, try \"vpc net help\".\n", argv[0]);
-	return 1;
+	return cli_unknown("Command", argv[0], "vpc net help");
 }

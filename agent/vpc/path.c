@@ -9,9 +9,9 @@
 #include <arpa/inet.h>
 #include <linux/vpc.h>
 
-#include "../lib/output.h"
-#include "../lib/parse.h"
-#include "vpc.h"
+#include "lib/output.h"
+#include "lib/parse.h"
+#include "agent/vpc/vpc.h"
 
 int vpc_path_set(int argc, char **argv)
 {
@@ -26,16 +26,14 @@ int vpc_path_set(int argc, char **argv)
 		fprintf(stderr, "Error: \"path\" needs the remote host's plane-0 IP\n");
 		return 1;
 	}
-	if (vpc_parse_ip4(argv[0], &host) || !host)
-		return vpc_invarg("not an IPv4 address", argv[0]);
+	if (nb_addr_parse4(argv[0], &host) || !host)
+		return invarg("not an IPv4 address", argv[0]);
 	for (argc--, argv++; argc > 0; argc--, argv++) {
 		if (!strcmp(argv[0], "plane")) {
-			if (argc < 2) {
-				fprintf(stderr, "Error: \"plane\" needs a value\n");
-				return 1;
-			}
+			if (argc < 2)
+				return cli_needs_value("plane");
 			if (parse_u32(argv[1], 0, VPC_PLANE_MAX, &plane))
-				return vpc_invarg("plane must be 0 or 1", argv[1]);
+				return invarg("plane must be 0 or 1", argv[1]);
 			argc--;
 			argv++;
 		} else if (!strcmp(argv[0], "up")) {
@@ -43,9 +41,7 @@ int vpc_path_set(int argc, char **argv)
 		} else if (!strcmp(argv[0], "down")) {
 			state = VPC_PATH_DOWN;
 		} else {
-			fprintf(stderr, "Error: unknown argument \"%s\", try \"vpc underlay help\"\n",
-				argv[0]);
-			return 1;
+			return cli_unknown_arg(argv[0], "vpc underlay help");
 		}
 	}
 	if (plane == VPC_PLANES || state < 0) {
@@ -61,7 +57,7 @@ int vpc_path_set(int argc, char **argv)
 	mnl_attr_put_u8(nlh, VPC_A_PATH_STATE, (uint8_t)state);
 	ret = genl_talk(gs, nlh, NULL, NULL);
 	if (ret)
-		return vpc_nl_error("cannot set path", ret, gs);
+		return nl_error("cannot set path", ret, gs);
 	return 0;
 }
 
@@ -75,7 +71,7 @@ int vpc_path_print_cb(const struct nlmsghdr *nlh, void *data)
 	if (!tb[VPC_A_HOST] || !tb[VPC_A_PLANE] || !tb[VPC_A_PATH_STATE])
 		return MNL_CB_OK;
 	out_obj_begin();
-	out_str("path", "path %s", vpc_fmt_ip4(mnl_attr_get_u32(tb[VPC_A_HOST]), ip, sizeof(ip)));
+	out_str("path", "path %s", nb_addr_fmt4(mnl_attr_get_u32(tb[VPC_A_HOST]), ip, sizeof(ip)));
 	out_uint("plane", " plane %llu", mnl_attr_get_u8(tb[VPC_A_PLANE]));
 	out_str("state", " %s",
 		mnl_attr_get_u8(tb[VPC_A_PATH_STATE]) == VPC_PATH_DOWN ? "down" : "up");

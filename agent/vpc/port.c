@@ -8,9 +8,9 @@
 #include <linux/genetlink.h>
 #include <linux/vpc.h>
 
-#include "../lib/output.h"
-#include "../lib/parse.h"
-#include "vpc.h"
+#include "lib/output.h"
+#include "lib/parse.h"
+#include "agent/vpc/vpc.h"
 
 static void port_usage(FILE *f)
 {
@@ -30,41 +30,35 @@ struct port_args {
 	bool has_mac;
 	uint8_t mac[6];
 	unsigned int n_addrs;
-	struct vpc_ip ip[VPC_PORT_ADDRS_MAX];
-	uint8_t plen[VPC_PORT_ADDRS_MAX];
+	struct nb_prefix addr[VPC_PORT_ADDRS_MAX];
 };
 
 static int port_parse(int argc, char **argv, struct port_args *a, bool add)
 {
 	for (; argc > 0; argc -= 2, argv += 2) {
-		if (argc < 2) {
-			fprintf(stderr, "Error: \"%s\" needs a value\n", argv[0]);
-			return 1;
-		}
+		if (argc < 2)
+			return cli_needs_value(argv[0]);
 		if (!strcmp(argv[0], "dev")) {
 			a->dev = argv[1];
 			a->ifindex = if_nametoindex(argv[1]);
 			if (!a->ifindex)
-				return vpc_invarg("no such device", argv[1]);
+				return invarg("no such device", argv[1]);
 		} else if (add && !strcmp(argv[0], "net")) {
 			if (parse_u32(argv[1], VPC_NET_ID_MIN, VPC_NET_ID_MAX, &a->net))
-				return vpc_invarg("VPC id must be 1..16777215", argv[1]);
+				return invarg("VPC id must be 1..16777215", argv[1]);
 		} else if (add && !strcmp(argv[0], "mac")) {
 			if (vpc_parse_mac(argv[1], a->mac))
-				return vpc_invarg("not a MAC address", argv[1]);
+				return invarg("not a MAC address", argv[1]);
 			a->has_mac = true;
 		} else if (add && !strcmp(argv[0], "ip")) {
 			if (a->n_addrs == VPC_PORT_ADDRS_MAX)
-				return vpc_invarg("too many addresses", argv[1]);
-			if (vpc_parse_prefix(argv[1], &a->ip[a->n_addrs],
-					     &a->plen[a->n_addrs]))
-				return vpc_invarg("not an IPv4 or IPv6 address or prefix",
-						  argv[1]);
+				return invarg("too many addresses", argv[1]);
+			if (nb_prefix_parse(argv[1], &a->addr[a->n_addrs], true))
+				return invarg("not an IPv4 or IPv6 address or prefix",
+					      argv[1]);
 			a->n_addrs++;
 		} else {
-			fprintf(stderr, "Error: unknown argument \"%s\", try \"vpc port help\"\n",
-				argv[0]);
-			return 1;
+			return cli_unknown_arg(argv[0], "vpc port help");
 		}
 	}
 	return 0;
@@ -76,11 +70,11 @@ static void port_put_addrs(struct nlmsghdr *nlh, const struct port_args *a)
 
 	for (unsigned int i = 0; i < a->n_addrs; i++) {
 		nest = mnl_attr_nest_start(nlh, VPC_A_ADDR);
-		if (a->ip[i].family == AF_INET)
-			mnl_attr_put(nlh, VPC_ADDR_A_IP4, 4, a->ip[i].addr);
+		if (a->addr[i].addr.family == AF_INET)
+			mnl_attr_put(nlh, VPC_ADDR_A_IP4, 4, a->addr[i].addr.b);
 		else
-			mnl_attr_put(nlh, VPC_ADDR_A_IP6, 16, a->ip[i].addr);
-		mnl_attr_put_u8(nlh, VPC_ADDR_A_PLEN, a->plen[i]);
+			mnl_attr_put(nlh, VPC_ADDR_A_IP6, 16, a->addr[i].addr.b);
+		mnl_attr_put_u8(nlh, VPC_ADDR_A_PLEN, (uint8_t)a->addr[i].plen);
 		mnl_attr_nest_end(nlh, nest);
 	}
 }
@@ -114,8 +108,7 @@ static int port_change(int argc, char **argv, uint8_t cmd)
 	}
 	ret = genl_talk(gs, nlh, NULL, NULL);
 	if (ret)
-		return vpc_nl_error(add ? "cannot add port" : "cannot delete port",
-				    ret, gs);
+		return nl_error(add ? "cannot add port" : "cannot delete port", ret, gs);
 	return 0;
 }
 
@@ -135,10 +128,10 @@ static void port_fmt_addrs(const struct nlmsghdr *nlh, char *out, size_t len)
 			continue;
 		mnl_attr_for_each_nested(x, a) {
 			if (mnl_attr_get_type(x) == VPC_ADDR_A_IP4)
-				addr = vpc_fmt_ip4(mnl_attr_get_u32(x), ip, sizeof(ip));
+				addr = nb_addr_fmt4(mnl_attr_get_u32(x), ip, sizeof(ip));
 			else if (mnl_attr_get_type(x) == VPC_ADDR_A_IP6 &&
 				 mnl_attr_get_payload_len(x) == 16)
-				addr = vpc_fmt_ip6(mnl_attr_get_payload(x), ip, sizeof(ip));
+				addr = nb_addr_fmt6(mnl_attr_get_payload(x), ip, sizeof(ip));
 			else if (mnl_attr_get_type(x) == VPC_ADDR_A_PLEN)
 				plen = mnl_attr_get_u8(x);
 		}
@@ -161,8 +154,8 @@ int vpc_port_print_cb(const struct nlmsghdr *nlh, void *data)
 	out_obj_begin();
 	out_str("dev", "port %s", tb[VPC_A_IFNAME] ? mnl_attr_get_str(tb[VPC_A_IFNAME]) : "?");
 	out_uint("net", " net %llu", mnl_attr_get_u32(tb[VPC_A_NET_ID]));
-	out_str("mac", " mac %s", vpc_fmt_mac(mnl_attr_get_payload(tb[VPC_A_MAC]), mac,
-					      sizeof(mac)));
+	out_str("mac", " mac %s", nb_mac_fmt(mnl_attr_get_payload(tb[VPC_A_MAC]), mac,
+					     sizeof(mac)));
 	port_fmt_addrs(nlh, addrs, sizeof(addrs));
 	out_str("ip", " ip %s", addrs);
 	if (vpc_opts.stats && tb[VPC_A_STATS])
@@ -193,7 +186,7 @@ static int port_show(int argc, char **argv)
 	}
 	ret = genl_talk(gs, nlh, vpc_port_print_cb, NULL);
 	if (ret)
-		return vpc_nl_error("cannot show ports", ret, gs);
+		return nl_error("cannot show ports", ret, gs);
 	return 0;
 }
 
@@ -209,6 +202,5 @@ int do_port(int argc, char **argv)
 		port_usage(stdout);
 		return 0;
 	}
-	fprintf(stderr, "Command \"%s\" is unknown, try \"vpc port help\".\n", argv[0]);
-	return 1;
+	return cli_unknown("Command", argv[0], "vpc port help");
 }

@@ -10,24 +10,25 @@
 #include <arpa/inet.h>
 #include <linux/vpc.h>
 
-#include "../lib/output.h"
-#include "../lib/parse.h"
-#include "vpc.h"
+#include "lib/output.h"
+#include "lib/parse.h"
+#include "agent/vpc/vpc.h"
 
 struct prefix_obj {
 	const char *name;	/* "subnet", "route" */
+	const char *help;	/* "vpc subnet help" */
 	const char *addr_kw;	/* "gw", "via" */
 	uint16_t addr_attr;	/* VPC_A_GW, VPC_A_VIA */
 	uint8_t new_cmd, del_cmd, get_cmd;
 };
 
 static const struct prefix_obj subnet_obj = {
-	"subnet", "gw", VPC_A_GW,
+	"subnet", "vpc subnet help", "gw", VPC_A_GW,
 	VPC_CMD_SUBNET_NEW, VPC_CMD_SUBNET_DEL, VPC_CMD_SUBNET_GET,
 };
 
 static const struct prefix_obj route_obj = {
-	"route", "via", VPC_A_VIA,
+	"route", "vpc route help", "via", VPC_A_VIA,
 	VPC_CMD_ROUTE_NEW, VPC_CMD_ROUTE_DEL, VPC_CMD_ROUTE_GET,
 };
 
@@ -50,40 +51,33 @@ static void prefix_usage(FILE *f, const struct prefix_obj *o)
 struct prefix_args {
 	uint32_t net;
 	bool has_prefix, has_addr;
-	struct vpc_ip ip, addr;
-	uint8_t plen;
+	struct nb_prefix prefix;
+	struct nb_addr addr;
 };
 
 static int prefix_parse(int argc, char **argv, const struct prefix_obj *o,
 			struct prefix_args *a, bool add, bool show)
 {
-	uint8_t plen;
-
 	for (; argc > 0; argc--, argv++) {
 		if (!strcmp(argv[0], "net") || (add && !strcmp(argv[0], o->addr_kw))) {
-			if (argc < 2) {
-				fprintf(stderr, "Error: \"%s\" needs a value\n", argv[0]);
-				return 1;
-			}
+			if (argc < 2)
+				return cli_needs_value(argv[0]);
 			if (argv[0][0] == 'n') {
 				if (parse_u32(argv[1], VPC_NET_ID_MIN, VPC_NET_ID_MAX, &a->net))
-					return vpc_invarg("VPC id must be 1..16777215", argv[1]);
+					return invarg("VPC id must be 1..16777215", argv[1]);
 			} else {
-				if (vpc_parse_ip(argv[1], &a->addr))
-					return vpc_invarg("not an IPv4 or IPv6 address", argv[1]);
+				if (nb_addr_parse(argv[1], &a->addr))
+					return invarg("not an IPv4 or IPv6 address", argv[1]);
 				a->has_addr = true;
 			}
 			argc--;
 			argv++;
 		} else if (!show && !a->has_prefix) {
-			if (vpc_parse_prefix(argv[0], &a->ip, &plen))
-				return vpc_invarg("not an IPv4 or IPv6 prefix (ADDR/PLEN)", argv[0]);
-			a->plen = plen;
+			if (nb_prefix_parse(argv[0], &a->prefix, true))
+				return invarg("not an IPv4 or IPv6 prefix (ADDR/PLEN)", argv[0]);
 			a->has_prefix = true;
 		} else {
-			fprintf(stderr, "Error: unknown argument \"%s\", try \"vpc %s help\"\n",
-				argv[0], o->name);
-			return 1;
+			return cli_unknown_arg(argv[0], o->help);
 		}
 	}
 	return 0;
@@ -108,7 +102,7 @@ static int prefix_change(int argc, char **argv, const struct prefix_obj *o, bool
 			fprintf(stderr, "Error: \"net\" and PREFIX are required\n");
 		return 1;
 	}
-	if (add && a.addr.family != a.ip.family) {
+	if (add && a.addr.family != a.prefix.addr.family) {
 		fprintf(stderr, "Error: \"%s\" must be of the prefix's family (IPv4 or IPv6)\n",
 			o->addr_kw);
 		return 1;
@@ -118,13 +112,13 @@ static int prefix_change(int argc, char **argv, const struct prefix_obj *o, bool
 		return 2;
 	nlh = genl_msg(gs, buf, add ? o->new_cmd : o->del_cmd, NLM_F_REQUEST | NLM_F_ACK);
 	mnl_attr_put_u32(nlh, VPC_A_NET_ID, a.net);
-	vpc_put_addr(nlh, VPC_A_PREFIX, &a.ip, a.plen);
+	vpc_put_addr(nlh, VPC_A_PREFIX, &a.prefix.addr, (uint8_t)a.prefix.plen);
 	if (add)
 		vpc_put_addr(nlh, o->addr_attr, &a.addr, a.addr.family == AF_INET ? 32 : 128);
 	ret = genl_talk(gs, nlh, NULL, NULL);
 	if (ret) {
 		snprintf(what, sizeof(what), "cannot %s %s", add ? "add" : "delete", o->name);
-		return vpc_nl_error(what, ret, gs);
+		return nl_error(what, ret, gs);
 	}
 	return 0;
 }
@@ -133,7 +127,7 @@ static int prefix_print(const struct nlmsghdr *nlh, const struct prefix_obj *o)
 {
 	const struct nlattr *tb[VPC_A_MAX + 1] = { 0 };
 	char ip[INET6_ADDRSTRLEN], prefix[INET6_ADDRSTRLEN + 4], fmt[16];
-	struct vpc_ip net, addr;
+	struct nb_addr net, addr;
 	uint8_t plen, addr_plen;
 
 	genl_parse(nlh, tb, VPC_A_MAX);
@@ -141,13 +135,13 @@ static int prefix_print(const struct nlmsghdr *nlh, const struct prefix_obj *o)
 	    vpc_get_addr(tb[VPC_A_PREFIX], &net, &plen) ||
 	    vpc_get_addr(tb[o->addr_attr], &addr, &addr_plen))
 		return MNL_CB_OK;
-	snprintf(prefix, sizeof(prefix), "%s/%u", vpc_fmt_ip(&net, ip, sizeof(ip)), plen);
+	snprintf(prefix, sizeof(prefix), "%s/%u", nb_addr_fmt(&net, ip, sizeof(ip)), plen);
 	out_obj_begin();
 	snprintf(fmt, sizeof(fmt), "%s net %%llu", o->name);
 	out_uint("net", fmt, mnl_attr_get_u32(tb[VPC_A_NET_ID]));
 	out_str("prefix", " %s", prefix);
 	snprintf(fmt, sizeof(fmt), " %s %%s", o->addr_kw);
-	out_str(o->addr_kw, fmt, vpc_fmt_ip(&addr, ip, sizeof(ip)));
+	out_str(o->addr_kw, fmt, nb_addr_fmt(&addr, ip, sizeof(ip)));
 	out_obj_end();
 	return MNL_CB_OK;
 }
@@ -185,7 +179,7 @@ static int prefix_show(int argc, char **argv, const struct prefix_obj *o)
 			NULL);
 	if (ret) {
 		snprintf(what, sizeof(what), "cannot show %ss", o->name);
-		return vpc_nl_error(what, ret, gs);
+		return nl_error(what, ret, gs);
 	}
 	return 0;
 }
@@ -202,8 +196,7 @@ static int do_prefix(int argc, char **argv, const struct prefix_obj *o)
 		prefix_usage(stdout, o);
 		return 0;
 	}
-	fprintf(stderr, "Command \"%s\" is unknown, try \"vpc %s help\".\n", argv[0], o->name);
-	return 1;
+	return cli_unknown("Command", argv[0], o->help);
 }
 
 int do_subnet(int argc, char **argv)

@@ -6,9 +6,9 @@
 #include <arpa/inet.h>
 #include <linux/vpc.h>
 
-#include "../lib/output.h"
-#include "../lib/parse.h"
-#include "vpc.h"
+#include "lib/output.h"
+#include "lib/parse.h"
+#include "agent/vpc/vpc.h"
 
 static void underlay_usage(FILE *f)
 {
@@ -30,20 +30,16 @@ static int underlay_set(int argc, char **argv)
 	int ret;
 
 	for (; argc > 0; argc -= 2, argv += 2) {
-		if (argc < 2) {
-			fprintf(stderr, "Error: \"%s\" needs a value\n", argv[0]);
-			return 1;
-		}
+		if (argc < 2)
+			return cli_needs_value(argv[0]);
 		if (!strcmp(argv[0], "local")) {
-			if (vpc_parse_ip4(argv[1], &ip) || !ip)
-				return vpc_invarg("not an IPv4 address", argv[1]);
+			if (nb_addr_parse4(argv[1], &ip) || !ip)
+				return invarg("not an IPv4 address", argv[1]);
 		} else if (!strcmp(argv[0], "plane")) {
 			if (parse_u32(argv[1], 0, VPC_PLANE_MAX, &plane))
-				return vpc_invarg("plane must be 0 or 1", argv[1]);
+				return invarg("plane must be 0 or 1", argv[1]);
 		} else {
-			fprintf(stderr, "Error: unknown argument \"%s\", try \"vpc underlay help\"\n",
-				argv[0]);
-			return 1;
+			return cli_unknown_arg(argv[0], "vpc underlay help");
 		}
 	}
 	if (!ip) {
@@ -57,7 +53,7 @@ static int underlay_set(int argc, char **argv)
 	mnl_attr_put_u32(nlh, plane ? VPC_A_LOCAL1 : VPC_A_LOCAL, ip);
 	ret = genl_talk(gs, nlh, NULL, NULL);
 	if (ret)
-		return vpc_nl_error("cannot set underlay", ret, gs);
+		return nl_error("cannot set underlay", ret, gs);
 	return 0;
 }
 
@@ -70,11 +66,11 @@ int vpc_underlay_print_cb(const struct nlmsghdr *nlh, void *data)
 	genl_parse(nlh, tb, VPC_A_MAX);
 	out_obj_begin();
 	out_str("local", "underlay local %s",
-		tb[VPC_A_LOCAL] ? vpc_fmt_ip4(mnl_attr_get_u32(tb[VPC_A_LOCAL]), ip, sizeof(ip)) :
+		tb[VPC_A_LOCAL] ? nb_addr_fmt4(mnl_attr_get_u32(tb[VPC_A_LOCAL]), ip, sizeof(ip)) :
 		"none");
 	if (tb[VPC_A_LOCAL1])
 		out_str("local1", " local1 %s",
-			vpc_fmt_ip4(mnl_attr_get_u32(tb[VPC_A_LOCAL1]), ip, sizeof(ip)));
+			nb_addr_fmt4(mnl_attr_get_u32(tb[VPC_A_LOCAL1]), ip, sizeof(ip)));
 	if (tb[VPC_A_IFNAME])
 		out_str("dev", " dev %s", mnl_attr_get_str(tb[VPC_A_IFNAME]));
 	if (vpc_opts.stats && tb[VPC_A_STATS])
@@ -91,9 +87,7 @@ static int underlay_show(int argc, char **argv)
 	int ret;
 
 	if (argc > 0) {
-		fprintf(stderr, "Error: unknown argument \"%s\", try \"vpc underlay help\"\n",
-			argv[0]);
-		return 1;
+		return cli_unknown_arg(argv[0], "vpc underlay help");
 	}
 	gs = vpc_sock();
 	if (!gs)
@@ -103,7 +97,7 @@ static int underlay_show(int argc, char **argv)
 	if (!ret)
 		ret = vpc_path_show(gs);
 	if (ret)
-		return vpc_nl_error("cannot show underlay", ret, gs);
+		return nl_error("cannot show underlay", ret, gs);
 	return 0;
 }
 
@@ -119,6 +113,5 @@ int do_underlay(int argc, char **argv)
 		underlay_usage(stdout);
 		return 0;
 	}
-	fprintf(stderr, "Command \"%s\" is unknown, try \"vpc underlay help\".\n", argv[0]);
-	return 1;
+	return cli_unknown("Command", argv[0], "vpc underlay help");
 }

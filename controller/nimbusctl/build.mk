@@ -1,15 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0
-# nimbusctl; included by the top-level Makefile after `all:`.
+# nimbusctl, the command of the controller's REST API; included by the
+# top-level Makefile.
 
 NIMBUSCTL_SRCS := $(wildcard controller/nimbusctl/*.c)
+NIMBUSCTL_OBJS := $(NIMBUSCTL_SRCS:%.c=$(OBJ)/%.o)
 NIMBUSCTL_LIBS := $(shell pkg-config --libs libcurl jansson)
 
 PROGS += $(BIN)/nimbusctl
-userspace: $(BIN)/nimbusctl
 
-$(NIMBUSCTL_SRCS:%.c=$(OBJ)/%.o): $(wildcard controller/nimbusctl/*.h controller/common/*.h)
-
-# matches() and invarg() from the ip-style commands' library (no netlink in it).
-$(BIN)/nimbusctl: $(NIMBUSCTL_SRCS:%.c=$(OBJ)/%.o) $(CONTROLLER_COMMON_OBJS) $(OBJ)/agent/lib/cli.o
-	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(NIMBUSCTL_LIBS)
+$(BIN)/nimbusctl: $(NIMBUSCTL_OBJS) $(LIBNIMBUS)
+	$(call link,$(NIMBUSCTL_LIBS))

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* nimbusctl's HTTP client: see client.h. */
-#include "client.h"
+#include "controller/nimbusctl/client.h"
 
 #include <curl/curl.h>
 #include <stdio.h>
@@ -100,8 +100,7 @@ out:
 
 int unknown(const char *cmd)
 {
-	fprintf(stderr, "Command \"%s\" is unknown, try \"nimbusctl help\".\n", cmd);
-	return 1;
+	return cli_unknown("Command", cmd, "nimbusctl help");
 }
 
 const char *next_arg(int *argc, char ***argv)

@@ -23,7 +23,7 @@ extern struct client cl;
 int api(const char *method, const char *path, json_t *body, json_t **out);
 
 /* matches() and invarg(), as every ip-style command of Nimbus has them. */
-#include "../../agent/lib/cli.h"
+#include "lib/cli.h"
 
 /* 'Command "CMD" is unknown, try "nimbusctl help".'; returns 1. */
 int unknown(const char *cmd);

@@ -14,9 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/util.h"
-#include "client.h"
-#include "objects.h"
+#include "lib/token.h"
+#include "controller/nimbusctl/client.h"
+#include "controller/nimbusctl/objects.h"
 
 static void usage(FILE *f)
 {
@@ -89,7 +89,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (token_file) {
-		ret = nb_read_token_file(token_file, cl.token, sizeof(cl.token));
+		ret = nb_token_read_file(token_file, cl.token, sizeof(cl.token));
 		if (ret)
 			return invarg(strerror(-ret), token_file);
 	} else if ((env = getenv("NIMBUS_TOKEN")) && *env) {

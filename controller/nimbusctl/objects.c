@@ -13,10 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/addr.h"
-#include "../common/util.h"
-#include "client.h"
-#include "objects.h"
+#include "lib/addr.h"
+#include "lib/token.h"
+#include "controller/nimbusctl/client.h"
+#include "controller/nimbusctl/objects.h"
 
 enum ftype { F_STR, F_INT, F_LIST, F_QOS, F_PAIRS, F_STATUS };
 
@@ -291,7 +291,7 @@ static json_t *kw_value(enum kwtype t, const char *val)
 	case KW_IPLIST:
 		return addr_list(val, t == KW_V4LIST);
 	case KW_TOKENFILE:
-		ret = nb_read_token_file(val, token, sizeof(token));
+		ret = nb_token_read_file(val, token, sizeof(token));
 		return ret ? (invarg(strerror(-ret), val), NULL) : json_string(token);
 	case KW_PREFIXES:
 		if (nb_prefix_parse(val, &p, true))

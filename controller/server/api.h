@@ -16,9 +16,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../common/jsonx.h"
-#include "model.h"
-#include "store.h"
+#include "lib/jsonx.h"
+#include "controller/server/model.h"
+#include "controller/server/store.h"
 
 #define API_MAX_QUERY 8
 #define API_MAX_PARAMS 3

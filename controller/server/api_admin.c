@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "api.h"
+#include "controller/server/api.h"
 
 #define DEFAULT_CAPACITY 10000000000LL	/* 10 Gbit/s */
 
@@ -244,37 +244,15 @@ int h_host_status(struct call *k)
 
 /* --- storage servers ------------------------------------------------- */
 
-/* "IPv4:PORT" or "[IPv6]:PORT", in canonical form into OUT. */
+/* "IPv4:PORT" or "[IPv6]:PORT", PORT 1..65535, in canonical form into OUT. */
 static int parse_address(const char *s, char *out, size_t len)
 {
-	char host[NB_ADDR_STRLEN + 2], canon[NB_ADDR_STRLEN];
-	const char *colon = strrchr(s, ':');
 	struct nb_addr a;
-	long port;
-	char *end;
-	size_t hl;
+	unsigned int port;
 
-	if (!colon || colon == s)
+	if (nb_hostport_parse(s, &a, &port) || !port)
 		return -1;
-	hl = (size_t)(colon - s);
-	if (hl >= sizeof(host))
-		return -1;
-	memcpy(host, s, hl);
-	host[hl] = '\0';
-	port = strtol(colon + 1, &end, 10);
-	if (!colon[1] || *end || port < 1 || port > 65535)
-		return -1;
-	if (host[0] == '[') {
-		if (hl < 3 || host[hl - 1] != ']')
-			return -1;
-		host[hl - 1] = '\0';
-		if (nb_addr_parse(host + 1, &a) || a.family != AF_INET6)
-			return -1;
-	} else if (nb_addr_parse(host, &a) || a.family != AF_INET) {
-		return -1;
-	}
-	nb_addr_fmt(&a, canon, sizeof(canon));
-	snprintf(out, len, a.family == AF_INET6 ? "[%s]:%ld" : "%s:%ld", canon, port);
+	nb_hostport_fmt(&a, port, out, len);
 	return 0;
 }
 

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api.h"
+#include "controller/server/api.h"
 
 static const char *const poll_params[] = { "since", "timeout", NULL };
 

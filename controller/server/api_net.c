@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/random.h>
 
-#include "api.h"
+#include "controller/server/api.h"
 
 #define MAX_SUBNETS 64
 #define MAX_ROUTES 64

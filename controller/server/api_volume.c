@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/util.h"
-#include "api.h"
-#include "cbsadm.h"
+#include "lib/util.h"
+#include "controller/server/api.h"
+#include "controller/server/cbsadm.h"
 
 static bool is_get(struct call *k)
 {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* HTTP with libmicrohttpd and suspended long polls: see http.h. */
-#include "http.h"
+#include "controller/server/http.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -14,8 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../common/addr.h"
-#include "log.h"
+#include "lib/addr.h"
+#include "lib/log.h"
 
 #define MAX_BODY (1 << 20)
 
@@ -160,7 +160,7 @@ static void log_request(const char *method, const char *url, const struct api_re
 		return;
 	if (rep->status >= 400 && rep->body)
 		msg = rep->body;
-	log_msg("%s %s %d %.1f ms %s %s", method, url, rep->status, ms,
+	nb_log("%s %s %d %.1f ms %s %s", method, url, rep->status, ms,
 		rep->who[0] ? rep->who : "-", msg);
 }
 
@@ -274,31 +274,14 @@ static void completed(void *cls, struct MHD_Connection *mc, void **con_cls,
 
 int http_listen(const char *addr, char *bound, size_t len)
 {
-	char host[NB_ADDR_STRLEN + 2], *end;
-	const char *colon = strrchr(addr, ':');
 	struct sockaddr_storage ss = { 0 };
-	socklen_t sl;
+	unsigned int port;
 	struct nb_addr a;
-	long port;
-	size_t hl;
 	int fd, one = 1;
+	socklen_t sl;
 
-	if (!colon || (size_t)(colon - addr) >= sizeof(host))
+	if (nb_hostport_parse(addr, &a, &port))
 		return -EINVAL;
-	hl = (size_t)(colon - addr);
-	memcpy(host, addr, hl);
-	host[hl] = '\0';
-	port = strtol(colon + 1, &end, 10);
-	if (!colon[1] || *end || port < 0 || port > 65535)
-		return -EINVAL;
-	if (host[0] == '[' && hl > 2 && host[hl - 1] == ']') {
-		host[hl - 1] = '\0';
-		memmove(host, host + 1, hl - 1);
-		if (nb_addr_parse(host, &a) || a.family != AF_INET6)
-			return -EINVAL;
-	} else if (nb_addr_parse(host, &a) || a.family != AF_INET) {
-		return -EINVAL;
-	}
 	if (a.family == AF_INET) {
 		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
 
@@ -327,8 +310,7 @@ int http_listen(const char *addr, char *bound, size_t len)
 	}
 	port = ntohs(a.family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port :
 		     ((struct sockaddr_in6 *)&ss)->sin6_port);
-	nb_addr_fmt(&a, host, sizeof(host));
-	snprintf(bound, len, a.family == AF_INET ? "%s:%ld" : "[%s]:%ld", host, port);
+	nb_hostport_fmt(&a, port, bound, len);
 	return fd;
 }
 
@@ -342,7 +324,7 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	n = strlen(line);
 	while (n && line[n - 1] == '\n')
 		line[--n] = '\0';
-	log_msg("http: %s", line);
+	nb_log("http: %s", line);
 }
 
 int http_start(struct http **hp, struct ctx *c, const struct http_opts *o, char *err,

@@ -8,7 +8,7 @@
 #ifndef NIMBUS_HTTP_H
 #define NIMBUS_HTTP_H
 
-#include "api.h"
+#include "controller/server/api.h"
 
 struct http;
 

@@ -19,10 +19,10 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "../common/util.h"
-#include "api.h"
-#include "http.h"
-#include "log.h"
+#include "lib/log.h"
+#include "lib/token.h"
+#include "controller/server/api.h"
+#include "controller/server/http.h"
 
 struct opts {
 	char listen[128];
@@ -226,9 +226,10 @@ int main(int argc, char **argv)
 	sigset_t sigs;
 	int ret, sig, fd;
 
+	nb_log_init("nimbus-controller");
 	if (parse_args(&o, argc, argv))
 		return 1;
-	ret = nb_read_token_file(o.admin_token_file, c.admin_token, sizeof(c.admin_token));
+	ret = nb_token_read_file(o.admin_token_file, c.admin_token, sizeof(c.admin_token));
 	if (ret) {
 		fprintf(stderr, "nimbus-controller: %s: %s\n", o.admin_token_file,
 			ret == -ENODATA ? "no token on its first line" : strerror(-ret));
@@ -262,12 +263,12 @@ int main(int argc, char **argv)
 	c.poll_timeout = (int)o.poll_timeout;
 	c.cbs_timeout_ms = 5000;
 	if (api_init(&c, o.db, o.store_history, (size_t)o.history, err, sizeof(err))) {
-		log_msg("cannot open the store: %s", err);
+		nb_log("cannot open the store: %s", err);
 		goto fail_tls;
 	}
 	fd = http_listen(o.listen, bound, sizeof(bound));
 	if (fd < 0) {
-		log_msg("cannot listen on %s: %s", o.listen, strerror(-fd));
+		nb_log("cannot listen on %s: %s", o.listen, strerror(-fd));
 		goto fail_api;
 	}
 	ho.listen_fd = fd;
@@ -275,23 +276,23 @@ int main(int argc, char **argv)
 	ho.tls_cert = cert;
 	ho.tls_key = key;
 	if (http_start(&h, &c, &ho, err, sizeof(err))) {
-		log_msg("%s", err);
+		nb_log("%s", err);
 		close(fd);
 		goto fail_api;
 	}
-	log_msg("listening on %s (%s), store %s at revision %lld", bound,
+	nb_log("listening on %s (%s), store %s at revision %lld", bound,
 		cert ? "https" : "http", o.db, (long long)store_revision(c.store));
 
 	do
 		ret = sigwait(&sigs, &sig);
 	while (ret == EINTR);
-	log_msg("signal %d: stopping", sig);
+	nb_log("signal %d: stopping", sig);
 
 	http_stop(h, 5.0);
 	api_fini(&c);
 	free(cert);
 	free(key);
-	log_msg("stopped");
+	nb_log("stopped");
 	return 0;
 
 fail_api:

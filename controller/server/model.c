@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The cache of the store and each host's desired state: see model.h. */
-#include "model.h"
+#include "controller/server/model.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/jsonx.h"
-#include "../common/util.h"
+#include "lib/jsonx.h"
+#include "lib/util.h"
 
 const char *const kind_prefix[K_NKINDS] = {
 	[K_TENANT] = "tenants/",

@@ -22,9 +22,9 @@
 #include <jansson.h>
 #include <stdint.h>
 
-#include "../common/addr.h"
-#include "hmap.h"
-#include "store.h"
+#include "lib/addr.h"
+#include "controller/server/hmap.h"
+#include "controller/server/store.h"
 
 enum kind {
 	K_TENANT, K_HOST, K_SERVER, K_VPC, K_SUBNET, K_ROUTE, K_PORT, K_VOLUME,

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Transactions and results, the same for every store backend: see store.h. */
-#include "store.h"
+#include "controller/server/store.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/util.h"
+#include "lib/util.h"
 
 void store_txn_init(struct store_txn *t)
 {

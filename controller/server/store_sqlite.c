@@ -11,7 +11,7 @@
  * One connection, one mutex: commits are serial anyway (SQLite has one
  * writer), and the API layer reads its cache, not the store.
  */
-#include "store.h"
+#include "controller/server/store.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/util.h"
+#include "lib/util.h"
 
 enum stmt {
 	S_GET, S_RANGE, S_RANGE_ALL, S_UPSERT, S_DELETE, S_LOG, S_SET_META,

@@ -1,17 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * libFuzzer target for the cbs frame checks (storage/proto.c).  The first
+ * libFuzzer target for the cbs frame checks (lib/cbs_proto.c).  The first
  * input byte picks the parser; for requests, the next bytes build the
  * session the request is checked against.  Any crash, sanitizer report or
  * broken invariant (an accepted request outside the volume) is a bug.
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE \
- *         -Ikmod/include/uapi tests/fuzz/fuzz_cbs_proto.c storage/proto.c
+ *         -I. -Ikmod/include/uapi tests/fuzz/fuzz_cbs_proto.c lib/cbs_proto.c
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../storage/proto.h"
+#include "lib/cbs_proto.h"
 
 static uint64_t take_u64(const uint8_t **data, size_t *size)
 {

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../controller/server/store.h"
+#include "controller/server/store.h"
 
 static int failures;
 

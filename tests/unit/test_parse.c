@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Unit tests of the command-line parsers in agent/lib/parse.c. */
+/* Unit tests of the command-line parsers in lib/parse.c. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "../../agent/lib/parse.h"
+#include "lib/parse.h"
 
 static void u32_in_range(void **state)
 {

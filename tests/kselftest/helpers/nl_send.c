@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../../agent/lib/genl.h"
+#include "lib/genl.h"
 
 static int put_attr(struct nlmsghdr *nlh, const char *spec)
 {

@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "proto.h"
+#include "lib/cbs_proto.h"
 
 /* The sizes Documentation/cbs-protocol.md gives. */
 _Static_assert(sizeof(struct cbs_hello) == 152, "cbs_hello");
@@ -70,6 +70,25 @@ int cbs_proto_check_hello(const void *buf, size_t len, struct cbs_hello_req *out
 	if (!cbs_proto_name_ok(out->name) || !out->generation)
 		return -EINVAL;
 	return 0;
+}
+
+/* Copy a string into a zeroed wire field, keeping room for its NUL. */
+static void put_field(char *dst, const char *src, size_t size)
+{
+	memset(dst, 0, size);
+	memcpy(dst, src, strnlen(src, size - 1));
+}
+
+void cbs_proto_encode_hello(const struct cbs_hello_req *req, struct cbs_hello *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->magic = htole32(CBS_HELLO_MAGIC);
+	out->version = htole16(CBS_PROTO_VERSION);
+	out->flags = htole16(req->admin ? CBS_HELLO_F_ADMIN : 0);
+	out->generation = htole64(req->generation);
+	out->session = htole64(req->session);
+	put_field(out->name, req->name, sizeof(out->name));
+	put_field(out->token, req->token, sizeof(out->token));
 }
 
 uint32_t cbs_proto_payload_len(const struct cbs_req *req)

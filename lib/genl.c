@@ -10,7 +10,7 @@
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
 
-#include "genl.h"
+#include "lib/genl.h"
 
 #ifndef NETLINK_EXT_ACK
 #define NETLINK_EXT_ACK 11

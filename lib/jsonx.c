@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Strict JSON objects: see jsonx.h. */
-#include "jsonx.h"
+#include "lib/jsonx.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Addresses, prefixes and MACs: see addr.h. */
-#include "addr.h"
+#include "lib/addr.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,13 +25,34 @@ int nb_addr_parse(const char *s, struct nb_addr *a)
 		a->family = AF_INET6;
 		return 0;
 	}
-	return -1;
+	return -EINVAL;
 }
 
-void nb_addr_fmt(const struct nb_addr *a, char *buf, size_t len)
+int nb_addr_parse4(const char *s, uint32_t *be)
 {
-	if (!inet_ntop(a->family, a->b, buf, len) && len)
-		buf[0] = '\0';
+	struct in_addr a;
+
+	if (inet_pton(AF_INET, s, &a) != 1)
+		return -EINVAL;
+	*be = a.s_addr;
+	return 0;
+}
+
+const char *nb_addr_fmt(const struct nb_addr *a, char *buf, size_t len)
+{
+	return inet_ntop(a->family, a->b, buf, (socklen_t)len) ? buf : "?";
+}
+
+const char *nb_addr_fmt4(uint32_t be, char *buf, size_t len)
+{
+	struct in_addr a = { .s_addr = be };
+
+	return inet_ntop(AF_INET, &a, buf, (socklen_t)len) ? buf : "?";
+}
+
+const char *nb_addr_fmt6(const void *in6, char *buf, size_t len)
+{
+	return inet_ntop(AF_INET6, in6, buf, (socklen_t)len) ? buf : "?";
 }
 
 bool nb_addr_eq(const struct nb_addr *a, const struct nb_addr *b)
@@ -45,24 +67,24 @@ int nb_prefix_parse(const char *s, struct nb_prefix *p, bool bare_ok)
 	long plen;
 
 	if (strlen(s) >= sizeof(buf))
-		return -1;
+		return -EINVAL;
 	strcpy(buf, s);
 	slash = strchr(buf, '/');
 	if (!slash && !bare_ok)
-		return -1;
+		return -EINVAL;
 	if (slash)
 		*slash = '\0';
 	if (nb_addr_parse(buf, &p->addr))
-		return -1;
+		return -EINVAL;
 	if (!slash) {
 		p->plen = nb_addr_bits(p->addr.family);
 		return 0;
 	}
 	if (slash[1] < '0' || slash[1] > '9')
-		return -1;
+		return -EINVAL;
 	plen = strtol(slash + 1, &end, 10);
 	if (*end || plen < 0 || plen > nb_addr_bits(p->addr.family))
-		return -1;
+		return -EINVAL;
 	p->plen = (int)plen;
 	return 0;
 }
@@ -150,6 +172,42 @@ uint64_t nb_prefix_index(const struct nb_prefix *p, const struct nb_addr *a)
 	return v;
 }
 
+int nb_hostport_parse(const char *s, struct nb_addr *a, unsigned int *port)
+{
+	char host[NB_ADDR_STRLEN + 2], *end;
+	const char *colon = strrchr(s, ':');
+	size_t hl;
+	long p;
+
+	if (!colon || colon == s || (size_t)(colon - s) >= sizeof(host))
+		return -EINVAL;
+	hl = (size_t)(colon - s);
+	memcpy(host, s, hl);
+	host[hl] = '\0';
+	p = strtol(colon + 1, &end, 10);
+	if (!colon[1] || *end || p < 0 || p > 65535)
+		return -EINVAL;
+	if (host[0] == '[') {
+		if (hl < 3 || host[hl - 1] != ']')
+			return -EINVAL;
+		host[hl - 1] = '\0';
+		if (nb_addr_parse(host + 1, a) || a->family != AF_INET6)
+			return -EINVAL;
+	} else if (nb_addr_parse(host, a) || a->family != AF_INET) {
+		return -EINVAL;
+	}
+	*port = (unsigned int)p;
+	return 0;
+}
+
+void nb_hostport_fmt(const struct nb_addr *a, unsigned int port, char *buf, size_t len)
+{
+	char host[NB_ADDR_STRLEN];
+
+	snprintf(buf, len, a->family == AF_INET6 ? "[%s]:%u" : "%s:%u",
+		 nb_addr_fmt(a, host, sizeof(host)), port);
+}
+
 static int hexval(char c)
 {
 	if (c >= '0' && c <= '9')
@@ -164,19 +222,20 @@ static int hexval(char c)
 int nb_mac_parse(const char *s, unsigned char mac[6])
 {
 	if (strlen(s) != 17)
-		return -1;
+		return -EINVAL;
 	for (int i = 0; i < 6; i++) {
 		int hi = hexval(s[i * 3]), lo = hexval(s[i * 3 + 1]);
 
 		if (hi < 0 || lo < 0 || (i < 5 && s[i * 3 + 2] != ':'))
-			return -1;
+			return -EINVAL;
 		mac[i] = (unsigned char)(hi << 4 | lo);
 	}
 	return 0;
 }
 
-void nb_mac_fmt(const unsigned char mac[6], char *buf, size_t len)
+const char *nb_mac_fmt(const unsigned char mac[6], char *buf, size_t len)
 {
 	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x",
 		 mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+	return buf;
 }

@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <jansson.h>
 
-#include "output.h"
+#include "lib/output.h"
 
 static bool out_json;
 static bool out_open;		/* a JSON array is being printed */

@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 
-#include "net.h"
+#include "lib/sock.h"
 
-int cbs_addr_resolve(const char *s, bool passive, struct addrinfo **res)
+int nb_sock_resolve(const char *s, bool passive, struct addrinfo **res)
 {
 	struct addrinfo hints = {
 		.ai_family = AF_UNSPEC,
@@ -36,12 +39,37 @@ int cbs_addr_resolve(const char *s, bool passive, struct addrinfo **res)
 	return getaddrinfo(host, colon + 1, &hints, res) ? -EINVAL : 0;
 }
 
-int cbs_addr_connect(const char *s)
+/* connect() within TIMEOUT_MS, then blocking with each send and receive bounded by it. */
+static int connect_timeout(int fd, const struct addrinfo *ai, int timeout_ms)
+{
+	struct timeval tv = { .tv_sec = timeout_ms / 1000, .tv_usec = timeout_ms % 1000 * 1000 };
+	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+	socklen_t len = sizeof(int);
+	int soerr = 0, ret;
+
+	if (fcntl(fd, F_SETFL, O_NONBLOCK))
+		return -errno;
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen) && errno != EINPROGRESS)
+		return -errno;
+	ret = poll(&pfd, 1, timeout_ms);
+	if (ret == 0)
+		return -ETIMEDOUT;
+	if (ret < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len))
+		return -errno;
+	if (soerr)
+		return -soerr;
+	if (fcntl(fd, F_SETFL, 0) || setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)))
+		return -errno;
+	return 0;
+}
+
+int nb_sock_connect(const char *s, int timeout_ms)
 {
 	struct addrinfo *res;
 	int fd, one = 1, ret;
 
-	ret = cbs_addr_resolve(s, false, &res);
+	ret = nb_sock_resolve(s, false, &res);
 	if (ret)
 		return ret;
 	fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -49,8 +77,11 @@ int cbs_addr_connect(const char *s)
 		ret = -errno;
 		goto out;
 	}
-	if (connect(fd, res->ai_addr, res->ai_addrlen)) {
+	if (timeout_ms > 0)
+		ret = connect_timeout(fd, res, timeout_ms);
+	else if (connect(fd, res->ai_addr, res->ai_addrlen))
 		ret = -errno;
+	if (ret) {
 		close(fd);
 		goto out;
 	}
@@ -61,7 +92,7 @@ out:
 	return ret;
 }
 
-void cbs_addr_format(const struct sockaddr *sa, socklen_t len, char *buf, size_t size)
+void nb_sock_format(const struct sockaddr *sa, socklen_t len, char *buf, size_t size)
 {
 	char host[NI_MAXHOST], serv[NI_MAXSERV];
 
@@ -76,7 +107,7 @@ void cbs_addr_format(const struct sockaddr *sa, socklen_t len, char *buf, size_t
 		snprintf(buf, size, "%s:%s", host, serv);
 }
 
-int cbs_send_all(int fd, const void *buf, size_t len, int flags)
+int nb_send_all(int fd, const void *buf, size_t len, int flags)
 {
 	const char *p = buf;
 	ssize_t n;
@@ -85,15 +116,15 @@ int cbs_send_all(int fd, const void *buf, size_t len, int flags)
 		n = send(fd, p, len, flags | MSG_NOSIGNAL);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0)
-			return -errno;
+		if (n <= 0)
+			return n < 0 ? -errno : -EPIPE;
 		p += n;
 		len -= (size_t)n;
 	}
 	return 0;
 }
 
-int cbs_recv_all(int fd, void *buf, size_t len)
+int nb_recv_all(int fd, void *buf, size_t len)
 {
 	char *p = buf;
 	ssize_t n;
@@ -103,7 +134,7 @@ int cbs_recv_all(int fd, void *buf, size_t len)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return -errno;
+			return errno == EAGAIN ? -ETIMEDOUT : -errno;
 		if (n == 0)
 			return -ECONNRESET;
 		p += n;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Token files and random identifiers: see util.h. */
-#include "util.h"
+/* Random identifiers and growable arrays: see util.h. */
+#include "lib/util.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -8,35 +8,20 @@
 #include <string.h>
 #include <sys/random.h>
 
-int nb_read_token_file(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "r");
-	size_t n;
-
-	if (!f)
-		return -errno;
-	if (!fgets(buf, (int)len, f)) {
-		fclose(f);
-		return -ENODATA;
-	}
-	fclose(f);
-	n = strcspn(buf, "\r\n");
-	if (buf[n] == '\0' && n == len - 1)
-		return -E2BIG;	/* no newline within LEN: too long */
-	buf[n] = '\0';
-	return n ? 0 : -ENODATA;
-}
-
 int nb_random_hex(char *buf, size_t nbytes)
 {
 	unsigned char raw[64];
+	ssize_t n;
 
 	if (nbytes > sizeof(raw))
 		return -EINVAL;
-	if (getrandom(raw, nbytes, 0) != (ssize_t)nbytes)
-		return -EIO;
+	n = getrandom(raw, nbytes, 0);
+	if (n != (ssize_t)nbytes)
+		return n < 0 ? -errno : -EIO;
 	for (size_t i = 0; i < nbytes; i++)
 		sprintf(buf + 2 * i, "%02x", raw[i]);
+	/* The digits may be a secret: a token. */
+	explicit_bzero(raw, nbytes);
 	return 0;
 }
 

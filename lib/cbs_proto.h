@@ -56,6 +56,8 @@ bool cbs_proto_name_ok(const char *name);
 bool cbs_proto_block_size_ok(uint32_t block_size);
 
 int cbs_proto_check_hello(const void *buf, size_t len, struct cbs_hello_req *out);
+/* The wire form of a client's handshake; name and token cut to fit with their NUL. */
+void cbs_proto_encode_hello(const struct cbs_hello_req *req, struct cbs_hello *out);
 
 /*
  * Decode a request header: -EPROTO on a bad magic or a payload larger than

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Random identifiers and growable arrays. */
+#ifndef NIMBUS_UTIL_H
+#define NIMBUS_UTIL_H
+
+#include <stddef.h>
+
+/*
+ * 2 * NBYTES (at most 64) lowercase hex digits from getrandom(2) into BUF
+ * (NUL-ended); 0 or -errno.
+ */
+int nb_random_hex(char *buf, size_t nbytes);
+
+/*
+ * Room for one more element in the array at *ARRP, which holds N of *CAP
+ * elements of SIZE bytes: doubles it when full.  Aborts when out of memory.
+ */
+void nb_grow(void *arrp, size_t n, size_t *cap, size_t size);
+
+#endif /* NIMBUS_UTIL_H */
