@@ -54,8 +54,8 @@ check_output "nimbusctl lists them" "^$PORTS\$" listed
 # in namespace sinkN.
 devices() {
 	local n ifn
+	cloud_netns sink1 sink2 sink3 || return 1
 	for n in 1 2 3; do
-		cloud_netns "sink$n" || return 1
 		for ifn in ${IFNAMES[n]}; do
 			echo "link add $ifn mtu $CLOUD_MTU netns $(cloud_ns "host$n") type veth peer name v${ifn#np} netns $(cloud_ns "sink$n")"
 		done >"$CLOUD_DIR/devices$n"

@@ -86,15 +86,15 @@ cloud_finished() {
 	ktap_finished
 }
 
-# cloud_netns NAME...: create the namespaces of NAMEs, loopback up.
+# cloud_netns NAME...: create the namespaces of NAMEs, in one ip -batch
+# (whoever needs a namespace's loopback brings it up).
 cloud_netns() {
 	local n ns
 	for n in "$@"; do
 		ns=$(cloud_ns "$n")
-		ip netns add "$ns" || return 1
 		echo "$ns" >>"$CLOUD_DIR/netns"
-		ip -n "$ns" link set lo up || return 1
-	done
+		echo "netns add $ns"
+	done | ip -b -
 }
 
 # --- processes -------------------------------------------------------------
@@ -263,8 +263,11 @@ cloud_host() {
 		net.ipv6.conf.all.disable_ipv6=1 &&
 	ip link add ul0 netns "$ns" type veth peer name "host$n" netns "$(cloud_ns fabric)" &&
 	ip -n "$(cloud_ns fabric)" link set "host$n" master br0 up &&
-	ip -n "$ns" addr add "192.0.2.$n/24" dev ul0 &&
-	ip -n "$ns" link set ul0 up &&
+	ip -n "$ns" -b - <<-EOF &&
+		link set lo up
+		addr add 192.0.2.$n/24 dev ul0
+		link set ul0 up
+	EOF
 	cloud_create id "host$n" admin /v1/hosts "{\"name\":\"host$n\",\"underlay\":[\"192.0.2.$n\"]}" &&
 	json_get tok token &&
 	echo "$tok" >"$CLOUD_DIR/tokens/host$n"
@@ -309,34 +312,39 @@ cloud_synced() {
 
 # cloud_diff N: what hostN's kernel holds that its desired state does not,
 # and the reverse, one line each ("missing map ...", "extra port ..."); no
-# output when they agree.  Ports count only once their device exists.
+# output when they agree.  Ports count only once their device exists.  One
+# vpc -batch dumps everything: its JSON objects are told apart by their keys.
 cloud_diff() {
-	local n=$1 ns id state net port map subnet route underlay links
+	local n=$1 ns id state kernel links
 	ns=$(cloud_ns "host$n")
 	cloud_id id "host$n" && cloud_api GET "/v1/hosts/$id/state" admin || return 1
 	state=$API_BODY
-	net=$(vpc -n "$ns" -j net show) && port=$(vpc -n "$ns" -j port show) &&
-	map=$(vpc -n "$ns" -j map show) && subnet=$(vpc -n "$ns" -j subnet show) &&
-	route=$(vpc -n "$ns" -j route show) && underlay=$(vpc -n "$ns" -j underlay show) &&
-	links=$(ip -n "$ns" -j link show) || return 1
-	jq -nr --argjson s "$state" --argjson net "$net" --argjson port "$port" \
-		--argjson map "$map" --argjson subnet "$subnet" --argjson route "$route" \
-		--argjson underlay "$underlay" --argjson links "$links" '
+	kernel=$(vpc -n "$ns" -j -b - <<-EOF
+		underlay show
+		net show
+		subnet show
+		route show
+		port show
+		map show
+	EOF
+	) && links=$(ip -n "$ns" -j link show) || return 1
+	jq -nr --argjson s "$state" --argjson k "$kernel" --argjson links "$links" '
 		def cmp($what; $want; $have):
 			($want - $have | map("missing \($what) \(.)")) +
 			($have - $want | map("extra \($what) \(.)"));
+		def of($key): [$k[] | select(has($key) and ($key == "local" or (has("local") | not)))];
 		($links | map(.ifname)) as $devs |
-		cmp("underlay"; $s.host.underlay[:1]; $underlay | map(.local | select(. != "none"))) +
-		cmp("net"; $s.vpcs | map(.vni) | sort; $net | map(.id) | sort) +
+		cmp("underlay"; $s.host.underlay[:1]; of("local") | map(.local | select(. != "none"))) +
+		cmp("net"; $s.vpcs | map(.vni) | sort; of("id") | map(.id) | sort) +
 		cmp("port"; [$s.ports[] | select(.ifname as $d | $devs | index($d)) |
 				"\(.ifname) net \(.vni) mac \(.mac) ip \(.ip)/\(if (.ip | contains(":")) then 128 else 32 end)"] | sort;
-			[$port[] | "\(.dev) net \(.net) mac \(.mac) ip \(.ip)"] | sort) +
+			[of("dev")[] | "\(.dev) net \(.net) mac \(.mac) ip \(.ip)"] | sort) +
 		cmp("map"; [$s.mappings[] | "net \(.vni) ip \(.ip) mac \(.mac) host \(.underlay | join(","))"] | sort;
-			[$map[] | "net \(.net) ip \(.ip) mac \(.mac) host \(.host)"] | sort) +
+			[of("host")[] | "net \(.net) ip \(.ip) mac \(.mac) host \(.host)"] | sort) +
 		cmp("subnet"; [$s.vpcs[] | .vni as $v | .subnets[] | "net \($v) \(.cidr) gw \(.gateway)"] | sort;
-			[$subnet[] | "net \(.net) \(.prefix) gw \(.gw)"] | sort) +
+			[of("gw")[] | "net \(.net) \(.prefix) gw \(.gw)"] | sort) +
 		cmp("route"; [$s.vpcs[] | .vni as $v | .routes[] | "net \($v) \(.cidr) via \(.via)"] | sort;
-			[$route[] | "net \(.net) \(.prefix) via \(.via)"] | sort) | .[]'
+			[of("via")[] | "net \(.net) \(.prefix) via \(.via)"] | sort) | .[]'
 }
 
 # cloud_converged N...: every named host's kernel is its desired state.
@@ -443,6 +451,7 @@ cloud_vm() {
 	# addrgenmode none: no IPv6 link-local address, so the VM sends no
 	# router solicitation or MLD report of its own.
 	ip -n "$vm" -b - <<-EOF
+		link set lo up
 		link set eth0 addrgenmode none
 		link set eth0 up
 		addr add $PORT_IP/$PORT_PLEN dev eth0
@@ -480,18 +489,24 @@ cloud_port_stat() {
 	[[ $_ps_out =~ $_ps_re ]] && printf -v "$1" '%s' "${BASH_REMATCH[1]}"
 }
 
-# cloud_capture NAME: tcpdump on VM NAME's eth0 into $CLOUD_DIR/NAME.pcap,
-# once it listens; in this shell (check_here), its pid in CAPTURE_PIDS.
+# cloud_capture NAME...: tcpdump on each VM NAME's eth0 into
+# $CLOUD_DIR/NAME.pcap, all started at once, until each listens; in this
+# shell (check_here), their pids in CAPTURE_PIDS.
 CAPTURE_PIDS=()
 cloud_capture() {
-	local f=$CLOUD_DIR/$1.pcap
-	rm -f "$f" "$f.log"
-	# --immediate-mode: no frame may wait in a capture block when we stop.
-	ip netns exec "$(cloud_ns "$1")" tcpdump --immediate-mode -n -U -i eth0 -w "$f" \
-		>/dev/null 2>"$f.log" &
-	CAPTURE_PIDS+=($!)
-	defer "kill $! 2>/dev/null"
-	busywait 30000 grep -q listening "$f.log"
+	local n f
+	for n in "$@"; do
+		f=$CLOUD_DIR/$n.pcap
+		rm -f "$f" "$f.log"
+		# --immediate-mode: no frame may wait in a capture block when we stop.
+		ip netns exec "$(cloud_ns "$n")" tcpdump --immediate-mode -n -U -i eth0 -w "$f" \
+			>/dev/null 2>"$f.log" &
+		CAPTURE_PIDS+=($!)
+		defer "kill $! 2>/dev/null"
+	done
+	for n in "$@"; do
+		busywait 30000 grep -q listening "$CLOUD_DIR/$n.pcap.log" || return 1
+	done
 }
 
 # cloud_capture_stop: end every capture (SIGINT flushes it).
