@@ -15,6 +15,7 @@
 #   log        the daemons' log lines                 cbs-server, nimbus-controller
 #   jsonx      strict JSON objects (jansson)          nimbus-controller
 #   util       random ids, growable arrays            cbs, nimbus-controller (and token's users)
+#   hmap       string-keyed hash map                  nimbus-controller, nimbus-agent
 
 LIB_SRCS := $(wildcard lib/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(OBJ)/%.o)
