@@ -9,3 +9,8 @@ AGENT_OBJS := $(AGENT_SRCS:%.c=$(OBJ)/%.o)
 AGENT_CORE_OBJS := $(addprefix $(OBJ)/agent/nimbus-agent/,model.o parse.o diff.o)
 AGENT_LIBS := $(LDLIBS_NL) $(shell pkg-config --libs libcurl jansson libmicrohttpd)
 
+
+PROGS += $(BIN)/nimbus-agent
+
+$(BIN)/nimbus-agent: $(AGENT_OBJS) $(LIBNIMBUS)
+	$(call link,$(AGENT_LIBS))

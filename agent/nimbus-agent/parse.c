@@ -115,7 +115,7 @@ static int get_underlay(const json_t *o, uint32_t host[VPC_PLANES], char *err, s
 	if (!json_array_size(arr))
 		return fail(err, errlen, "\"underlay\" is empty");
 	memset(host, 0, sizeof(uint32_t) * VPC_PLANES);
-	json_array_foreach(arr, i, v) {
+	for (i = 0; i < json_array_size(arr) && (v = json_array_get(arr, i)); i++) {
 		if (!json_is_string(v) || nb_addr_parse4(json_string_value(v), &host[i]) ||
 		    !host[i])
 			return fail(err, errlen, "\"underlay\" holds no IPv4 address at %zu", i);
@@ -143,7 +143,7 @@ static int get_prefixes(const json_t *o, const char *key, const char *addr, unsi
 
 	if (get_array(o, key, max, &arr, err, errlen))
 		return -1;
-	json_array_foreach(arr, i, v) {
+	for (i = 0; i < json_array_size(arr) && (v = json_array_get(arr, i)); i++) {
 		if (!json_is_object(v))
 			return fail(err, errlen, "\"%s\" holds a non-object", key);
 		if (get_prefix(v, "cidr", false, &out[i].prefix, err, errlen) ||
@@ -191,7 +191,7 @@ int ag_parse_port(const json_t *o, struct ag_port *p, char *err, size_t errlen)
 	p->addrs[0].addr = ip;
 	p->addrs[0].plen = nb_addr_bits(ip.family);
 	p->n_addrs = 1;
-	json_array_foreach(pairs, i, v) {
+	for (i = 0; i < json_array_size(pairs) && (v = json_array_get(pairs, i)); i++) {
 		if (!json_is_object(v) ||
 		    get_prefix(v, "ip", true, &p->addrs[p->n_addrs], err, errlen))
 			return fail(err, errlen, "port %s: a bad allowed address pair", p->id);
@@ -394,7 +394,7 @@ int ag_parse_state(const char *text, size_t len, struct ag_state *out, char *err
 			continue;
 		if (get_array(doc, k->list, SIZE_MAX, &arr, err, errlen))
 			goto out;
-		json_array_foreach(arr, i, v) {
+		for (i = 0; i < json_array_size(arr) && (v = json_array_get(arr, i)); i++) {
 			if (k->parse(v, u, msg, sizeof(msg))) {
 				fail(err, errlen, "%s[%zu]: %s", k->list, i, msg);
 				goto out;
@@ -454,10 +454,10 @@ int ag_parse_events(const char *text, size_t len, struct ag_state *s, uint64_t *
 	    get_array(doc, "events", SIZE_MAX, &events, err, errlen))
 		goto out;
 	/* Check them all first: a document with a bad event changes nothing. */
-	json_array_foreach(events, i, e)
+	for (i = 0; i < json_array_size(events) && (e = json_array_get(events, i)); i++)
 		if (do_event(e, i, u, NULL, NULL, err, errlen))
 			goto out;
-	json_array_foreach(events, i, e)
+	for (i = 0; i < json_array_size(events) && (e = json_array_get(events, i)); i++)
 		do_event(e, i, u, s, dirty, err, errlen);
 	s->revision = rev;
 	*revision = rev;
