@@ -116,12 +116,25 @@ int nb_sock_connect_start(const char *s)
 
 int nb_sock_connected(int fd)
 {
+	struct sockaddr_storage peer;
 	socklen_t len = sizeof(int);
 	int soerr = 0;
 
 	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len))
 		return -errno;
-	return -soerr;
+	if (soerr)
+		return -soerr;
+	/*
+	 * connect() again: the socket stays SS_CONNECTING after a
+	 * non-blocking connect until it is asked again, and cbs.ko takes
+	 * only SS_CONNECTED sockets.  Connected, it answers 0 (or EISCONN).
+	 */
+	len = sizeof(peer);
+	if (getpeername(fd, (struct sockaddr *)&peer, &len))
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&peer, len) && errno != EISCONN)
+		return -errno;
+	return 0;
 }
 
 void nb_sock_format(const struct sockaddr *sa, socklen_t len, char *buf, size_t size)
