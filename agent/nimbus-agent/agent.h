@@ -40,6 +40,11 @@
 #define AG_BACKOFF_MAX_MS	30000
 /* Long poll: what the agent asks the controller to hold a request for. */
 #define AG_POLL_SECONDS		30
+/*
+ * Status posts: at most one per this interval (each is a commit on the
+ * controller; one per event would double its work while ports are created).
+ */
+#define AG_STATUS_MS		1000
 /* The kernel's state is read again from scratch this often (drift). */
 #define AG_RESYNC_MS		(10 * 60 * 1000)
 
@@ -97,7 +102,8 @@ struct agent {
 	struct MHD_Daemon *mhd;
 
 	/* Timers (monotonic ms); 0: not armed. */
-	uint64_t t_watch, t_retry, t_vol, t_reopen, t_resync;
+	uint64_t t_watch, t_retry, t_vol, t_reopen, t_resync, t_status;
+	uint64_t status_posted;		/* when the last status post began */
 	uint64_t watch_backoff, retry_backoff;
 
 	/* Counters for the metrics. */

@@ -131,9 +131,17 @@ void http_post_status(struct agent *a)
 {
 	char path[512];
 
+	uint64_t now = ag_now_ms();
+
 	if (a->status || !a->status_want ||
 	    (a->status_sent && !strcmp(a->status_sent, a->status_want)))
 		return;
+	if (a->status_posted && now < a->status_posted + AG_STATUS_MS) {
+		a->t_status = a->status_posted + AG_STATUS_MS;
+		return;
+	}
+	a->t_status = 0;
+	a->status_posted = now;
 	snprintf(path, sizeof(path), "/v1/hosts/%s/status", a->opt.host);
 	a->status = req_new(a, REQ_STATUS, path, 30);
 	a->status->post = strdup(a->status_want);
@@ -237,9 +245,11 @@ static void done(struct agent *a, struct http_req *r, CURLcode rc)
 			       rc != CURLE_OK ? curl_easy_strerror(rc) : r->body ? r->body : "");
 		}
 		req_free(a, r);
-		/* A newer status may be waiting; a failed one goes with the next reconcile. */
+		/* A newer status may be waiting; a failed one is tried again later. */
 		if (rc == CURLE_OK && status == 200)
 			http_post_status(a);
+		else
+			a->t_status = ag_now_ms() + AG_BACKOFF_MAX_MS / 6;
 		return;
 	}
 	a->watch = NULL;

@@ -276,7 +276,7 @@ static void add_fd(struct curl_waitfd *fds, unsigned int *n, int fd)
 static int next_timeout(struct agent *a, uint64_t now)
 {
 	uint64_t t[] = { a->t_watch, a->t_retry, a->t_vol, a->t_reopen, a->t_resync,
-			 volumes_deadline(a) };
+			 a->t_status, volumes_deadline(a) };
 	uint64_t next = now + 1000;
 
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
@@ -304,6 +304,8 @@ static void timers(struct agent *a, uint64_t now)
 		a->dirty.volumes = true;
 	if (!a->watch && (!a->t_watch || now >= a->t_watch))
 		http_start_watch(a);
+	if (a->t_status && now >= a->t_status)
+		http_post_status(a);
 }
 
 static void signalled(struct agent *a)

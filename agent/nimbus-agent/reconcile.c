@@ -139,11 +139,13 @@ void ag_reconcile(struct agent *a)
 		clear_dirty_errors(a);
 		ag_diff(&a->want, &a->have, &a->links, &a->dirty, &plan);
 		kvpc_apply(a, &plan);
-		a->pending_ports = 0;
-		/* The count of ports waiting for their device is one of all ports. */
-		hmap_foreach(&a->want.ports, i)
-			if (!hmap_has(&a->links, a->want.ports.e[i].key))
-				a->pending_ports++;
+		/* Ports waiting for their device, counted when ports were looked at. */
+		if (a->dirty.all || a->dirty.ports.n) {
+			a->pending_ports = 0;
+			hmap_foreach(&a->want.ports, i)
+				if (!hmap_has(&a->links, a->want.ports.e[i].key))
+					a->pending_ports++;
+		}
 	} else if (a->want.vpcs.n || a->want.ports.n) {
 		ag_error_set(a, "vpc", "vpc: the vpc module is not loaded or not reachable: "
 			     "VPCs, ports and mappings are not applied");
