@@ -323,6 +323,26 @@ int genl_join(struct genl_sock *gs, const char *family, const char *group)
 	return 0;
 }
 
+int genl_open_pair(struct genl_sock *ctl, struct genl_sock *mon, const char *family,
+		   const char *group)
+{
+	int ret = genl_open(ctl, family);
+
+	if (ret)
+		return ret;
+	ret = genl_open(mon, family);
+	if (ret) {
+		genl_close(ctl);
+		return ret;
+	}
+	ret = genl_join(mon, family, group);
+	if (ret) {
+		genl_close(ctl);
+		genl_close(mon);
+	}
+	return ret;
+}
+
 struct parse_ctx {
 	const struct nlattr **tb;
 	unsigned int max;

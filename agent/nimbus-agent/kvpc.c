@@ -18,28 +18,13 @@
 
 int kvpc_open(struct agent *a)
 {
-	int ret;
-
-	ret = genl_open(&a->vpc, VPC_GENL_NAME);
-	if (ret)
-		return ret;
-	ret = genl_open(&a->vpc_mon, VPC_GENL_NAME);
-	if (!ret)
-		ret = genl_join(&a->vpc_mon, VPC_GENL_NAME, VPC_MCGRP_NOTIFY);
-	if (ret) {
-		genl_close(&a->vpc);
-		genl_close(&a->vpc_mon);
-		return ret;
-	}
-	return 0;
+	return genl_open_pair(&a->vpc, &a->vpc_mon, VPC_GENL_NAME, VPC_MCGRP_NOTIFY);
 }
 
 void kvpc_close(struct agent *a)
 {
-	if (a->vpc.nl)
-		genl_close(&a->vpc);
-	if (a->vpc_mon.nl)
-		genl_close(&a->vpc_mon);
+	genl_close(&a->vpc);
+	genl_close(&a->vpc_mon);
 	a->vpc_ok = false;
 }
 

@@ -30,6 +30,19 @@ static void family(FILE *f, const char *name, const char *type, const char *help
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* A label value, with the escapes of the text format. */
+static void label(FILE *f, const char *v)
+{
+	for (; *v; v++) {
+		if (*v == '\\' || *v == '"')
+			fputc('\\', f);
+		if (*v == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*v, f);
+	}
+}
+
 struct port_ctx {
 	struct agent *a;
 	FILE *f;
@@ -72,22 +85,47 @@ static void port_cb(const char *ifname, uint32_t vni, const struct nlattr *stats
 	}
 }
 
+static double avg_seconds(uint64_t ns, uint64_t n)
+{
+	return n ? (double)ns / (double)n / 1e9 : 0.0;
+}
+
+static double read_latency(const struct ag_dev *d)
+{
+	return avg_seconds(d->read_ns, d->reads);
+}
+
+static double write_latency(const struct ag_dev *d)
+{
+	return avg_seconds(d->write_ns, d->writes);
+}
+
+static double live_conns(const struct ag_dev *d)
+{
+	return d->live;
+}
+
+#define DEV_U64(field) (double (*)(const struct ag_dev *))NULL, offsetof(struct ag_dev, field)
+
 static void volume_metrics(struct agent *a, FILE *f)
 {
 	static const struct {
 		const char *name, *type, *help;
+		double (*get)(const struct ag_dev *d);	/* NULL: the u64 at OFF */
 		size_t off;
 	} fams[] = {
-		{ "nimbus_volume_reads_total", "counter", "Reads completed.",
-		  offsetof(struct ag_dev, reads) },
-		{ "nimbus_volume_writes_total", "counter", "Writes completed.",
-		  offsetof(struct ag_dev, writes) },
-		{ "nimbus_volume_read_bytes_total", "counter", "Bytes read.",
-		  offsetof(struct ag_dev, read_bytes) },
+		{ "nimbus_volume_reads_total", "counter", "Reads completed.", DEV_U64(reads) },
+		{ "nimbus_volume_writes_total", "counter", "Writes completed.", DEV_U64(writes) },
+		{ "nimbus_volume_read_bytes_total", "counter", "Bytes read.", DEV_U64(read_bytes) },
 		{ "nimbus_volume_written_bytes_total", "counter", "Bytes written.",
-		  offsetof(struct ag_dev, write_bytes) },
-		{ "nimbus_volume_errors_total", "counter", "Requests failed.",
-		  offsetof(struct ag_dev, errors) },
+		  DEV_U64(write_bytes) },
+		{ "nimbus_volume_errors_total", "counter", "Requests failed.", DEV_U64(errors) },
+		{ "nimbus_volume_read_latency_seconds", "gauge",
+		  "Average latency of the reads since the device was mapped.", read_latency, 0 },
+		{ "nimbus_volume_write_latency_seconds", "gauge",
+		  "Average latency of the writes since the device was mapped.", write_latency, 0 },
+		{ "nimbus_volume_live_connections", "gauge",
+		  "Connections of the device to its storage server that are alive.", live_conns, 0 },
 	};
 
 	if (!a->cbs_ok || volumes_status(a))
@@ -100,31 +138,17 @@ static void volume_metrics(struct agent *a, FILE *f)
 
 			if (!ag_session_ours(d->session, a->tag))
 				continue;
-			memcpy(&v, (const char *)d + fams[k].off, sizeof(v));
-			fprintf(f, "%s{volume=\"%s\",device=\"cbs%u\"} %llu\n", fams[k].name,
-				d->name, d->index, (unsigned long long)v);
+			fprintf(f, "%s{volume=\"", fams[k].name);
+			label(f, d->name);
+			fprintf(f, "\",device=\"cbs%u\"} ", d->index);
+			if (fams[k].get) {
+				fprintf(f, "%.9g\n", fams[k].get(d));
+			} else {
+				memcpy(&v, (const char *)d + fams[k].off, sizeof(v));
+				fprintf(f, "%llu\n", (unsigned long long)v);
+			}
 		}
 	}
-	family(f, "nimbus_volume_read_latency_seconds", "gauge",
-	       "Average latency of the reads since the device was mapped.");
-	for (size_t i = 0; i < a->n_devs; i++)
-		if (ag_session_ours(a->devs[i].session, a->tag))
-			fprintf(f, "nimbus_volume_read_latency_seconds{volume=\"%s\",device=\"cbs%u\"} %.9f\n",
-				a->devs[i].name, a->devs[i].index, a->devs[i].reads ?
-				(double)a->devs[i].read_ns / (double)a->devs[i].reads / 1e9 : 0.0);
-	family(f, "nimbus_volume_write_latency_seconds", "gauge",
-	       "Average latency of the writes since the device was mapped.");
-	for (size_t i = 0; i < a->n_devs; i++)
-		if (ag_session_ours(a->devs[i].session, a->tag))
-			fprintf(f, "nimbus_volume_write_latency_seconds{volume=\"%s\",device=\"cbs%u\"} %.9f\n",
-				a->devs[i].name, a->devs[i].index, a->devs[i].writes ?
-				(double)a->devs[i].write_ns / (double)a->devs[i].writes / 1e9 : 0.0);
-	family(f, "nimbus_volume_live_connections", "gauge",
-	       "Connections of the device to its storage server that are alive.");
-	for (size_t i = 0; i < a->n_devs; i++)
-		if (ag_session_ours(a->devs[i].session, a->tag))
-			fprintf(f, "nimbus_volume_live_connections{volume=\"%s\",device=\"cbs%u\"} %u\n",
-				a->devs[i].name, a->devs[i].index, a->devs[i].live);
 }
 
 static char *render(struct agent *a, size_t *len)

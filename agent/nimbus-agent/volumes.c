@@ -66,20 +66,10 @@ struct vol_retry {
 
 int volumes_open(struct agent *a)
 {
-	int ret = genl_open(&a->cbs, CBS_GENL_NAME);
+	int ret = genl_open_pair(&a->cbs, &a->cbs_mon, CBS_GENL_NAME, CBS_MCGRP_NOTIFY);
 
-	if (ret)
-		return ret;
-	ret = genl_open(&a->cbs_mon, CBS_GENL_NAME);
-	if (!ret)
-		ret = genl_join(&a->cbs_mon, CBS_GENL_NAME, CBS_MCGRP_NOTIFY);
-	if (ret) {
-		genl_close(&a->cbs);
-		genl_close(&a->cbs_mon);
-		return ret;
-	}
-	a->cbs_ok = true;
-	return 0;
+	a->cbs_ok = !ret;
+	return ret;
 }
 
 static void op_free(struct vol_op *op)
@@ -102,10 +92,8 @@ void volumes_close(struct agent *a)
 	free(a->devs);
 	a->devs = NULL;
 	a->n_devs = a->cap_devs = 0;
-	if (a->cbs.nl)
-		genl_close(&a->cbs);
-	if (a->cbs_mon.nl)
-		genl_close(&a->cbs_mon);
+	genl_close(&a->cbs);
+	genl_close(&a->cbs_mon);
 	a->cbs_ok = false;
 }
 
