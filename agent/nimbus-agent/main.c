@@ -300,12 +300,16 @@ static void timers(struct agent *a, uint64_t now)
 		a->t_retry = 0;
 		a->dirty.all = true;
 	}
-	if (a->t_vol && now >= a->t_vol)
+	if (a->t_vol && now >= a->t_vol) {
+		a->t_vol = now + AG_VOL_CHECK_MS;
 		a->dirty.volumes = true;
+	}
 	if (!a->watch && (!a->t_watch || now >= a->t_watch))
 		http_start_watch(a);
-	if (a->t_status && now >= a->t_status)
+	if (a->t_status && now >= a->t_status) {
+		a->t_status = 0;
 		http_post_status(a);
+	}
 }
 
 static void signalled(struct agent *a)
