@@ -119,8 +119,16 @@ void genl_close(struct genl_sock *gs)
 struct nlmsghdr *genl_msg(struct genl_sock *gs, void *buf, uint8_t cmd,
 			  uint16_t flags)
 {
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nlmsghdr *nlh;
 	struct genlmsghdr *g;
+
+	/*
+	 * libmnl 1.0.4 (Debian 12) leaves the padding after an attribute
+	 * unwritten: zeroed here, no byte of stack garbage goes to the kernel
+	 * (and valgrind has nothing to report).
+	 */
+	memset(buf, 0, MNL_SOCKET_BUFFER_SIZE);
+	nlh = mnl_nlmsg_put_header(buf);
 
 	nlh->nlmsg_type = gs->family;
 	nlh->nlmsg_flags = flags;
