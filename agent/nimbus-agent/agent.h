@@ -72,7 +72,7 @@ struct agent {
 	bool kernel_read;		/* have holds the kernel's vpc state */
 	struct ag_dirty dirty;
 	struct hmap links;		/* ifname -> struct ag_link */
-	unsigned int pending_ports;
+	struct hmap pending;		/* ifnames of desired ports without a device */
 	/* Errors by object ("map 7/10.0.0.3"): the message of its last failure. */
 	struct hmap errors;
 	uint32_t tag;			/* ag_host_tag(host) */

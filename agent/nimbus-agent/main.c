@@ -410,6 +410,7 @@ int main(int argc, char **argv)
 	ag_dirty_init(&a->dirty);
 	hmap_init(&a->links);
 	hmap_init(&a->errors);
+	hmap_init(&a->pending);
 	hmap_init(&a->vol_ops);
 	hmap_init(&a->vol_retry);
 	a->tag = ag_host_tag(a->opt.host);
@@ -456,6 +457,7 @@ out_state:
 	hmap_foreach(&a->errors, i)
 		free(a->errors.e[i].val);
 	hmap_free(&a->errors);
+	hmap_free(&a->pending);
 	free(a->status_sent);
 	free(a->status_want);
 	close(a->sigfd);

@@ -175,7 +175,7 @@ static char *render(struct agent *a, size_t *len)
 	       "Objects whose last change failed (reported in the host's status).");
 	fprintf(f, "nimbus_agent_errors %zu\n", a->errors.n);
 	family(f, "nimbus_agent_pending_ports", "gauge", "Desired ports whose device is absent.");
-	fprintf(f, "nimbus_agent_pending_ports %u\n", a->pending_ports);
+	fprintf(f, "nimbus_agent_pending_ports %zu\n", a->pending.n);
 	family(f, "nimbus_agent_mappings", "gauge", "Mappings in the kernel.");
 	fprintf(f, "nimbus_agent_mappings %zu\n", a->have.maps.n);
 	family(f, "nimbus_agent_relists_total", "counter", "Full reads of the desired state.");

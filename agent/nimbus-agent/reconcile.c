@@ -87,6 +87,27 @@ static void clear_dirty_errors(struct agent *a)
 	}
 }
 
+/* Ports waiting for their device: of every port, or of the ports looked at. */
+static void pending_one(struct agent *a, const char *ifname)
+{
+	if (hmap_has(&a->want.ports, ifname) && !hmap_has(&a->links, ifname))
+		hmap_put(&a->pending, ifname, (void *)1);
+	else
+		hmap_del(&a->pending, ifname);
+}
+
+static void track_pending(struct agent *a)
+{
+	if (!a->dirty.all) {
+		hmap_foreach(&a->dirty.ports, i)
+			pending_one(a, a->dirty.ports.e[i].key);
+		return;
+	}
+	hmap_free(&a->pending);
+	hmap_foreach(&a->want.ports, i)
+		pending_one(a, a->want.ports.e[i].key);
+}
+
 static int cmp_str(const void *x, const void *y)
 {
 	return strcmp(*(char *const *)x, *(char *const *)y);
@@ -139,13 +160,7 @@ void ag_reconcile(struct agent *a)
 		clear_dirty_errors(a);
 		ag_diff(&a->want, &a->have, &a->links, &a->dirty, &plan);
 		kvpc_apply(a, &plan);
-		/* Ports waiting for their device, counted when ports were looked at. */
-		if (a->dirty.all || a->dirty.ports.n) {
-			a->pending_ports = 0;
-			hmap_foreach(&a->want.ports, i)
-				if (!hmap_has(&a->links, a->want.ports.e[i].key))
-					a->pending_ports++;
-		}
+		track_pending(a);
 	} else if (a->want.vpcs.n || a->want.ports.n) {
 		ag_error_set(a, "vpc", "vpc: the vpc module is not loaded or not reachable: "
 			     "VPCs, ports and mappings are not applied");
@@ -159,7 +174,7 @@ void ag_reconcile(struct agent *a)
 	if (plan.n)
 		nb_log("revision %llu: %zu change(s), %zu failed, %u port(s) waiting for their device",
 		       (unsigned long long)a->applied_revision, plan.n,
-		       (size_t)(a->change_errors - errors_before), a->pending_ports);
+		       (size_t)(a->change_errors - errors_before), (unsigned int)a->pending.n);
 	ag_plan_free(&plan);
 
 	/* Failed changes are tried again: a full reconcile, later and later. */
