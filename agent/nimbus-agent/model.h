@@ -7,7 +7,7 @@
  *
  * Keys (strings, lib/hmap.h): a VPC by its VNI ("7"), a port by its
  * device name, a mapping by "VNI/IP" (IP canonical, lib/addr.h), a volume
- * by its id (desired) and a cbs device by its index (kernel).
+ * by its id (desired only: cbs devices are read fresh, diff.h's ag_dev).
  */
 #ifndef NIMBUS_AGENT_MODEL_H
 #define NIMBUS_AGENT_MODEL_H
