@@ -19,10 +19,16 @@
 int links_open(struct agent *a)
 {
 	unsigned int group = RTNLGRP_LINK;
+	int rcvbuf = 4 << 20;
 
 	a->rtnl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
 	if (!a->rtnl)
 		return -errno;
+	/* Room for a hypervisor creating hundreds of devices at once. */
+	if (setsockopt(mnl_socket_get_fd(a->rtnl), SOL_SOCKET, SO_RCVBUFFORCE,
+		       &rcvbuf, sizeof(rcvbuf)))
+		setsockopt(mnl_socket_get_fd(a->rtnl), SOL_SOCKET, SO_RCVBUF,
+			   &rcvbuf, sizeof(rcvbuf));
 	if (mnl_socket_bind(a->rtnl, 0, MNL_SOCKET_AUTOPID) < 0 ||
 	    mnl_socket_setsockopt(a->rtnl, NETLINK_ADD_MEMBERSHIP, &group, sizeof(group)) < 0) {
 		int ret = -errno;
@@ -159,23 +165,40 @@ out:
 	return ret;
 }
 
+/*
+ * Lost notifications: every device read again, and every port compared.
+ * The kernel reports an overflow once, then drops silently until the queue
+ * has been emptied: so the queue is drained before the dump, and a loss
+ * after it is reported again.
+ */
+static void links_reread(struct agent *a)
+{
+	hmap_foreach(&a->links, i)
+		free(a->links.e[i].val);
+	hmap_free(&a->links);
+	if (ag_in_netns(a, links_read))
+		nb_log("cannot read the devices again: %m");
+	a->dirty.all = true;
+}
+
 void links_notified(struct agent *a)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
+	bool lost = false;
 	ssize_t len;
 
 	for (;;) {
 		len = recv(mnl_socket_get_fd(a->rtnl), buf, sizeof(buf), MSG_DONTWAIT);
 		if (len < 0 && errno == ENOBUFS) {
-			/* Lost some: read every device again (a socket of the host's namespace). */
-			if (ag_in_netns(a, links_read))
-				nb_log("cannot read the devices again: %m");
+			lost = true;
 			continue;
 		}
 		if (len <= 0)
-			return;
+			break;
 		links_run(a, buf, (size_t)len);
 	}
+	if (lost)
+		links_reread(a);
 }
 
 int links_set_up(struct agent *a, uint32_t ifindex)
