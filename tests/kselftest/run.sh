@@ -18,6 +18,9 @@ status=0
 for t in "${tests[@]}"; do
 	t=${t%.sh}.sh
 	echo "# selftest: $t"
+	start=$SECONDS
 	run_tap "$t" bash "./$t" || status=1
+	# For balancing make check's two VMs.
+	echo "# ${t%.sh}: $((SECONDS - start)) s"
 done
 exit $status
