@@ -25,6 +25,10 @@ void vpc_gre_rx_inner(struct vpc_pernet *pn, u32 vpc, __be32 src,
 /* GRE taken off an underlay device before IP (ul_rx.c). */
 rx_handler_result_t vpc_ul_rx(struct sk_buff **pskb);
 
+/* The drop reason of a frame whose source the port may not use (port_rx.c). */
+unsigned int vpc_port_spoof_reason(const struct vpc_port *port,
+				   const struct ethhdr *eth);
+
 /* ARP from a port, answered locally or dropped (arp.c). */
 void vpc_arp_rx(struct vpc_pernet *pn, struct vpc_port *port,
 		struct sk_buff *skb);

@@ -92,22 +92,13 @@ static int vpc_nl_get_addr4(struct nlattr **tb, const struct nlattr *attr,
 			    struct netlink_ext_ack *extack)
 {
 	*ip = nla_get_in_addr(tb[VPC_ADDR_A_IP4]);
-	if (plen > 32) {
-		NL_SET_ERR_MSG_MOD(extack, "IPv4 prefix length above 32");
-		NL_SET_BAD_ATTR(extack, tb[VPC_ADDR_A_PLEN]);
-		return -EINVAL;
-	}
-	if (ipv4_is_multicast(*ip) || ipv4_is_lbcast(*ip) ||
-	    ipv4_is_loopback(*ip) || (host && (plen != 32 || !*ip))) {
-		NL_SET_ERR_MSG_MOD(extack, "not a unicast IPv4 address");
+	if (host && plen != 32) {
+		NL_SET_ERR_MSG_MOD(extack, "not an IPv4 host address (/32)");
 		NL_SET_BAD_ATTR(extack, attr);
 		return -EINVAL;
 	}
-	if (*ip & ~inet_make_mask(plen)) {
-		NL_SET_ERR_MSG_MOD(extack, "address has bits set beyond its prefix");
-		NL_SET_BAD_ATTR(extack, attr);
+	if (!vpc_nl_prefix4_ok(*ip, plen, attr, tb[VPC_ADDR_A_PLEN], extack))
 		return -EINVAL;
-	}
 	return 0;
 }
 
@@ -120,27 +111,14 @@ static int vpc_nl_get_addr6(struct nlattr **tb, const struct nlattr *attr,
 			    bool host, struct in6_addr *ip, u8 plen,
 			    struct netlink_ext_ack *extack)
 {
-	struct in6_addr masked;
-
 	*ip = nla_get_in6_addr(tb[VPC_ADDR_A_IP6]);
-	if (plen > 128) {
-		NL_SET_ERR_MSG_MOD(extack, "IPv6 prefix length above 128");
-		NL_SET_BAD_ATTR(extack, tb[VPC_ADDR_A_PLEN]);
-		return -EINVAL;
-	}
 	if (host && plen != 128) {
 		NL_SET_ERR_MSG_MOD(extack, "not an IPv6 host address (/128)");
 		NL_SET_BAD_ATTR(extack, attr);
 		return -EINVAL;
 	}
-	if ((host || !ipv6_addr_any(ip)) && !vpc_nl_ip6_ok(ip, attr, extack))
+	if (!vpc_nl_prefix6_ok(ip, plen, attr, tb[VPC_ADDR_A_PLEN], extack))
 		return -EINVAL;
-	ipv6_addr_prefix(&masked, ip, plen);
-	if (!ipv6_addr_equal(&masked, ip)) {
-		NL_SET_ERR_MSG_MOD(extack, "address has bits set beyond its prefix");
-		NL_SET_BAD_ATTR(extack, attr);
-		return -EINVAL;
-	}
 	return 0;
 }
 

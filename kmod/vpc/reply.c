@@ -15,6 +15,7 @@
 
 #include "datapath.h"
 #include "port.h"
+#include "ratelimit.h"
 
 /* An ICMP error quotes the offending packet up to these sizes (RFC 1812, 4443). */
 #define VPC_ICMP4_MAX		576
@@ -126,7 +127,7 @@ void vpc_icmp_error(struct vpc_port *port, const struct sk_buff *skb,
 	struct sk_buff *reply;
 	struct iphdr *iph;
 
-	if (!vpc_icmp_may_answer(skb))
+	if (!vpc_icmp_may_answer(skb) || !vpc_ratelimit(port, VPC_RL_ICMP))
 		return;
 	quote = min_t(unsigned int, skb->len - skb_network_offset(skb),
 		      VPC_ICMP4_MAX - sizeof(*iph) - sizeof(*icmph));
@@ -165,7 +166,7 @@ void vpc_icmp6_error(struct vpc_port *port, const struct sk_buff *skb,
 	struct icmp6hdr *icmp6h;
 	struct sk_buff *reply;
 
-	if (!vpc_icmp6_may_answer(skb))
+	if (!vpc_icmp6_may_answer(skb) || !vpc_ratelimit(port, VPC_RL_ICMP))
 		return;
 	quote = min_t(unsigned int, skb->len - skb_network_offset(skb),
 		      VPC_ICMP6_MAX - sizeof(struct ipv6hdr) - sizeof(*icmp6h));

@@ -42,6 +42,17 @@ bool vpc_subnet_is_gw(const struct vpc_net *vnet, __be32 ip)
 	return subnet && subnet->addr == ip;
 }
 
+bool vpc_subnet_is_bcast(const struct vpc_net *vnet, __be32 ip)
+{
+	const struct vpc_prefix *subnet = vpc_subnet_lookup(vnet, ip);
+	__be32 mask;
+
+	if (!subnet || subnet->plen >= 31)
+		return false;
+	mask = inet_make_mask(subnet->plen);
+	return (ip & ~mask) == ~mask;
+}
+
 bool vpc_subnet_is_gw6(const struct vpc_net *vnet, const struct in6_addr *ip)
 {
 	const struct vpc_prefix *subnet = vpc_subnet_lookup6(vnet, ip);

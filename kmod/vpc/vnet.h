@@ -32,7 +32,11 @@ void vpc_net_cache_exit(void);
 struct vpc_net *vpc_net_find(struct vpc_pernet *pn, u32 id);
 struct vpc_net *vpc_net_add(struct vpc_pernet *pn, u32 id, const char *name,
 			    struct netlink_ext_ack *extack);
-void vpc_net_del(struct vpc_pernet *pn, struct vpc_net *vnet);
+/* Detach its ports and unpublish it: RTNL and pn->lock. */
+void vpc_net_unlink(struct vpc_pernet *pn, struct vpc_net *vnet);
+/* Then free it with its mappings, subnets and routes: pn->lock only. */
+void vpc_net_destroy(struct vpc_pernet *pn, struct vpc_net *vnet);
+/* Every VPC, after every port is gone: pn->lock only. */
 void vpc_net_flush(struct vpc_pernet *pn);
 /* Its counters into SUM[__VPC_STATS_A_MAX]: its ports', live and gone. */
 void vpc_net_stats(struct vpc_pernet *pn, const struct vpc_net *vnet,
