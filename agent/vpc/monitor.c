@@ -31,6 +31,7 @@ static const struct {
 	{ VPC_CMD_ROUTE_DEL, "del", vpc_route_print_cb },
 	{ VPC_CMD_PATH_SET, "set", vpc_path_print_cb },
 	{ VPC_CMD_PORT_SET, "set", vpc_port_print_cb },
+	{ VPC_CMD_SUBNET_SET, "set", vpc_subnet_print_cb },
 	{ VPC_CMD_CLAIM, "claim", vpc_event_print_cb },
 	{ VPC_CMD_MISS, "miss", vpc_event_print_cb },
 };

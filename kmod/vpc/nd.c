@@ -44,8 +44,11 @@ static bool vpc_nd_target(struct vpc_pernet *pn, struct vpc_port *from,
 	u32 vpc = vnet->id;
 	struct vpc_port *port;
 	struct vpc_map *map;
+	struct in6_addr ll;
 
-	*router = vpc_subnet_is_gw6(vnet, target);
+	vpc_gw_ll6(vnet, &ll);
+	*router = vpc_subnet_is_gw6(vnet, target) ||
+		  ipv6_addr_equal(target, &ll);
 	if (*router) {
 		ether_addr_copy(mac, vnet->gw_mac);
 		return true;
@@ -134,6 +137,29 @@ static void vpc_nd_na(struct vpc_pernet *pn, struct vpc_port *port,
 	vpc_drop(port->stats, reason, skb);
 }
 
+/*
+ * A router solicitation (RFC 4861 6.1.1) from PORT's VM, from no address,
+ * a link-local one or one of its own: answered by ra.c.
+ */
+static void vpc_nd_rs(struct vpc_pernet *pn, struct vpc_port *port,
+		      struct sk_buff *skb)
+{
+	const struct ipv6hdr *ip6h = ipv6_hdr(skb);
+	const struct icmp6hdr *icmp6h = (const struct icmp6hdr *)(ip6h + 1);
+
+	if (icmp6h->icmp6_code || ip6h->hop_limit != 255) {
+		vpc_drop(port->stats, VPC_STATS_A_DROP_ND, skb);
+		return;
+	}
+	if (!ipv6_addr_any(&ip6h->saddr) &&
+	    !(ipv6_addr_type(&ip6h->saddr) & IPV6_ADDR_LINKLOCAL) &&
+	    !vpc_port_src_ok6(port, eth_hdr(skb)->h_source, &ip6h->saddr)) {
+		vpc_drop(port->stats, VPC_STATS_A_DROP_SPOOF_IP, skb);
+		return;
+	}
+	vpc_ra_rx(pn, port, skb);
+}
+
 /* SKB is ICMPv6 neighbour discovery from PORT's VM (port_rx6.c). */
 void vpc_nd_rx(struct vpc_pernet *pn, struct vpc_port *port,
 	       struct sk_buff *skb)
@@ -147,6 +173,14 @@ void vpc_nd_rx(struct vpc_pernet *pn, struct vpc_port *port,
 	const u8 *sllao;
 	bool router;
 
+	if (!pskb_may_pull(skb, sizeof(*ip6h) + sizeof(struct icmp6hdr)))
+		goto drop;
+	ip6h = ipv6_hdr(skb);
+	ns = (const struct nd_msg *)(ip6h + 1);
+	if (ns->icmph.icmp6_type == NDISC_ROUTER_SOLICITATION) {
+		vpc_nd_rs(pn, port, skb);
+		return;
+	}
 	if (!pskb_may_pull(skb, hlen))
 		goto drop;
 	ip6h = ipv6_hdr(skb);

@@ -107,6 +107,13 @@ static const struct nla_policy vpc_route_new_policy[VPC_A_MAX + 1] = {
 	[VPC_A_VIA] = NLA_POLICY_NESTED(vpc_prefix_addr_policy),
 };
 
+static const struct nla_policy vpc_subnet_set_policy[VPC_A_MAX + 1] = {
+	[VPC_A_NET_ID] = NLA_POLICY_FULL_RANGE(NLA_U32, &vpc_net_id_range),
+	[VPC_A_PREFIX] = NLA_POLICY_NESTED(vpc_prefix_addr_policy),
+	[VPC_A_DNS] = NLA_POLICY_NESTED(vpc_prefix_addr_policy),
+	[VPC_A_DOMAIN] = { .type = NLA_NUL_STRING, .len = VPC_DOMAIN_MAXLEN - 1 },
+};
+
 /* Deleting a subnet or route; net-id alone filters their dumps. */
 static const struct nla_policy vpc_prefix_id_policy[VPC_A_MAX + 1] = {
 	[VPC_A_NET_ID] = NLA_POLICY_FULL_RANGE(NLA_U32, &vpc_net_id_range),
@@ -594,6 +601,13 @@ static const struct genl_ops vpc_genl_ops[] = {
 		.dumpit = vpc_nl_subnet_get_dumpit,
 		.policy = vpc_prefix_id_policy,
 		.maxattr = VPC_A_MAX,
+	},
+	{
+		.cmd = VPC_CMD_SUBNET_SET,
+		.doit = vpc_nl_subnet_set,
+		.policy = vpc_subnet_set_policy,
+		.maxattr = VPC_A_MAX,
+		.flags = GENL_ADMIN_PERM,
 	},
 	{
 		.cmd = VPC_CMD_ROUTE_NEW,

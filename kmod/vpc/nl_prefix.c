@@ -4,8 +4,11 @@
  * routes (prefix, next hop).  Both have the same shape, so one set of
  * handlers serves both, told apart by a descriptor.
  */
+#include <linux/ctype.h>
 #include <linux/inetdevice.h>
+#include <linux/slab.h>
 
+#include "dns.h"
 #include "netlink.h"
 #include "pernet.h"
 #include "route.h"
@@ -74,6 +77,40 @@ struct vpc_nl_prefix_msg {
 	const struct vpc_prefix *p;
 };
 
+/* A subnet's DNS servers and domain, if it has any. */
+static int vpc_subnet_put_dns(struct sk_buff *skb, struct vpc_pernet *pn,
+			      const struct vpc_nl_prefix_msg *m)
+{
+	const struct vpc_net *vnet = vpc_net_find(pn, m->vpc);
+	const struct vpc_dns *dns;
+	struct nlattr *nest;
+	unsigned int i;
+	int ret = 0;
+
+	if (!vnet)
+		return 0;
+	rcu_read_lock();
+	dns = vpc_dns_find(vnet, m->p);
+	for (i = 0; dns && !ret && i < dns->n; i++) {
+		nest = nla_nest_start(skb, VPC_A_DNS);
+		if (!nest) {
+			ret = -EMSGSIZE;
+			break;
+		}
+		if (ipv6_addr_v4mapped(&dns->server[i]))
+			ret = nla_put_in_addr(skb, VPC_ADDR_A_IP4,
+					      dns->server[i].s6_addr32[3]);
+		else
+			ret = nla_put_in6_addr(skb, VPC_ADDR_A_IP6,
+					       &dns->server[i]);
+		nla_nest_end(skb, nest);
+	}
+	if (dns && !ret && dns->domain[0])
+		ret = nla_put_string(skb, VPC_A_DOMAIN, dns->domain);
+	rcu_read_unlock();
+	return ret;
+}
+
 static int vpc_prefix_put(struct sk_buff *skb, struct vpc_pernet *pn,
 			  const void *obj)
 {
@@ -81,7 +118,8 @@ static int vpc_prefix_put(struct sk_buff *skb, struct vpc_pernet *pn,
 
 	if (nla_put_u32(skb, VPC_A_NET_ID, m->vpc) ||
 	    vpc_nl_put_addr(skb, VPC_A_PREFIX, m->p, false) ||
-	    vpc_nl_put_addr(skb, m->d->addr_attr, m->p, true))
+	    vpc_nl_put_addr(skb, m->d->addr_attr, m->p, true) ||
+	    (m->d == &vpc_nl_subnets && vpc_subnet_put_dns(skb, pn, m)))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -278,4 +316,129 @@ int vpc_nl_route_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	return vpc_nl_dump_per_net(skb, cb, vpc_nl_prefix_dump_net,
 				   &vpc_nl_routes);
+}
+
+/* A search domain: dot-separated labels of letters, digits and hyphens. */
+static bool vpc_nl_domain_ok(const char *name)
+{
+	unsigned int label = 0;
+	const char *c;
+
+	for (c = name; *c; c++) {
+		if (*c == '.') {
+			if (!label)
+				return false;
+			label = 0;
+		} else if (isalnum(*c) || *c == '-') {
+			if (++label > 63)
+				return false;
+		} else {
+			return false;
+		}
+	}
+	return label;
+}
+
+/* The VPC_A_DNS attributes and VPC_A_DOMAIN of a request into DNS. */
+static int vpc_nl_get_dns(struct genl_info *info, struct vpc_dns *dns)
+{
+	struct nlattr *tb[VPC_ADDR_A_MAX + 1];
+	const struct nlattr *attr;
+	int rem, ret;
+	__be32 ip4;
+
+	nla_for_each_attr(attr, genlmsg_data(info->genlhdr),
+			  genlmsg_len(info->genlhdr), rem) {
+		if (nla_type(attr) != VPC_A_DNS)
+			continue;
+		if (dns->n == VPC_DNS_MAX) {
+			NL_SET_ERR_MSG_MOD(info->extack, "too many DNS servers for one subnet");
+			NL_SET_BAD_ATTR(info->extack, attr);
+			return -EINVAL;
+		}
+		/* The policy validated the nest already. */
+		ret = nla_parse_nested(tb, VPC_ADDR_A_MAX, attr, NULL,
+				       info->extack);
+		if (ret)
+			return ret;
+		if (!tb[VPC_ADDR_A_IP4] == !tb[VPC_ADDR_A_IP6]) {
+			NL_SET_ERR_MSG_MOD(info->extack,
+					   "a DNS server needs one IPv4 or one IPv6 address");
+			NL_SET_BAD_ATTR(info->extack, attr);
+			return -EINVAL;
+		}
+		if (tb[VPC_ADDR_A_IP4]) {
+			ip4 = nla_get_in_addr(tb[VPC_ADDR_A_IP4]);
+			if (!vpc_nl_ip4_ok(ip4, attr, info->extack))
+				return -EINVAL;
+			ipv6_addr_set_v4mapped(ip4, &dns->server[dns->n]);
+		} else {
+			dns->server[dns->n] = nla_get_in6_addr(tb[VPC_ADDR_A_IP6]);
+			if (!vpc_nl_ip6_ok(&dns->server[dns->n], attr,
+					   info->extack))
+				return -EINVAL;
+		}
+		dns->n++;
+	}
+	attr = info->attrs[VPC_A_DOMAIN];
+	if (attr) {
+		nla_strscpy(dns->domain, attr, sizeof(dns->domain));
+		if (!vpc_nl_domain_ok(dns->domain)) {
+			NL_SET_ERR_MSG_MOD(info->extack, "not a domain name");
+			NL_SET_BAD_ATTR(info->extack, attr);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/*
+ * vpc subnet set: a subnet's DNS servers and search domain, for DHCP,
+ * DHCPv6 and router advertisements; a request with neither clears them.
+ */
+int vpc_nl_subnet_set(struct sk_buff *skb, struct genl_info *info)
+{
+	struct vpc_pernet *pn = vpc_pernet(genl_info_net(info));
+	struct vpc_nl_prefix_msg msg = { .d = &vpc_nl_subnets };
+	const struct vpc_prefix *subnet;
+	struct vpc_net *vnet;
+	struct vpc_dns *dns;
+	int ret;
+
+	if (vpc_nl_missing(info, VPC_A_NET_ID, "VPC id") ||
+	    vpc_nl_missing(info, VPC_A_PREFIX, "prefix"))
+		return -EINVAL;
+	dns = kzalloc(sizeof(*dns), GFP_KERNEL);
+	if (!dns)
+		return -ENOMEM;
+	ret = vpc_nl_get_addr(info, VPC_A_PREFIX, false, &dns->subnet);
+	if (!ret)
+		ret = vpc_nl_get_dns(info, dns);
+	if (ret)
+		goto out_free;
+
+	mutex_lock(&pn->lock);
+	vnet = vpc_nl_get_net(pn, info);
+	if (!vnet) {
+		ret = -ENOENT;
+		goto out;
+	}
+	subnet = vpc_ptable_find(vpc_subnets(pn, vnet), &dns->subnet);
+	if (!subnet) {
+		NL_SET_ERR_MSG_MOD(info->extack, "no such subnet in this VPC");
+		NL_SET_BAD_ATTR(info->extack, info->attrs[VPC_A_PREFIX]);
+		ret = -ENOENT;
+		goto out;
+	}
+	ret = vpc_dns_set(pn, vnet, dns);
+	if (ret)
+		goto out;
+	msg.vpc = vnet->id;
+	msg.p = subnet;
+	vpc_nl_notify_obj(pn, vpc_prefix_put, &msg, VPC_CMD_SUBNET_SET);
+out:
+	mutex_unlock(&pn->lock);
+out_free:
+	kfree(dns);
+	return ret;
 }

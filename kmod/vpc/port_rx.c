@@ -46,6 +46,13 @@ static void vpc_port_rx_ip(struct vpc_pernet *pn, struct vpc_port *port,
 	iph = ip_hdr(skb);
 	if (iph->version != 4 || iph->ihl < 5)
 		goto malformed;
+	/* DHCP comes from 0.0.0.0 to the broadcast address: its own checks. */
+	if (vpc_dhcp_is_request(skb)) {
+		vpc_dhcp_rx(pn, port, skb);
+		return;
+	}
+	eth = eth_hdr(skb);
+	iph = ip_hdr(skb);
 	if (!vpc_port_src_ok(port, eth->h_source, iph->saddr)) {
 		vpc_drop(port->stats, vpc_port_spoof_reason(port, eth), skb);
 		return;

@@ -52,6 +52,12 @@ void vpc_port_rx_ip6(struct vpc_pernet *pn, struct vpc_port *port,
 		vpc_nd_rx(pn, port, skb);
 		return;
 	}
+	/* DHCPv6 comes from a link-local address to ff02::1:2. */
+	if (vpc_dhcp6_is_request(skb)) {
+		vpc_dhcp6_rx(pn, port, skb);
+		return;
+	}
+	ip6h = ipv6_hdr(skb);
 	eth = eth_hdr(skb);
 	/*
 	 * MLD and all other multicast: nothing is flooded.  Checked before

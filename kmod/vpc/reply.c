@@ -53,6 +53,15 @@ struct sk_buff *vpc_reply_icmp6(const struct vpc_port *port,
 				const struct in6_addr *daddr, u8 hop_limit,
 				unsigned int len)
 {
+	return vpc_reply_ip6(port, src_mac, saddr, daddr, IPPROTO_ICMPV6,
+			     hop_limit, len);
+}
+
+struct sk_buff *vpc_reply_ip6(const struct vpc_port *port,
+			      const u8 *src_mac, const struct in6_addr *saddr,
+			      const struct in6_addr *daddr, u8 nexthdr,
+			      u8 hop_limit, unsigned int len)
+{
 	struct ipv6hdr *ip6h;
 	struct sk_buff *skb;
 
@@ -63,7 +72,7 @@ struct sk_buff *vpc_reply_icmp6(const struct vpc_port *port,
 	ip6h = ipv6_hdr(skb);
 	ip6_flow_hdr(ip6h, 0, 0);
 	ip6h->payload_len = htons(len);
-	ip6h->nexthdr = IPPROTO_ICMPV6;
+	ip6h->nexthdr = nexthdr;
 	ip6h->hop_limit = hop_limit;
 	ip6h->saddr = *saddr;
 	ip6h->daddr = *daddr;

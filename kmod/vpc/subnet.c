@@ -7,6 +7,7 @@
  */
 #include <linux/etherdevice.h>
 
+#include "dns.h"
 #include "pernet.h"
 #include "subnet.h"
 #include "vnet.h"
@@ -127,12 +128,14 @@ int vpc_subnet_del(struct vpc_pernet *pn, struct vpc_net *vnet,
 
 	lockdep_assert_held(&pn->lock);
 	ret = vpc_ptable_del(&vnet->subnets, &pn->lock, p);
-	if (ret == -ENOENT)
+	if (ret == -ENOENT) {
 		NL_SET_ERR_MSG_MOD(extack, "no such subnet in this VPC");
-	else if (ret)
+	} else if (ret) {
 		NL_SET_ERR_MSG_MOD(extack, "out of memory for the subnet table");
-	else
+	} else {
+		vpc_dns_del(pn, vnet, p);
 		vpc_pernet_changed(pn);
+	}
 	return ret;
 }
 

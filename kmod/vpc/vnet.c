@@ -4,6 +4,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
+#include "dns.h"
 #include "map.h"
 #include "pernet.h"
 #include "port.h"
@@ -55,6 +56,7 @@ struct vpc_net *vpc_net_add(struct vpc_pernet *pn, u32 id, const char *name,
 	vpc_gw_mac_init(vnet->gw_mac, id);
 	xa_init(&vnet->maps);
 	xa_init_flags(&vnet->maps6, XA_FLAGS_ALLOC);
+	INIT_LIST_HEAD(&vnet->dns);
 
 	ret = xa_insert(&pn->nets, id, vnet, GFP_KERNEL);
 	if (ret) {
@@ -99,6 +101,7 @@ void vpc_net_destroy(struct vpc_pernet *pn, struct vpc_net *vnet)
 	lockdep_assert_held(&pn->lock);
 	vpc_map_flush(pn, vnet);
 	vpc_subnet_flush(pn, vnet);
+	vpc_dns_flush(pn, vnet);
 	vpc_route_flush(pn, vnet);
 	xa_destroy(&vnet->maps);
 	xa_destroy(&vnet->maps6);

@@ -21,6 +21,7 @@ struct vpc_net {
 	struct xarray maps6;	/* allocated index -> IPv6 struct vpc_map */
 	struct vpc_ptable __rcu *subnets; /* subnet.c */
 	struct vpc_ptable __rcu *routes;  /* route.c */
+	struct list_head dns;		/* subnets' struct vpc_dns (dns.c), RCU */
 	struct vpc_stats __percpu *stats; /* its GRE receive counters */
 	u64 retired[__VPC_STATS_A_MAX];	/* its deleted ports'; pn->lock */
 	struct rcu_head rcu;
