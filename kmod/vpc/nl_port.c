@@ -348,6 +348,8 @@ int vpc_nl_port_set(struct sk_buff *skb, struct genl_info *info)
 		ret = vpc_port_allow(pn, port, &a, info->extack);
 	else
 		ret = vpc_port_disallow(pn, port, &a.ip, info->extack);
+	if (ret == -ENOMEM)
+		NL_SET_ERR_MSG_MOD(info->extack, "out of memory for the address pair");
 	if (ret) {
 		NL_SET_BAD_ATTR(info->extack, attr);
 		goto out;

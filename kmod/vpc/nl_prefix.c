@@ -431,8 +431,10 @@ int vpc_nl_subnet_set(struct sk_buff *skb, struct genl_info *info)
 		goto out;
 	}
 	ret = vpc_dns_set(pn, vnet, dns);
-	if (ret)
+	if (ret) {
+		NL_SET_ERR_MSG_MOD(info->extack, "out of memory for the subnet's DNS");
 		goto out;
+	}
 	msg.vpc = vnet->id;
 	msg.p = subnet;
 	vpc_nl_notify_obj(pn, vpc_prefix_put, &msg, VPC_CMD_SUBNET_SET);
