@@ -32,7 +32,7 @@ all: modules userspace
 
 # After `all:`: a fragment's rules must not become the default goal.
 include lib/build.mk
-include agent/vpc/build.mk agent/cbs/build.mk
+include agent/vpc/build.mk agent/cbs/build.mk agent/nimbus-agent/build.mk
 include storage/build.mk
 include controller/server/build.mk controller/nimbusctl/build.mk
 include tests/build.mk

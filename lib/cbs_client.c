@@ -26,8 +26,11 @@ int cbs_client_hello(int fd, const struct cbs_hello_req *hello, struct cbs_hello
 	explicit_bzero(&h, sizeof(h));
 	if (!ret)
 		ret = nb_recv_all(fd, rep, sizeof(*rep));
-	if (ret)
-		return ret;
+	return ret ? ret : cbs_client_hello_reply(rep);
+}
+
+int cbs_client_hello_reply(const struct cbs_hello_reply *rep)
+{
 	if (le32toh(rep->magic) != CBS_HELLO_REPLY_MAGIC)
 		return -EPROTO;
 	/* A server of another version says so in its refusal: EPROTONOSUPPORT. */

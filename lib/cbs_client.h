@@ -26,6 +26,13 @@
 int cbs_client_hello(int fd, const struct cbs_hello_req *hello, struct cbs_hello_reply *rep);
 
 /*
+ * The check cbs_client_hello() makes of the server's answer *REP, for a
+ * client that sends the hello (cbs_proto_encode_hello()) and reads the
+ * answer itself, without blocking: the same return values.
+ */
+int cbs_client_hello_reply(const struct cbs_hello_reply *rep);
+
+/*
  * Connect to SERVER (ADDR:PORT; TIMEOUT_MS as for nb_sock_connect()) and
  * do the handshake: the socket, or a negative errno (the server's refusal
  * too, negated; -EINVAL also for an ADDR:PORT that is not numeric).

@@ -69,6 +69,14 @@ int genl_pipe_flush(struct genl_sock *gs, genl_fail_cb fail, void *data);
 /* Join the multicast GROUP of the family, for monitor commands. */
 int genl_join(struct genl_sock *gs, const char *family, const char *group);
 
+/*
+ * For daemons: CTL for requests and MON joined to GROUP of FAMILY, so that
+ * notifications never come between a request and its answer.  0, or a
+ * negative errno with neither left open.
+ */
+int genl_open_pair(struct genl_sock *ctl, struct genl_sock *mon, const char *family,
+		   const char *group);
+
 /* Parse a genl message's attributes into TB[0..MAX]. */
 int genl_parse(const struct nlmsghdr *nlh, const struct nlattr **tb,
 	       unsigned int max);

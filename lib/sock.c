@@ -44,8 +44,7 @@ static int connect_timeout(int fd, const struct addrinfo *ai, int timeout_ms)
 {
 	struct timeval tv = { .tv_sec = timeout_ms / 1000, .tv_usec = timeout_ms % 1000 * 1000 };
 	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
-	socklen_t len = sizeof(int);
-	int soerr = 0, ret;
+	int ret;
 
 	if (fcntl(fd, F_SETFL, O_NONBLOCK))
 		return -errno;
@@ -54,10 +53,11 @@ static int connect_timeout(int fd, const struct addrinfo *ai, int timeout_ms)
 	ret = poll(&pfd, 1, timeout_ms);
 	if (ret == 0)
 		return -ETIMEDOUT;
-	if (ret < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len))
+	if (ret < 0)
 		return -errno;
-	if (soerr)
-		return -soerr;
+	ret = nb_sock_connected(fd);
+	if (ret)
+		return ret;
 	if (fcntl(fd, F_SETFL, 0) || setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) ||
 	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)))
 		return -errno;
@@ -90,6 +90,51 @@ int nb_sock_connect(const char *s, int timeout_ms)
 out:
 	freeaddrinfo(res);
 	return ret;
+}
+
+int nb_sock_connect_start(const char *s)
+{
+	struct addrinfo *res;
+	int fd, one = 1, ret;
+
+	ret = nb_sock_resolve(s, false, &res);
+	if (ret)
+		return ret;
+	fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		ret = -errno;
+	} else if (connect(fd, res->ai_addr, res->ai_addrlen) && errno != EINPROGRESS) {
+		ret = -errno;
+		close(fd);
+	} else {
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		ret = fd;
+	}
+	freeaddrinfo(res);
+	return ret;
+}
+
+int nb_sock_connected(int fd)
+{
+	struct sockaddr_storage peer;
+	socklen_t len = sizeof(int);
+	int soerr = 0;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len))
+		return -errno;
+	if (soerr)
+		return -soerr;
+	/*
+	 * connect() again: the socket stays SS_CONNECTING after a
+	 * non-blocking connect until it is asked again, and cbs.ko takes
+	 * only SS_CONNECTED sockets.  Connected, it answers 0 (or EISCONN).
+	 */
+	len = sizeof(peer);
+	if (getpeername(fd, (struct sockaddr *)&peer, &len))
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&peer, len) && errno != EISCONN)
+		return -errno;
+	return 0;
 }
 
 void nb_sock_format(const struct sockaddr *sa, socklen_t len, char *buf, size_t size)

@@ -21,6 +21,15 @@ int nb_sock_resolve(const char *s, bool passive, struct addrinfo **res);
  */
 int nb_sock_connect(const char *s, int timeout_ms);
 
+/*
+ * For event loops: a non-blocking TCP socket (TCP_NODELAY) whose connect to
+ * ADDR:PORT has begun, or -errno.  Poll it for POLLOUT, then
+ * nb_sock_connected() tells 0 (connected, and the socket's state says so,
+ * as a socket handed to cbs.ko must) or the connect's -errno.
+ */
+int nb_sock_connect_start(const char *s);
+int nb_sock_connected(int fd);
+
 /* "ADDR:PORT" of a socket address, into buf. */
 void nb_sock_format(const struct sockaddr *sa, socklen_t len, char *buf, size_t size);
 

@@ -13,9 +13,10 @@ $(BIN)/%: $(OBJ)/tests/kselftest/helpers/%.o $(LIBNIMBUS)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNITS := $(UNIT_SRCS:tests/unit/%.c=$(B)/unit/%)
 
-# The vpc command's netlink address nests, and cbs-server's attempt table
-# (pure data, tested beside the frame checks).
-$(B)/unit/test_vpc_addr: $(OBJ)/agent/vpc/addr.o
+# nimbus-agent's model, documents and diff: its pure part.
+$(B)/unit/test_agent_diff: $(AGENT_CORE_OBJS)
+
+# cbs-server's attempt table (pure data, tested beside the frame checks).
 $(B)/unit/test_cbs_proto: $(OBJ)/storage/attempt.o
 
 $(B)/unit/%: $(OBJ)/tests/unit/%.o $(LIBNIMBUS)

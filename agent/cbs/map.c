@@ -17,6 +17,7 @@
 #include <linux/genetlink.h>
 
 #include "lib/cbs_client.h"
+#include "lib/cbs_nl.h"
 #include "lib/genl.h"
 #include "lib/output.h"
 #include "lib/parse.h"
@@ -85,15 +86,6 @@ static int volume_connect_n(const struct map_args *a, unsigned int n, int *fds,
 	return 0;
 }
 
-static void put_sockets(struct nlmsghdr *nlh, const int *fds, unsigned int n)
-{
-	struct nlattr *nest = mnl_attr_nest_start(nlh, CBS_A_SOCKETS);
-
-	for (unsigned int i = 0; i < n; i++)
-		mnl_attr_put_u32(nlh, CBS_A_SOCKET_FD, (uint32_t)fds[i]);
-	mnl_attr_nest_end(nlh, nest);
-}
-
 static int map_reply_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[CBS_A_MAX + 1] = { 0 };
@@ -152,7 +144,7 @@ static int reconnect_dead(struct genl_sock *gs, const struct map_args *a,
 		return ret;
 	nlh = genl_msg(gs, buf, CBS_CMD_RECONFIGURE, NLM_F_REQUEST | NLM_F_ACK);
 	mnl_attr_put_u32(nlh, CBS_A_INDEX, (uint32_t)index);
-	put_sockets(nlh, fds, dead);
+	cbs_nl_put_sockets(nlh, fds, dead);
 	ret = genl_talk(gs, nlh, NULL, NULL);
 	close_fds(fds, dead);
 	return ret;
@@ -312,7 +304,7 @@ int do_map(int argc, char **argv)
 		mnl_attr_put_u32(nlh, CBS_A_DEAD_TIMEOUT, a.dead_timeout);
 	if (a.io_timeout)
 		mnl_attr_put_u32(nlh, CBS_A_IO_TIMEOUT, a.io_timeout);
-	put_sockets(nlh, fds, a.conns);
+	cbs_nl_put_sockets(nlh, fds, a.conns);
 	ret = genl_talk(&gs, nlh, map_reply_cb, &index);
 	close_fds(fds, a.conns);
 	if (ret) {
@@ -410,16 +402,6 @@ struct show_filter {
 	bool details;
 };
 
-static uint64_t stat_u64(const struct nlattr *nest, uint16_t type)
-{
-	const struct nlattr *a;
-
-	mnl_attr_for_each_nested(a, nest)
-		if (mnl_attr_get_type(a) == type)
-			return mnl_attr_get_u64(a);
-	return 0;
-}
-
 static int show_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[CBS_A_MAX + 1] = { 0 };
@@ -458,18 +440,18 @@ static int show_cb(const struct nlmsghdr *nlh, void *data)
 	}
 	if (f->stats && tb[CBS_A_STATS]) {
 		const struct nlattr *s = tb[CBS_A_STATS];
-		uint64_t reads = stat_u64(s, CBS_A_STATS_READS);
-		uint64_t writes = stat_u64(s, CBS_A_STATS_WRITES);
+		uint64_t reads = cbs_nl_stat(s, CBS_A_STATS_READS);
+		uint64_t writes = cbs_nl_stat(s, CBS_A_STATS_WRITES);
 
 		out_uint("reads", "\n    reads %llu", reads);
-		out_uint("read_bytes", " read-bytes %llu", stat_u64(s, CBS_A_STATS_READ_BYTES));
+		out_uint("read_bytes", " read-bytes %llu", cbs_nl_stat(s, CBS_A_STATS_READ_BYTES));
 		out_uint("writes", " writes %llu", writes);
-		out_uint("write_bytes", " write-bytes %llu", stat_u64(s, CBS_A_STATS_WRITE_BYTES));
-		out_uint("errors", " errors %llu", stat_u64(s, CBS_A_STATS_ERRORS));
+		out_uint("write_bytes", " write-bytes %llu", cbs_nl_stat(s, CBS_A_STATS_WRITE_BYTES));
+		out_uint("errors", " errors %llu", cbs_nl_stat(s, CBS_A_STATS_ERRORS));
 		out_uint("read_latency_us", "\n    read-latency-avg %lluus",
-			 reads ? stat_u64(s, CBS_A_STATS_READ_NS) / reads / 1000 : 0);
+			 reads ? cbs_nl_stat(s, CBS_A_STATS_READ_NS) / reads / 1000 : 0);
 		out_uint("write_latency_us", " write-latency-avg %lluus",
-			 writes ? stat_u64(s, CBS_A_STATS_WRITE_NS) / writes / 1000 : 0);
+			 writes ? cbs_nl_stat(s, CBS_A_STATS_WRITE_NS) / writes / 1000 : 0);
 	}
 	out_obj_end();
 	return MNL_CB_OK;

@@ -78,14 +78,6 @@ static int map_parse(int argc, char **argv, struct map_args *a, bool add)
 	return 0;
 }
 
-static void map_put_ip(struct nlmsghdr *nlh, const struct nb_addr *ip)
-{
-	if (ip->family == AF_INET)
-		mnl_attr_put(nlh, VPC_A_IP, 4, ip->b);
-	else
-		mnl_attr_put(nlh, VPC_A_IP6, 16, ip->b);
-}
-
 static int map_change(int argc, char **argv, uint8_t cmd, bool replace)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
@@ -111,7 +103,7 @@ static int map_change(int argc, char **argv, uint8_t cmd, bool replace)
 		flags |= NLM_F_CREATE | (replace ? NLM_F_REPLACE : NLM_F_EXCL);
 	nlh = genl_msg(gs, buf, cmd, flags);
 	mnl_attr_put_u32(nlh, VPC_A_NET_ID, a.net);
-	map_put_ip(nlh, &a.ip);
+	vpc_put_ip(nlh, &a.ip);
 	if (add) {
 		mnl_attr_put(nlh, VPC_A_MAC, sizeof(a.mac), a.mac);
 		mnl_attr_put_u32(nlh, VPC_A_HOST, a.host[0]);
@@ -167,7 +159,7 @@ static int map_show(int argc, char **argv)
 			return 1;
 		}
 		nlh = genl_msg(gs, buf, VPC_CMD_MAP_GET, NLM_F_REQUEST | NLM_F_ACK);
-		map_put_ip(nlh, &a.ip);
+		vpc_put_ip(nlh, &a.ip);
 	} else {
 		nlh = genl_msg(gs, buf, VPC_CMD_MAP_GET, NLM_F_REQUEST | NLM_F_DUMP);
 	}

@@ -9,6 +9,7 @@
 #include "lib/addr.h"
 #include "lib/cli.h"
 #include "lib/genl.h"
+#include "lib/vpc_nl.h"
 
 /* -json, -statistics, -details */
 extern struct cli_opts vpc_opts;
@@ -22,21 +23,10 @@ struct genl_sock *vpc_sock(void);
 int vpc_change(struct genl_sock *gs, struct nlmsghdr *nlh, const char *what);
 
 /*
- * addr.c: addresses as vpc.ko's netlink carries them; parsing and printing
- * them is lib/addr.h's.
- */
-/*
  * A MAC on the command line, as ip(8) takes it: each of the six parts one
  * or two hex digits ("2:0:0:0:0:1").  0 or -EINVAL.
  */
 int vpc_parse_mac(const char *s, uint8_t mac[6]);
-/*
- * A nested address attribute (enum vpc_addr_attr) of type TYPE: IP and
- * PLEN; reading one without a plen gives the host length (32, 128).
- */
-void vpc_put_addr(struct nlmsghdr *nlh, uint16_t type, const struct nb_addr *ip,
-		  uint8_t plen);
-int vpc_get_addr(const struct nlattr *nest, struct nb_addr *ip, uint8_t *plen);
 /* The counters of a VPC_A_STATS nest, text or JSON. */
 void vpc_print_stats(const struct nlattr *nest);
 

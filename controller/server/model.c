@@ -433,9 +433,10 @@ static void port_events(const struct model *m, const json_t *ov, const json_t *n
 		return;
 	if (oh && (!nv || moved)) {
 		emit(p, oh, "delete", "port", state_port(m, ov));
+		/* Moved away from a host that keeps the VPC: a mapping there now. */
 		if (!hmap_count(&vpc->hosts, oh))
 			emit(p, oh, "delete", "vpc", state_vpc(m, vpc));
-		else
+		else if (moved)
 			emit(p, oh, "put", "mapping", state_mapping(m, nv));
 	}
 	if (nh) {

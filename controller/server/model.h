@@ -23,7 +23,7 @@
 #include <stdint.h>
 
 #include "lib/addr.h"
-#include "controller/server/hmap.h"
+#include "lib/hmap.h"
 #include "controller/server/store.h"
 
 enum kind {

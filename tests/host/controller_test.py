@@ -582,6 +582,19 @@ def _():
     refused("GET", "/v1/hosts/%s/events?since=%d" % (h1["id"], 10 ** 9), None, h1["token"], 410)
 
 
+@case("a port deleted from a host that keeps other ports of its VPC: only the port goes there")
+def _():
+    h1, ta = S["h1"], S["A"]["token"]
+    p1 = ok("POST", "/v1/ports", {"vpc": S["va"]["id"], "subnet": S["sa4"]["id"], "host": h1["id"]}, ta)
+    p2 = ok("POST", "/v1/ports", {"vpc": S["va"]["id"], "subnet": S["sa4"]["id"], "host": h1["id"]}, ta)
+    rev = ok("GET", "/v1/hosts/%s/state" % h1["id"], token=h1["token"])["revision"]
+    ok("DELETE", "/v1/ports/" + p1["id"], token=ta)
+    ev = ok("GET", "/v1/hosts/%s/events?since=%d" % (h1["id"], rev), token=h1["token"])
+    expect([(x["type"], x["kind"], x["object"].get("ip")) for x in ev["events"]] ==
+           [("delete", "port", p1["ip"])], ev)
+    ok("DELETE", "/v1/ports/" + p2["id"], token=ta)
+
+
 @case("a change to another tenant's VPC on the same host does not touch the host's state of this one")
 def _():
     h1, tb = S["h1"], S["B"]["token"]

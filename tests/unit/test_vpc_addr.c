@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Unit tests of the address parsers the vpc command uses (lib/addr.c) and
- * of vpc.ko's nested address attributes (agent/vpc/addr.c).
+ * of vpc.ko's nested address attributes (lib/vpc_nl.c).
  */
 #include <arpa/inet.h>
 #include <stdarg.h>
@@ -14,7 +14,7 @@
 #include <linux/vpc.h>
 
 #include "lib/addr.h"
-#include "agent/vpc/vpc.h"
+#include "lib/vpc_nl.h"
 
 static void ip4_and_ip6(void **state)
 {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* A string-keyed hash map: see hmap.h. */
-#include "controller/server/hmap.h"
+#include "lib/hmap.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Reconciling as a pure function: see diff.h. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/util.h"
+#include "agent/nimbus-agent/diff.h"
+
+void ag_plan_init(struct ag_plan *p)
+{
+	memset(p, 0, sizeof(*p));
+}
+
+void ag_plan_free(struct ag_plan *p)
+{
+	free(p->a);
+	ag_plan_init(p);
+}
+
+static struct ag_action *add(struct ag_plan *p, enum ag_op op, uint32_t vni)
+{
+	struct ag_action *a;
+
+	nb_grow(&p->a, p->n, &p->cap, sizeof(*p->a));
+	a = &p->a[p->n++];
+	memset(a, 0, sizeof(*a));
+	a->op = op;
+	a->vni = vni;
+	return a;
+}
+
+/*
+ * Call FN for each key to compare in maps WANT and HAVE: the dirty ones
+ * (DIRTY), or with DIRTY NULL every key of either.
+ */
+static void for_keys(const struct hmap *want, const struct hmap *have, const struct hmap *dirty,
+		     void (*fn)(const char *key, void *ctx), void *ctx)
+{
+	if (dirty) {
+		hmap_foreach(dirty, i)
+			fn(dirty->e[i].key, ctx);
+		return;
+	}
+	hmap_foreach(want, i)
+		fn(want->e[i].key, ctx);
+	hmap_foreach(have, i)
+		if (!hmap_has(want, have->e[i].key))
+			fn(have->e[i].key, ctx);
+}
+
+struct diff_ctx {
+	const struct ag_state *want, *have;
+	const struct hmap *links;
+	struct ag_plan *plan;
+	struct hmap deleting;	/* VNIs whose VPC the plan deletes */
+};
+
+static bool has_prefix(const struct ag_prefix *tab, unsigned int n, const struct ag_prefix *e)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (tab[i].prefix.plen == e->prefix.plen &&
+		    nb_addr_eq(&tab[i].prefix.addr, &e->prefix.addr) &&
+		    nb_addr_eq(&tab[i].addr, &e->addr))
+			return true;
+	return false;
+}
+
+/* OP for each entry of FROM[0..N-1] that is not in NOT[0..N_NOT-1]. */
+static void prefix_ops(struct ag_plan *p, enum ag_op op, uint32_t vni,
+		       const struct ag_prefix *from, unsigned int n,
+		       const struct ag_prefix *not, unsigned int n_not)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (!has_prefix(not, n_not, &from[i]))
+			add(p, op, vni)->prefix = from[i];
+}
+
+static void diff_vpc(const char *key, void *arg)
+{
+	struct diff_ctx *c = arg;
+	const struct ag_vpc *w = hmap_get(&c->want->vpcs, key);
+	const struct ag_vpc *h = hmap_get(&c->have->vpcs, key);
+	static const struct ag_vpc none;
+
+	if (!w && !h)
+		return;
+	if (!w) {
+		add(c->plan, AG_NET_DEL, h->vni);
+		hmap_put(&c->deleting, key, (void *)1);
+		return;
+	}
+	if (!h) {
+		add(c->plan, AG_NET_ADD, w->vni)->vpc = w;
+		h = &none;
+	}
+	/* Routes need their next hop inside a subnet: routes go first, come last. */
+	prefix_ops(c->plan, AG_ROUTE_DEL, w->vni, h->routes, h->n_routes, w->routes, w->n_routes);
+	prefix_ops(c->plan, AG_SUBNET_DEL, w->vni, h->subnets, h->n_subnets, w->subnets,
+		   w->n_subnets);
+	prefix_ops(c->plan, AG_SUBNET_ADD, w->vni, w->subnets, w->n_subnets, h->subnets,
+		   h->n_subnets);
+	prefix_ops(c->plan, AG_ROUTE_ADD, w->vni, w->routes, w->n_routes, h->routes, h->n_routes);
+}
+
+/* The kernel's object, unless its VPC is being deleted (it goes with it). */
+static const void *kept(const struct diff_ctx *c, const void *h, uint32_t vni)
+{
+	char key[AG_KEY_LEN];
+
+	return h && !hmap_has(&c->deleting, ag_vpc_key(vni, key)) ? h : NULL;
+}
+
+static void diff_port(const char *key, void *arg)
+{
+	struct diff_ctx *c = arg;
+	const struct ag_port *w = hmap_get(&c->want->ports, key);
+	const struct ag_port *h = hmap_get(&c->have->ports, key);
+	const struct ag_link *link = hmap_get(c->links, key);
+	struct ag_action *a;
+
+	if (h)
+		h = kept(c, h, h->vni);
+	if (!link) {
+		/* No device: no port in the kernel either; desired, it waits. */
+		if (w)
+			c->plan->pending++;
+		return;
+	}
+	if (h && (!w || !ag_port_equal(w, h))) {
+		a = add(c->plan, AG_PORT_DEL, h->vni);
+		a->port = h;
+		a->ifindex = link->ifindex;
+		h = NULL;
+	}
+	if (!w)
+		return;
+	if (!h) {
+		a = add(c->plan, AG_PORT_ADD, w->vni);
+		a->port = w;
+		a->ifindex = link->ifindex;
+	}
+	if (!link->up) {
+		a = add(c->plan, AG_LINK_UP, w->vni);
+		a->port = w;
+		a->ifindex = link->ifindex;
+	}
+}
+
+static void diff_map(const char *key, void *arg)
+{
+	struct diff_ctx *c = arg;
+	const struct ag_mapping *w = hmap_get(&c->want->maps, key);
+	const struct ag_mapping *h = hmap_get(&c->have->maps, key);
+
+	if (h)
+		h = kept(c, h, h->vni);
+	if (!w && h)
+		add(c->plan, AG_MAP_DEL, h->vni)->map = h;
+	else if (w && (!h || !ag_map_equal(w, h)))
+		add(c->plan, AG_MAP_SET, w->vni)->map = w;
+}
+
+void ag_diff(const struct ag_state *want, const struct ag_state *have,
+	     const struct hmap *links, const struct ag_dirty *dirty, struct ag_plan *plan)
+{
+	struct diff_ctx c = { .want = want, .have = have, .links = links, .plan = plan };
+	bool all = dirty->all;
+
+	hmap_init(&c.deleting);
+	for (unsigned int plane = 0; plane < VPC_PLANES && (all || dirty->underlay); plane++) {
+		struct ag_action *a;
+
+		if (!want->underlay[plane] || want->underlay[plane] == have->underlay[plane])
+			continue;
+		a = add(plan, AG_UNDERLAY_SET, 0);
+		a->underlay.plane = plane;
+		a->underlay.ip = want->underlay[plane];
+	}
+	for_keys(&want->vpcs, &have->vpcs, all ? NULL : &dirty->vpcs, diff_vpc, &c);
+	for_keys(&want->ports, &have->ports, all ? NULL : &dirty->ports, diff_port, &c);
+	for_keys(&want->maps, &have->maps, all ? NULL : &dirty->maps, diff_map, &c);
+	hmap_free(&c.deleting);
+}
+
+uint32_t ag_host_tag(const char *host_id)
+{
+	uint32_t h = 2166136261u;	/* FNV-1a */
+
+	while (*host_id)
+		h = (h ^ (unsigned char)*host_id++) * 16777619u;
+	return h ? h : 1;
+}
+
+uint64_t ag_session(uint32_t tag, uint32_t random)
+{
+	return (uint64_t)tag << 32 | (random ? random : 1);
+}
+
+bool ag_session_ours(uint64_t session, uint32_t tag)
+{
+	return (uint32_t)(session >> 32) == tag && (uint32_t)session;
+}
+
+size_t ag_diff_volumes(const struct ag_state *want, const struct ag_dev *devs, size_t n_devs,
+		       uint32_t tag, struct ag_vol_action *out)
+{
+	size_t n = 0;
+
+	hmap_foreach(&want->volumes, i) {
+		const struct ag_volume *v = want->volumes.e[i].val;
+		const struct ag_dev *d = NULL;
+
+		for (size_t j = 0; j < n_devs && !d; j++)
+			if (ag_session_ours(devs[j].session, tag) && !strcmp(devs[j].name, v->name))
+				d = &devs[j];
+		if (!d)
+			out[n++] = (struct ag_vol_action){ AG_VOL_MAP, v, NULL };
+		else if (d->generation < v->generation)
+			out[n++] = (struct ag_vol_action){ AG_VOL_REMAP, v, d };
+		else if (d->live < d->conns && !d->fenced)
+			out[n++] = (struct ag_vol_action){ AG_VOL_RECONNECT, v, d };
+	}
+	for (size_t j = 0; j < n_devs; j++) {
+		bool wanted = false;
+
+		if (!ag_session_ours(devs[j].session, tag))
+			continue;
+		hmap_foreach(&want->volumes, i)
+			if (!strcmp(((const struct ag_volume *)want->volumes.e[i].val)->name,
+				    devs[j].name))
+				wanted = true;
+		if (!wanted)
+			out[n++] = (struct ag_vol_action){ AG_VOL_UNMAP, NULL, &devs[j] };
+	}
+	return n;
+}
