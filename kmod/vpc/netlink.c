@@ -242,6 +242,44 @@ bool vpc_nl_ip6_ok(const struct in6_addr *ip, const struct nlattr *attr,
 	return true;
 }
 
+int vpc_nl_parse_addr(const struct nlattr *attr, struct nlattr **tb,
+		      struct netlink_ext_ack *extack)
+{
+	int ret;
+
+	/* The policy validated the nest already. */
+	ret = nla_parse_nested(tb, VPC_ADDR_A_MAX, attr, NULL, extack);
+	if (ret)
+		return ret;
+	if (!tb[VPC_ADDR_A_IP4] == !tb[VPC_ADDR_A_IP6]) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "an address needs one IPv4 or one IPv6 address");
+		NL_SET_BAD_ATTR(extack, attr);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int vpc_nl_get_host(const struct nlattr *attr, struct nlattr **tb,
+		    struct in6_addr *ip, struct netlink_ext_ack *extack)
+{
+	__be32 ip4;
+	int ret;
+
+	ret = vpc_nl_parse_addr(attr, tb, extack);
+	if (ret)
+		return ret;
+	if (tb[VPC_ADDR_A_IP4]) {
+		ip4 = nla_get_in_addr(tb[VPC_ADDR_A_IP4]);
+		if (!vpc_nl_ip4_ok(ip4, attr, extack))
+			return -EINVAL;
+		ipv6_addr_set_v4mapped(ip4, ip);
+		return 0;
+	}
+	*ip = nla_get_in6_addr(tb[VPC_ADDR_A_IP6]);
+	return vpc_nl_ip6_ok(ip, attr, extack) ? 0 : -EINVAL;
+}
+
 /*
  * The header, OBJ's attributes from PUT, and the end; a dump (CB) is told
  * whether the objects changed between its rounds.

@@ -52,6 +52,18 @@ bool vpc_nl_prefix6_ok(const struct in6_addr *ip, u8 plen,
 const u8 *vpc_nl_get_mac(struct genl_info *info);
 bool vpc_nl_ip6_ok(const struct in6_addr *ip, const struct nlattr *attr,
 		   struct netlink_ext_ack *extack);
+/*
+ * The address nest ATTR (VPC_ADDR_A_*) into TB: exactly one IPv4 or one
+ * IPv6 address, else an extack message.
+ */
+int vpc_nl_parse_addr(const struct nlattr *attr, struct nlattr **tb,
+		      struct netlink_ext_ack *extack);
+/*
+ * The address nest ATTR as one host address IP (IPv4 v4-mapped), checked
+ * by its family's validator; TB keeps the nest's other attributes.
+ */
+int vpc_nl_get_host(const struct nlattr *attr, struct nlattr **tb,
+		    struct in6_addr *ip, struct netlink_ext_ack *extack);
 
 /*
  * Messages about one object.  PUT puts the attributes of OBJ, one kind of

@@ -133,17 +133,9 @@ static int vpc_nl_port_addrs(struct genl_info *info,
 			NL_SET_BAD_ATTR(info->extack, attr);
 			return -EINVAL;
 		}
-		/* The policy validated the nest already. */
-		ret = nla_parse_nested(tb, VPC_ADDR_A_MAX, attr, NULL,
-				       info->extack);
+		ret = vpc_nl_parse_addr(attr, tb, info->extack);
 		if (ret)
 			return ret;
-		if (!tb[VPC_ADDR_A_IP4] == !tb[VPC_ADDR_A_IP6]) {
-			NL_SET_ERR_MSG_MOD(info->extack,
-					   "an address needs one IPv4 or one IPv6 address");
-			NL_SET_BAD_ATTR(info->extack, attr);
-			return -EINVAL;
-		}
 		if (tb[VPC_ADDR_A_IP4])
 			ret = vpc_nl_port_addr4(tb, attr, &addrs[*n], info->extack);
 		else
@@ -281,29 +273,11 @@ static int vpc_nl_get_allow(struct genl_info *info, const struct nlattr *attr,
 			    struct vpc_allow *a)
 {
 	struct nlattr *tb[VPC_ADDR_A_MAX + 1];
-	__be32 ip4;
 	int ret;
 
-	/* The policy validated the nest already. */
-	ret = nla_parse_nested(tb, VPC_ADDR_A_MAX, attr, NULL, info->extack);
+	ret = vpc_nl_get_host(attr, tb, &a->ip, info->extack);
 	if (ret)
 		return ret;
-	if (!tb[VPC_ADDR_A_IP4] == !tb[VPC_ADDR_A_IP6]) {
-		NL_SET_ERR_MSG_MOD(info->extack,
-				   "an address pair needs one IPv4 or one IPv6 address");
-		NL_SET_BAD_ATTR(info->extack, attr);
-		return -EINVAL;
-	}
-	if (tb[VPC_ADDR_A_IP4]) {
-		ip4 = nla_get_in_addr(tb[VPC_ADDR_A_IP4]);
-		if (!vpc_nl_ip4_ok(ip4, attr, info->extack))
-			return -EINVAL;
-		vpc_vip_key4(ip4, &a->ip);
-	} else {
-		a->ip = nla_get_in6_addr(tb[VPC_ADDR_A_IP6]);
-		if (!vpc_nl_ip6_ok(&a->ip, attr, info->extack))
-			return -EINVAL;
-	}
 	if (tb[VPC_ADDR_A_MAC]) {
 		if (nla_type(attr) != VPC_A_ALLOW ||
 		    !is_valid_ether_addr(nla_data(tb[VPC_ADDR_A_MAC]))) {

@@ -174,16 +174,9 @@ static int vpc_nl_get_addr(struct genl_info *info, int attr, bool host,
 	u8 plen;
 	int ret;
 
-	/* The policy validated the nest already. */
-	ret = nla_parse_nested(tb, VPC_ADDR_A_MAX, nest, NULL, info->extack);
+	ret = vpc_nl_parse_addr(nest, tb, info->extack);
 	if (ret)
 		return ret;
-	if (!tb[VPC_ADDR_A_IP4] == !tb[VPC_ADDR_A_IP6]) {
-		NL_SET_ERR_MSG_MOD(info->extack,
-				   "an address needs one IPv4 or one IPv6 address");
-		NL_SET_BAD_ATTR(info->extack, nest);
-		return -EINVAL;
-	}
 	v6 = tb[VPC_ADDR_A_IP6];
 	if (host && v6 != p->v6) {
 		NL_SET_ERR_MSG_MOD(info->extack,
@@ -345,7 +338,6 @@ static int vpc_nl_get_dns(struct genl_info *info, struct vpc_dns *dns)
 	struct nlattr *tb[VPC_ADDR_A_MAX + 1];
 	const struct nlattr *attr;
 	int rem, ret;
-	__be32 ip4;
 
 	nla_for_each_attr(attr, genlmsg_data(info->genlhdr),
 			  genlmsg_len(info->genlhdr), rem) {
@@ -356,28 +348,10 @@ static int vpc_nl_get_dns(struct genl_info *info, struct vpc_dns *dns)
 			NL_SET_BAD_ATTR(info->extack, attr);
 			return -EINVAL;
 		}
-		/* The policy validated the nest already. */
-		ret = nla_parse_nested(tb, VPC_ADDR_A_MAX, attr, NULL,
-				       info->extack);
+		ret = vpc_nl_get_host(attr, tb, &dns->server[dns->n],
+				      info->extack);
 		if (ret)
 			return ret;
-		if (!tb[VPC_ADDR_A_IP4] == !tb[VPC_ADDR_A_IP6]) {
-			NL_SET_ERR_MSG_MOD(info->extack,
-					   "a DNS server needs one IPv4 or one IPv6 address");
-			NL_SET_BAD_ATTR(info->extack, attr);
-			return -EINVAL;
-		}
-		if (tb[VPC_ADDR_A_IP4]) {
-			ip4 = nla_get_in_addr(tb[VPC_ADDR_A_IP4]);
-			if (!vpc_nl_ip4_ok(ip4, attr, info->extack))
-				return -EINVAL;
-			ipv6_addr_set_v4mapped(ip4, &dns->server[dns->n]);
-		} else {
-			dns->server[dns->n] = nla_get_in6_addr(tb[VPC_ADDR_A_IP6]);
-			if (!vpc_nl_ip6_ok(&dns->server[dns->n], attr,
-					   info->extack))
-				return -EINVAL;
-		}
 		dns->n++;
 	}
 	attr = info->attrs[VPC_A_DOMAIN];
