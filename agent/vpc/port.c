@@ -181,62 +181,44 @@ static int port_change(int argc, char **argv, uint8_t cmd)
 	return 0;
 }
 
-/* "10.0.0.9,10.0.0.10@0:0:5e:0:1:33": the address pairs, as one field. */
-static void port_fmt_allows(const struct nlmsghdr *nlh, char *out, size_t len)
+/*
+ * The nests of TYPE as one field, which serves text and JSON alike:
+ * VPC_A_ADDR "10.0.0.1/32,2001:db8::/64", VPC_A_ALLOW (the address pairs)
+ * "10.0.0.9,10.0.0.10@0:0:5e:0:1:33".
+ */
+static void port_fmt_nests(const struct nlmsghdr *nlh, uint16_t type, char *out,
+			   size_t len)
 {
 	const struct nlattr *a, *x;
-	char ip[INET6_ADDRSTRLEN], mac[18];
+	char ip[INET6_ADDRSTRLEN], suffix[20];
 	size_t used = 0;
 
 	out[0] = '\0';
 	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
 		const char *addr = "?";
 
-		if (mnl_attr_get_type(a) != VPC_A_ALLOW)
+		if (mnl_attr_get_type(a) != type)
 			continue;
-		mac[0] = '\0';
+		suffix[0] = '\0';
+		if (type == VPC_A_ADDR)
+			snprintf(suffix, sizeof(suffix), "/0");
 		mnl_attr_for_each_nested(x, a) {
-			if (mnl_attr_get_type(x) == VPC_ADDR_A_IP4)
+			if (mnl_attr_get_type(x) == VPC_ADDR_A_IP4) {
 				addr = nb_addr_fmt4(mnl_attr_get_u32(x), ip, sizeof(ip));
-			else if (mnl_attr_get_type(x) == VPC_ADDR_A_IP6 &&
-				 mnl_attr_get_payload_len(x) == 16)
+			} else if (mnl_attr_get_type(x) == VPC_ADDR_A_IP6 &&
+				   mnl_attr_get_payload_len(x) == 16) {
 				addr = nb_addr_fmt6(mnl_attr_get_payload(x), ip, sizeof(ip));
-			else if (mnl_attr_get_type(x) == VPC_ADDR_A_MAC &&
-				 mnl_attr_get_payload_len(x) == 6)
-				nb_mac_fmt(mnl_attr_get_payload(x), mac, sizeof(mac));
+			} else if (mnl_attr_get_type(x) == VPC_ADDR_A_PLEN && type == VPC_A_ADDR) {
+				snprintf(suffix, sizeof(suffix), "/%u", mnl_attr_get_u8(x));
+			} else if (mnl_attr_get_type(x) == VPC_ADDR_A_MAC && type == VPC_A_ALLOW &&
+				   mnl_attr_get_payload_len(x) == 6) {
+				suffix[0] = '@';
+				nb_mac_fmt(mnl_attr_get_payload(x), suffix + 1, sizeof(suffix) - 1);
+			}
 		}
 		if (used < len)
-			used += (size_t)snprintf(out + used, len - used, "%s%s%s%s",
-						 used ? "," : "", addr, mac[0] ? "@" : "", mac);
-	}
-}
-
-/* "10.0.0.1/32,2001:db8::/64": one field serves text and JSON alike. */
-static void port_fmt_addrs(const struct nlmsghdr *nlh, char *out, size_t len)
-{
-	const struct nlattr *a, *x;
-	char ip[INET6_ADDRSTRLEN];
-	size_t used = 0;
-
-	out[0] = '\0';
-	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
-		const char *addr = "?";
-		unsigned int plen = 0;
-
-		if (mnl_attr_get_type(a) != VPC_A_ADDR)
-			continue;
-		mnl_attr_for_each_nested(x, a) {
-			if (mnl_attr_get_type(x) == VPC_ADDR_A_IP4)
-				addr = nb_addr_fmt4(mnl_attr_get_u32(x), ip, sizeof(ip));
-			else if (mnl_attr_get_type(x) == VPC_ADDR_A_IP6 &&
-				 mnl_attr_get_payload_len(x) == 16)
-				addr = nb_addr_fmt6(mnl_attr_get_payload(x), ip, sizeof(ip));
-			else if (mnl_attr_get_type(x) == VPC_ADDR_A_PLEN)
-				plen = mnl_attr_get_u8(x);
-		}
-		if (used < len)
-			used += (size_t)snprintf(out + used, len - used, "%s%s/%u",
-						 used ? "," : "", addr, plen);
+			used += (size_t)snprintf(out + used, len - used, "%s%s%s",
+						 used ? "," : "", addr, suffix);
 	}
 }
 
@@ -256,9 +238,9 @@ int vpc_port_print_cb(const struct nlmsghdr *nlh, void *data)
 	out_uint("net", " net %llu", mnl_attr_get_u32(tb[VPC_A_NET_ID]));
 	out_str("mac", " mac %s", nb_mac_fmt(mnl_attr_get_payload(tb[VPC_A_MAC]), mac,
 					     sizeof(mac)));
-	port_fmt_addrs(nlh, addrs, sizeof(addrs));
+	port_fmt_nests(nlh, VPC_A_ADDR, addrs, sizeof(addrs));
 	out_str("ip", " ip %s", addrs);
-	port_fmt_allows(nlh, allows, sizeof(allows));
+	port_fmt_nests(nlh, VPC_A_ALLOW, allows, sizeof(allows));
 	if (allows[0])
 		out_str("allow", " allow %s", allows);
 	if (vpc_opts.stats && tb[VPC_A_STATS])
