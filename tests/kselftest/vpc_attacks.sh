@@ -19,13 +19,9 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/helpers/vpc_topo.sh"
 require_cmd vpc tcpdump ping
-PY=/usr/bin/python3
-if ! "$PY" -c 'import scapy' 2>/dev/null; then
-	echo "# $TEST_NAME: python3-scapy is not installed (run scripts/setup)"
-	exit $KSFT_SKIP
-fi
+require_scapy
 
-ktap_plan 48
+ktap_plan 51
 load_module vpc
 defer unload_module vpc
 setup_ns fab hv1 hv2 a1 a2 a3 a4 b1 b2
@@ -196,6 +192,14 @@ misses() {
 }
 check "50 frames to an unknown address of the subnet: announced once as a miss" \
 	busywait 5000 matches '^1 miss net 100 ip 10\.0\.0\.77 dev a1$' misses
+# A miss is announced for the first frame too: an ARP request or a
+# neighbour solicitation for an address of the subnet that nobody has.
+attack "ARP request for an unknown address of the subnet (10.0.0.78)" drop_arp \
+	arp-req $A1 dip=10.0.0.78
+attack "neighbour solicitation for one (2001:db8::78)" drop_nd ns $A1 tgt=2001:db8::78
+check "both announced as misses" busywait 5000 sh -c \
+	"grep -q '^miss net 100 ip 10\.0\.0\.78 dev a1$' $work/monitor &&
+	grep -q '^miss net 100 ip 2001:db8::78 dev a1$' $work/monitor"
 # Cross-tenant from b1: 10.0.0.3 is A's only, a3's MAC is A's.
 attack_from b1 "b1 to A's 10.0.0.3 with a3's MAC" drop_no_dest \
 	ip4 mac="$(mac 1)" ip=10.0.0.1 dmac="$(mac 3)" dip=10.0.0.3 n=5

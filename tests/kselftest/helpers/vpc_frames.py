@@ -19,9 +19,11 @@ import socket
 import sys
 
 from scapy.layers.inet import ICMP, IP, UDP
-from scapy.layers.inet6 import (ICMPv6EchoRequest, ICMPv6ND_NA, ICMPv6ND_RA,
-                                ICMPv6NDOptPrefixInfo, ICMPv6NDOptSrcLLAddr,
-                                ICMPv6NDOptDstLLAddr, IPv6)
+from scapy.layers.inet6 import (ICMPv6EchoRequest, ICMPv6ND_NA, ICMPv6ND_NS,
+                                ICMPv6ND_RA, ICMPv6NDOptPrefixInfo,
+                                ICMPv6NDOptSrcLLAddr, ICMPv6NDOptDstLLAddr,
+                                IPv6)
+from scapy.utils6 import in6_getnsma, in6_getnsmac
 from scapy.layers.l2 import ARP, Ether
 from scapy.layers.dhcp import BOOTP, DHCP
 from scapy.packet import Raw
@@ -72,6 +74,12 @@ def frames(kind, a):
                 IPv6(src=a["ip6"], dst="ff02::1", hlim=255) /
                 ICMPv6ND_NA(tgt=a["tgt"], R=0, S=0, O=1) /
                 ICMPv6NDOptDstLLAddr(lladdr=a.get("lladdr", mac))]
+    if kind == "ns":
+        # A neighbour solicitation for TGT to its solicited-node group.
+        nsma = in6_getnsma(socket.inet_pton(socket.AF_INET6, a["tgt"]))
+        return [Ether(src=mac, dst=in6_getnsmac(nsma)) /
+                IPv6(src=a["ip6"], dst=socket.inet_ntop(socket.AF_INET6, nsma), hlim=255) /
+                ICMPv6ND_NS(tgt=a["tgt"]) / ICMPv6NDOptSrcLLAddr(lladdr=mac)] * n
     if kind == "dhcp-offer":
         # A rogue DHCP server's offer, broadcast.
         return [Ether(src=mac, dst=BCAST) /
