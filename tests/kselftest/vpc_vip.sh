@@ -14,11 +14,13 @@
 #
 #   VPC 100, 10.0.0.0/24; VM N is 10.0.0.N with MAC 02:00:00:00:00:0N;
 #   the VIP is 10.0.0.100 with VRRP's MAC 00:00:5e:00:01:33 (VRID 51).
+#   Then an IPv6 VIP, 2001:db8::100, claimed by the unsolicited neighbour
+#   advertisement of v2's own kernel (ndisc_notify).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/helpers/vpc_topo.sh"
 require_cmd vpc keepalived tcpdump ping
 
-ktap_plan 27
+ktap_plan 35
 load_module vpc
 defer unload_module vpc
 setup_ns fab hv1 hv2 hv3 v1 v2 v3 c
@@ -205,6 +207,40 @@ keepalived_stop v3
 keepalived_stop v1
 check "disallow: the port's pair is gone" sh -c "vpc -n $hv2 port set dev v3 disallow ip $VIP &&
 	! vpc -n $hv2 port show dev v3 | grep -q allow"
+# An IPv6 VIP: claimed by an unsolicited neighbour advertisement, which
+# v2's kernel sends for a new address with ndisc_notify on (and no DAD).
+VIP6=2001:db8::100
+ipv6_on() {
+	ip netns exec "$1" sysctl -qw net.ipv6.conf.eth0.accept_dad=0 \
+		net.ipv6.conf.eth0.router_solicitations=0 net.ipv6.conf.eth0.ndisc_notify=1 \
+		net.ipv6.conf.eth0.disable_ipv6=0
+}
+# ns_v1: v1's neighbour solicitation for the VIP (ndisc6), answered or not.
+ns_v1() { ip netns exec "$v1" ndisc6 -1 -r 2 -w 500 $VIP6 eth0; }
+v6_setup() {
+	local h
+	for h in hv1 hv2 hv3; do
+		vpc -n "${!h}" subnet add net 100 2001:db8::/64 gw 2001:db8::fffe || return 1
+	done
+	vpc -n "$hv1" port set dev v2 allow ip $VIP6 && ipv6_on "$v1" && ipv6_on "$v2" &&
+	busywait 10000 matches 'inet6 fe80' ip -n "$v1" addr show dev eth0
+}
+check "IPv6: v2 allowed $VIP6, IPv6 on in v1 and v2" v6_setup
+check_fail_output "an unclaimed IPv6 VIP is answered by nobody" 'No response' ns_v1
+ip -n "$v2" addr add $VIP6/64 dev eth0
+check "v2's advertisement claims it (hv1 announces it)" \
+	busywait 10000 grep -q "^claim net 100 ip $VIP6 mac $(vmmac v2) dev v2$" "$work/mon.hv1"
+check "the control plane maps it to hv1 on hv3" \
+	busywait 10000 matches "ip $VIP6 mac $(vmmac v2) host 192\.0\.2\.1" vpc -n "$hv3" map show net 100 ip $VIP6
+check_output "v1's solicitation is answered with v2's MAC" "address: *$(vmmac v2)" ns_v1
+spoofs1() { vpc_stat "$hv1" port drop_spoof_ip dev v1; }
+before=$(spoofs1)
+v1_spoofed() { [ "$(spoofs1)" -gt "$before" ]; }
+ip -n "$v1" addr add $VIP6/64 dev eth0
+check "v1, not allowed it, advertises it too: spoofing" busywait 10000 v1_spoofed
+check_no_match "and not announced" "^claim net 100 ip $VIP6 .*dev v1$" cat "$work/mon.hv1"
+check_output "v2 still owns it" "address: *$(vmmac v2)" ns_v1
+
 # For bench/vpc: the lost probes of each failover.
 [ -z "${VPC_VIP_LOST:-}" ] || cp "$work/lost" "$VPC_VIP_LOST"
 
