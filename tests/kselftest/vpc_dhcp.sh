@@ -17,8 +17,9 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/helpers/vpc_topo.sh"
 require_cmd vpc busybox dhclient rdisc6 tcpdump ping
+require_scapy
 
-ktap_plan 35
+ktap_plan 40
 load_module vpc
 defer unload_module vpc
 setup_ns fab hv1 hv2 d1 n2 n3
@@ -141,6 +142,17 @@ check "the lease is the module's: server 10.0.0.254, a day" sh -c \
 check_output "counted: dhcp_replies" '^[2-9]' vpc_stat "$hv1" port dhcp_replies dev d1
 dhclient_stop -4
 reset4
+
+# What the clients do not send on cue (RFC 2131 4.3), crafted (scapy).
+replies=$(vpc_stat "$hv1" port dhcp_replies dev d1)
+ip netns exec "$d1" "$PY" "$REPO/tests/kselftest/helpers/vpc_dhcp_rfc.py" \
+	02:00:00:00:00:01 10.0.0.1 10.0.0.9 10.0.0.254 02:76:70:00:00:64 >"$work/rfc" 2>"$work/rfc.err"
+log "$(cat "$work/rfc")"
+check "a REQUEST for another address gets a NAK" grep -qx 'nak 6' "$work/rfc"
+check "an INFORM gets an ACK with no address and no lease" grep -qx 'inform 5 0.0.0.0 nolease' "$work/rfc"
+check "a RELEASE gets no answer" grep -qx 'release none' "$work/rfc"
+check "nor does a DECLINE" grep -qx 'decline none' "$work/rfc"
+check_output "counted: the two answers" "^$((replies + 2))$" vpc_stat "$hv1" port dhcp_replies dev d1
 
 # Router advertisements: rdisc6 solicits one; the VM's own kernel takes it
 # as well.
