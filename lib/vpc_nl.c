@@ -82,6 +82,12 @@ static const char *const vpc_stat_names[VPC_STATS_A_MAX + 1] = {
 	[VPC_STATS_A_ND_REPLIES] = "nd_replies",
 	[VPC_STATS_A_DROP_ND] = "drop_nd",
 	[VPC_STATS_A_TOO_BIG] = "too_big",
+	[VPC_STATS_A_DROP_RATELIMIT] = "drop_ratelimit",
+	[VPC_STATS_A_DHCP_REPLIES] = "dhcp_replies",
+	[VPC_STATS_A_RA_REPLIES] = "ra_replies",
+	[VPC_STATS_A_DHCP6_REPLIES] = "dhcp6_replies",
+	[VPC_STATS_A_CLAIMS] = "claims",
+	[VPC_STATS_A_MISSES] = "misses",
 };
 
 const char *vpc_stat_name(unsigned int type)

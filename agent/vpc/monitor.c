@@ -5,10 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/genetlink.h>
+#include <arpa/inet.h>
 #include <linux/vpc.h>
 
 #include "lib/output.h"
 #include "agent/vpc/vpc.h"
+
+static int vpc_event_print_cb(const struct nlmsghdr *nlh, void *data);
 
 static const struct {
 	uint8_t cmd;
@@ -27,7 +30,40 @@ static const struct {
 	{ VPC_CMD_ROUTE_NEW, "add", vpc_route_print_cb },
 	{ VPC_CMD_ROUTE_DEL, "del", vpc_route_print_cb },
 	{ VPC_CMD_PATH_SET, "set", vpc_path_print_cb },
+	{ VPC_CMD_PORT_SET, "set", vpc_port_print_cb },
+	{ VPC_CMD_SUBNET_SET, "set", vpc_subnet_print_cb },
+	{ VPC_CMD_CLAIM, "claim", vpc_event_print_cb },
+	{ VPC_CMD_MISS, "miss", vpc_event_print_cb },
 };
+
+/*
+ * "claim net 100 ip 10.0.0.9 mac 02:00:00:00:00:01 dev a1",
+ * "miss net 100 ip 10.0.0.77 dev a1": the events of the packet path.
+ */
+static int vpc_event_print_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[VPC_A_MAX + 1] = { 0 };
+	char ip[INET6_ADDRSTRLEN], mac[18];
+
+	(void)data;
+	genl_parse(nlh, tb, VPC_A_MAX);
+	if (!tb[VPC_A_NET_ID])
+		return MNL_CB_OK;
+	out_obj_begin();
+	out_uint("net", "net %llu", mnl_attr_get_u32(tb[VPC_A_NET_ID]));
+	if (tb[VPC_A_IP])
+		out_str("ip", " ip %s", nb_addr_fmt4(mnl_attr_get_u32(tb[VPC_A_IP]), ip, sizeof(ip)));
+	else if (tb[VPC_A_IP6] && mnl_attr_get_payload_len(tb[VPC_A_IP6]) == 16)
+		out_str("ip", " ip %s", nb_addr_fmt6(mnl_attr_get_payload(tb[VPC_A_IP6]), ip,
+						     sizeof(ip)));
+	if (tb[VPC_A_MAC] && mnl_attr_get_payload_len(tb[VPC_A_MAC]) == 6)
+		out_str("mac", " mac %s", nb_mac_fmt(mnl_attr_get_payload(tb[VPC_A_MAC]), mac,
+						     sizeof(mac)));
+	if (tb[VPC_A_IFNAME])
+		out_str("dev", " dev %s", mnl_attr_get_str(tb[VPC_A_IFNAME]));
+	out_obj_end();
+	return MNL_CB_OK;
+}
 
 static int monitor_cb(const struct nlmsghdr *nlh, void *data)
 {

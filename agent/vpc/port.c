@@ -16,11 +16,15 @@ static void port_usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: vpc port add dev IFACE net ID mac MAC ip ADDR[/PLEN] [ ip ADDR[/PLEN] ... ]\n"
+		"       vpc port set dev IFACE allow ip ADDR [ mac MAC ]\n"
+		"       vpc port set dev IFACE disallow ip ADDR\n"
 		"       vpc port del dev IFACE\n"
 		"       vpc port show [ dev IFACE ]\n"
 		"where  ADDR is IPv4 or IPv6, at most %u of them;\n"
-		"       a prefix allows a VM to forward for others\n",
-		(unsigned int)VPC_PORT_ADDRS_MAX);
+		"       a prefix allows a VM to forward for others;\n"
+		"       allow adds an address pair (a VIP: at most %u per port), with\n"
+		"       its own MAC if given (VRRP's virtual MAC)\n",
+		(unsigned int)VPC_PORT_ADDRS_MAX, (unsigned int)VPC_PORT_ALLOWS_MAX);
 }
 
 struct port_args {
@@ -79,6 +83,71 @@ static void port_put_addrs(struct nlmsghdr *nlh, const struct port_args *a)
 	}
 }
 
+/* vpc port set dev IFACE { allow ip ADDR [ mac MAC ] | disallow ip ADDR } */
+static int port_set(int argc, char **argv)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	uint16_t type = 0;
+	struct nb_addr ip = { 0 };
+	uint32_t ifindex = 0;
+	bool has_mac = false;
+	uint8_t mac[6];
+	struct nlmsghdr *nlh;
+	struct nlattr *nest;
+	struct genl_sock *gs;
+	int ret;
+
+	while (argc > 0) {
+		if (!strcmp(argv[0], "allow") || !strcmp(argv[0], "disallow")) {
+			if (type)
+				return invarg("give one of allow and disallow", argv[0]);
+			type = argv[0][0] == 'a' ? VPC_A_ALLOW : VPC_A_DISALLOW;
+			argc--;
+			argv++;
+			continue;
+		}
+		if (argc < 2)
+			return cli_needs_value(argv[0]);
+		if (!strcmp(argv[0], "dev")) {
+			ifindex = if_nametoindex(argv[1]);
+			if (!ifindex)
+				return invarg("no such device", argv[1]);
+		} else if (!strcmp(argv[0], "ip")) {
+			if (nb_addr_parse(argv[1], &ip))
+				return invarg("not an IPv4 or IPv6 address", argv[1]);
+		} else if (type == VPC_A_ALLOW && !strcmp(argv[0], "mac")) {
+			if (vpc_parse_mac(argv[1], mac))
+				return invarg("not a MAC address", argv[1]);
+			has_mac = true;
+		} else {
+			return cli_unknown_arg(argv[0], "vpc port help");
+		}
+		argc -= 2;
+		argv += 2;
+	}
+	if (!ifindex || !type || !ip.family) {
+		fprintf(stderr, "Error: \"dev\", \"allow\" or \"disallow\", and \"ip\" are required\n");
+		return 1;
+	}
+	gs = vpc_sock();
+	if (!gs)
+		return 2;
+	nlh = genl_msg(gs, buf, VPC_CMD_PORT_SET, NLM_F_REQUEST | NLM_F_ACK);
+	mnl_attr_put_u32(nlh, VPC_A_IFINDEX, ifindex);
+	nest = mnl_attr_nest_start(nlh, type);
+	if (ip.family == AF_INET)
+		mnl_attr_put(nlh, VPC_ADDR_A_IP4, 4, ip.b);
+	else
+		mnl_attr_put(nlh, VPC_ADDR_A_IP6, 16, ip.b);
+	if (has_mac)
+		mnl_attr_put(nlh, VPC_ADDR_A_MAC, sizeof(mac), mac);
+	mnl_attr_nest_end(nlh, nest);
+	ret = genl_talk(gs, nlh, NULL, NULL);
+	if (ret)
+		return nl_error("cannot set port", ret, gs);
+	return 0;
+}
+
 static int port_change(int argc, char **argv, uint8_t cmd)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
@@ -112,32 +181,44 @@ static int port_change(int argc, char **argv, uint8_t cmd)
 	return 0;
 }
 
-/* "10.0.0.1/32,2001:db8::/64": one field serves text and JSON alike. */
-static void port_fmt_addrs(const struct nlmsghdr *nlh, char *out, size_t len)
+/*
+ * The nests of TYPE as one field, which serves text and JSON alike:
+ * VPC_A_ADDR "10.0.0.1/32,2001:db8::/64", VPC_A_ALLOW (the address pairs)
+ * "10.0.0.9,10.0.0.10@0:0:5e:0:1:33".
+ */
+static void port_fmt_nests(const struct nlmsghdr *nlh, uint16_t type, char *out,
+			   size_t len)
 {
 	const struct nlattr *a, *x;
-	char ip[INET6_ADDRSTRLEN];
+	char ip[INET6_ADDRSTRLEN], suffix[20];
 	size_t used = 0;
 
 	out[0] = '\0';
 	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
 		const char *addr = "?";
-		unsigned int plen = 0;
 
-		if (mnl_attr_get_type(a) != VPC_A_ADDR)
+		if (mnl_attr_get_type(a) != type)
 			continue;
+		suffix[0] = '\0';
+		if (type == VPC_A_ADDR)
+			snprintf(suffix, sizeof(suffix), "/0");
 		mnl_attr_for_each_nested(x, a) {
-			if (mnl_attr_get_type(x) == VPC_ADDR_A_IP4)
+			if (mnl_attr_get_type(x) == VPC_ADDR_A_IP4) {
 				addr = nb_addr_fmt4(mnl_attr_get_u32(x), ip, sizeof(ip));
-			else if (mnl_attr_get_type(x) == VPC_ADDR_A_IP6 &&
-				 mnl_attr_get_payload_len(x) == 16)
+			} else if (mnl_attr_get_type(x) == VPC_ADDR_A_IP6 &&
+				   mnl_attr_get_payload_len(x) == 16) {
 				addr = nb_addr_fmt6(mnl_attr_get_payload(x), ip, sizeof(ip));
-			else if (mnl_attr_get_type(x) == VPC_ADDR_A_PLEN)
-				plen = mnl_attr_get_u8(x);
+			} else if (mnl_attr_get_type(x) == VPC_ADDR_A_PLEN && type == VPC_A_ADDR) {
+				snprintf(suffix, sizeof(suffix), "/%u", mnl_attr_get_u8(x));
+			} else if (mnl_attr_get_type(x) == VPC_ADDR_A_MAC && type == VPC_A_ALLOW &&
+				   mnl_attr_get_payload_len(x) == 6) {
+				suffix[0] = '@';
+				nb_mac_fmt(mnl_attr_get_payload(x), suffix + 1, sizeof(suffix) - 1);
+			}
 		}
 		if (used < len)
-			used += (size_t)snprintf(out + used, len - used, "%s%s/%u",
-						 used ? "," : "", addr, plen);
+			used += (size_t)snprintf(out + used, len - used, "%s%s%s",
+						 used ? "," : "", addr, suffix);
 	}
 }
 
@@ -145,6 +226,7 @@ int vpc_port_print_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[VPC_A_MAX + 1] = { 0 };
 	char addrs[VPC_PORT_ADDRS_MAX * (INET6_ADDRSTRLEN + 5)], mac[18];
+	char allows[VPC_PORT_ALLOWS_MAX * (INET6_ADDRSTRLEN + 20)];
 
 	(void)data;
 	genl_parse(nlh, tb, VPC_A_MAX);
@@ -156,8 +238,11 @@ int vpc_port_print_cb(const struct nlmsghdr *nlh, void *data)
 	out_uint("net", " net %llu", mnl_attr_get_u32(tb[VPC_A_NET_ID]));
 	out_str("mac", " mac %s", nb_mac_fmt(mnl_attr_get_payload(tb[VPC_A_MAC]), mac,
 					     sizeof(mac)));
-	port_fmt_addrs(nlh, addrs, sizeof(addrs));
+	port_fmt_nests(nlh, VPC_A_ADDR, addrs, sizeof(addrs));
 	out_str("ip", " ip %s", addrs);
+	port_fmt_nests(nlh, VPC_A_ALLOW, allows, sizeof(allows));
+	if (allows[0])
+		out_str("allow", " allow %s", allows);
 	if (vpc_opts.stats && tb[VPC_A_STATS])
 		vpc_print_stats(tb[VPC_A_STATS]);
 	out_obj_end();
@@ -198,6 +283,8 @@ int do_port(int argc, char **argv)
 		return port_change(argc - 1, argv + 1, VPC_CMD_PORT_NEW);
 	if (matches(argv[0], "delete"))
 		return port_change(argc - 1, argv + 1, VPC_CMD_PORT_DEL);
+	if (matches(argv[0], "set"))
+		return port_set(argc - 1, argv + 1);
 	if (matches(argv[0], "help")) {
 		port_usage(stdout);
 		return 0;

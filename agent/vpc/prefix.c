@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <linux/genetlink.h>
 #include <linux/vpc.h>
 
 #include "lib/output.h"
@@ -41,8 +42,12 @@ static void prefix_usage(FILE *f, const struct prefix_obj *o)
 		"where  PREFIX := ADDR/PLEN (IPv4 or IPv6); ADDR of the same family\n",
 		o->name, o->addr_kw, o->name, o->name);
 	if (o == &subnet_obj)
-		fprintf(f, "       gw is the subnet's gateway, answered by the module with\n"
-			"       the VPC's gateway MAC 02:76:70 + the 24-bit VPC id\n");
+		fprintf(f, "       vpc subnet set net ID PREFIX [ dns IP[,IP...] ] [ domain NAME ]\n"
+			"       gw is the subnet's gateway, answered by the module with\n"
+			"       the VPC's gateway MAC 02:76:70 + the 24-bit VPC id;\n"
+			"       set gives the subnet's VMs DNS servers (at most %u, IPv4 for DHCP,\n"
+			"       IPv6 for RA and DHCPv6) and a search domain; neither clears them\n",
+			(unsigned int)VPC_DNS_MAX);
 	else
 		fprintf(f, "       via is the next hop, a VM inside a subnet of the VPC\n"
 			"       (an appliance such as a NAT or VPN gateway)\n");
@@ -123,10 +128,94 @@ static int prefix_change(int argc, char **argv, const struct prefix_obj *o, bool
 	return 0;
 }
 
+/* vpc subnet set net ID PREFIX [ dns IP[,IP...] ] [ domain NAME ] */
+static int subnet_set(int argc, char **argv)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE], list[256], *save = NULL, *tok;
+	struct nb_addr dns[VPC_DNS_MAX];
+	struct prefix_args a = { 0 };
+	const char *domain = NULL;
+	unsigned int n = 0;
+	struct nlmsghdr *nlh;
+	struct genl_sock *gs;
+	int ret;
+
+	for (; argc > 0; argc--, argv++) {
+		if (!strcmp(argv[0], "net") || !strcmp(argv[0], "dns") ||
+		    !strcmp(argv[0], "domain")) {
+			if (argc < 2)
+				return cli_needs_value(argv[0]);
+			if (argv[0][0] == 'n') {
+				if (parse_u32(argv[1], VPC_NET_ID_MIN, VPC_NET_ID_MAX, &a.net))
+					return invarg("VPC id must be 1..16777215", argv[1]);
+			} else if (!strcmp(argv[0], "dns")) {
+				snprintf(list, sizeof(list), "%s", argv[1]);
+				for (tok = strtok_r(list, ",", &save); tok;
+				     tok = strtok_r(NULL, ",", &save)) {
+					if (n == VPC_DNS_MAX)
+						return invarg("too many DNS servers", argv[1]);
+					if (nb_addr_parse(tok, &dns[n++]))
+						return invarg("not an IPv4 or IPv6 address", tok);
+				}
+			} else {
+				if (strlen(argv[1]) >= VPC_DOMAIN_MAXLEN)
+					return invarg("domain name too long", argv[1]);
+				domain = argv[1];
+			}
+			argc--;
+			argv++;
+		} else if (!a.has_prefix) {
+			if (nb_prefix_parse(argv[0], &a.prefix, true))
+				return invarg("not an IPv4 or IPv6 prefix (ADDR/PLEN)", argv[0]);
+			a.has_prefix = true;
+		} else {
+			return cli_unknown_arg(argv[0], "vpc subnet help");
+		}
+	}
+	if (!a.net || !a.has_prefix) {
+		fprintf(stderr, "Error: \"net\" and PREFIX are required\n");
+		return 1;
+	}
+	gs = vpc_sock();
+	if (!gs)
+		return 2;
+	nlh = genl_msg(gs, buf, VPC_CMD_SUBNET_SET, NLM_F_REQUEST | NLM_F_ACK);
+	mnl_attr_put_u32(nlh, VPC_A_NET_ID, a.net);
+	vpc_put_addr(nlh, VPC_A_PREFIX, &a.prefix.addr, (uint8_t)a.prefix.plen);
+	for (unsigned int i = 0; i < n; i++)
+		vpc_put_addr(nlh, VPC_A_DNS, &dns[i], dns[i].family == AF_INET ? 32 : 128);
+	if (domain)
+		mnl_attr_put_strz(nlh, VPC_A_DOMAIN, domain);
+	ret = genl_talk(gs, nlh, NULL, NULL);
+	if (ret)
+		return nl_error("cannot set subnet", ret, gs);
+	return 0;
+}
+
+/* "10.0.0.53,2001:db8::53": a subnet's DNS servers, as one field. */
+static void prefix_fmt_dns(const struct nlmsghdr *nlh, char *out, size_t len)
+{
+	const struct nlattr *a;
+	char ip[INET6_ADDRSTRLEN];
+	struct nb_addr addr;
+	size_t used = 0;
+	uint8_t plen;
+
+	out[0] = '\0';
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
+		if (mnl_attr_get_type(a) != VPC_A_DNS || vpc_get_addr(a, &addr, &plen))
+			continue;
+		if (used < len)
+			used += (size_t)snprintf(out + used, len - used, "%s%s",
+						 used ? "," : "", nb_addr_fmt(&addr, ip, sizeof(ip)));
+	}
+}
+
 static int prefix_print(const struct nlmsghdr *nlh, const struct prefix_obj *o)
 {
 	const struct nlattr *tb[VPC_A_MAX + 1] = { 0 };
 	char ip[INET6_ADDRSTRLEN], prefix[INET6_ADDRSTRLEN + 4], fmt[16];
+	char dns[VPC_DNS_MAX * (INET6_ADDRSTRLEN + 1)];
 	struct nb_addr net, addr;
 	uint8_t plen, addr_plen;
 
@@ -142,6 +231,11 @@ static int prefix_print(const struct nlmsghdr *nlh, const struct prefix_obj *o)
 	out_str("prefix", " %s", prefix);
 	snprintf(fmt, sizeof(fmt), " %s %%s", o->addr_kw);
 	out_str(o->addr_kw, fmt, nb_addr_fmt(&addr, ip, sizeof(ip)));
+	prefix_fmt_dns(nlh, dns, sizeof(dns));
+	if (dns[0])
+		out_str("dns", " dns %s", dns);
+	if (tb[VPC_A_DOMAIN])
+		out_str("domain", " domain %s", mnl_attr_get_str(tb[VPC_A_DOMAIN]));
 	out_obj_end();
 	return MNL_CB_OK;
 }
@@ -192,6 +286,8 @@ static int do_prefix(int argc, char **argv, const struct prefix_obj *o)
 		return prefix_change(argc - 1, argv + 1, o, true);
 	if (matches(argv[0], "delete"))
 		return prefix_change(argc - 1, argv + 1, o, false);
+	if (o == &subnet_obj && matches(argv[0], "set"))
+		return subnet_set(argc - 1, argv + 1);
 	if (matches(argv[0], "help")) {
 		prefix_usage(stdout, o);
 		return 0;

@@ -13,18 +13,22 @@
 static void underlay_usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: vpc underlay set local IP [ plane { 0 | 1 } ]\n"
+		"Usage: vpc underlay set [ local IP [ plane { 0 | 1 } ] ] [ fastpath { on | off } ]\n"
 		"       vpc underlay path HOSTIP plane { 0 | 1 } { up | down }\n"
 		"       vpc underlay show\n"
 		"where  plane 0 is the business network (default), 1 the storage network;\n"
 		"       HOSTIP names a remote host by its plane-0 IP; while its plane 0 is\n"
-		"       down, traffic to it goes over plane 1\n");
+		"       down, traffic to it goes over plane 1;\n"
+		"       fastpath on takes GRE off the underlay devices before IP (off:\n"
+		"       ip_gre and vpc-gre receive it all, the default)\n");
 }
 
 static int underlay_set(int argc, char **argv)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	uint32_t ip = 0, plane = 0;
+	bool has_plane = false;
+	int fastpath = -1;
 	struct nlmsghdr *nlh;
 	struct genl_sock *gs;
 	int ret;
@@ -38,19 +42,28 @@ static int underlay_set(int argc, char **argv)
 		} else if (!strcmp(argv[0], "plane")) {
 			if (parse_u32(argv[1], 0, VPC_PLANE_MAX, &plane))
 				return invarg("plane must be 0 or 1", argv[1]);
+			has_plane = true;
+		} else if (!strcmp(argv[0], "fastpath")) {
+			if (strcmp(argv[1], "on") && strcmp(argv[1], "off"))
+				return invarg("fastpath is on or off", argv[1]);
+			fastpath = !strcmp(argv[1], "on");
 		} else {
 			return cli_unknown_arg(argv[0], "vpc underlay help");
 		}
 	}
-	if (!ip) {
-		fprintf(stderr, "Error: \"local\" is required\n");
+	if (!ip && (has_plane || fastpath < 0)) {
+		fprintf(stderr, has_plane ? "Error: \"local\" is required with \"plane\"\n" :
+			"Error: \"local\" or \"fastpath\" is required\n");
 		return 1;
 	}
 	gs = vpc_sock();
 	if (!gs)
 		return 2;
 	nlh = genl_msg(gs, buf, VPC_CMD_UNDERLAY_SET, NLM_F_REQUEST | NLM_F_ACK);
-	mnl_attr_put_u32(nlh, plane ? VPC_A_LOCAL1 : VPC_A_LOCAL, ip);
+	if (ip)
+		mnl_attr_put_u32(nlh, plane ? VPC_A_LOCAL1 : VPC_A_LOCAL, ip);
+	if (fastpath >= 0)
+		mnl_attr_put_u8(nlh, VPC_A_FASTPATH, (uint8_t)fastpath);
 	ret = genl_talk(gs, nlh, NULL, NULL);
 	if (ret)
 		return nl_error("cannot set underlay", ret, gs);
@@ -73,6 +86,8 @@ int vpc_underlay_print_cb(const struct nlmsghdr *nlh, void *data)
 			nb_addr_fmt4(mnl_attr_get_u32(tb[VPC_A_LOCAL1]), ip, sizeof(ip)));
 	if (tb[VPC_A_IFNAME])
 		out_str("dev", " dev %s", mnl_attr_get_str(tb[VPC_A_IFNAME]));
+	if (vpc_opts.details && tb[VPC_A_FASTPATH])
+		out_str("fastpath", " fastpath %s", mnl_attr_get_u8(tb[VPC_A_FASTPATH]) ? "on" : "off");
 	if (vpc_opts.stats && tb[VPC_A_STATS])
 		vpc_print_stats(tb[VPC_A_STATS]);
 	out_obj_end();

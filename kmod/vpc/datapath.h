@@ -8,6 +8,7 @@
 
 struct ip_tunnel_info;
 struct vpc_map;
+struct vpc_net;
 struct vpc_pernet;
 struct vpc_port;
 struct vpc_stats;
@@ -25,9 +26,36 @@ void vpc_gre_rx_inner(struct vpc_pernet *pn, u32 vpc, __be32 src,
 /* GRE taken off an underlay device before IP (ul_rx.c). */
 rx_handler_result_t vpc_ul_rx(struct sk_buff **pskb);
 
+/* The drop reason of a frame whose source the port may not use (port_rx.c). */
+unsigned int vpc_port_spoof_reason(const struct vpc_port *port,
+				   const struct ethhdr *eth);
+
 /* ARP from a port, answered locally or dropped (arp.c). */
 void vpc_arp_rx(struct vpc_pernet *pn, struct vpc_port *port,
 		struct sk_buff *skb);
+
+/* Outer IPv4 header, GRE header with a key, the inner Ethernet header. */
+#define VPC_ENCAP_OVERHEAD	(sizeof(struct iphdr) + 8 + ETH_HLEN)
+
+/*
+ * DHCPv4 (dhcp.c), DHCPv6 (dhcp6.c) and router advertisements (ra.c)
+ * answered for a port's VM.  The _is_request checks look at a frame from
+ * a port (skb->data at its IP header); the _rx handlers consume it.
+ */
+bool vpc_dhcp_is_request(struct sk_buff *skb);
+void vpc_dhcp_rx(struct vpc_pernet *pn, struct vpc_port *port,
+		 struct sk_buff *skb);
+bool vpc_dhcp6_is_request(struct sk_buff *skb);
+void vpc_dhcp6_rx(struct vpc_pernet *pn, struct vpc_port *port,
+		  struct sk_buff *skb);
+void vpc_ra_rx(struct vpc_pernet *pn, struct vpc_port *port,
+	       struct sk_buff *skb);
+/* A VM's MTU: the underlay device's, less the encapsulation (RCU). */
+unsigned int vpc_dhcp_mtu(struct vpc_pernet *pn);
+/* The lease time of DHCP and DHCPv6, a module parameter. */
+unsigned int vpc_dhcp_lease(void);
+/* The gateway's link-local address, fe80:: and the EUI-64 of its MAC. */
+void vpc_gw_ll6(const struct vpc_net *vnet, struct in6_addr *ll);
 
 /* IPv6 from a port (port_rx6.c); its neighbour discovery (nd.c). */
 void vpc_port_rx_ip6(struct vpc_pernet *pn, struct vpc_port *port,
@@ -44,9 +72,17 @@ struct sk_buff *vpc_reply_alloc(const struct vpc_port *port,
 				unsigned int len);
 
 /*
- * An ICMPv6 message of LEN bytes to PORT's VM, from SRC_MAC and SADDR to
- * DADDR with HOP_LIMIT, zeroed after the IPv6 header for the caller to
- * fill; vpc_reply_icmp6_send() sums it and hands it to the VM (reply.c).
+ * An IPv6 packet of LEN bytes of NEXTHDR to PORT's VM, from SRC_MAC and
+ * SADDR to DADDR with HOP_LIMIT, zeroed after the IPv6 header for the
+ * caller to fill (reply.c).
+ */
+struct sk_buff *vpc_reply_ip6(const struct vpc_port *port,
+			      const u8 *src_mac, const struct in6_addr *saddr,
+			      const struct in6_addr *daddr, u8 nexthdr,
+			      u8 hop_limit, unsigned int len);
+/*
+ * The same with ICMPv6; vpc_reply_icmp6_send() sums it and hands it to
+ * the VM.
  */
 struct sk_buff *vpc_reply_icmp6(const struct vpc_port *port,
 				const u8 *src_mac, const struct in6_addr *saddr,

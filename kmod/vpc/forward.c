@@ -38,7 +38,7 @@ void vpc_forward(struct vpc_pernet *pn, struct vpc_port *from,
 {
 	const u8 *dest = eth_hdr(skb)->h_dest;
 
-	if (to && ether_addr_equal(dest, to->mac))
+	if (to && vpc_port_has_mac(to, dest))
 		vpc_deliver(to, skb);
 	else if (!to && map && ether_addr_equal(dest, map->mac))
 		vpc_encap(pn, from, map, skb);

@@ -77,7 +77,7 @@ void vpc_gre_rx_inner(struct vpc_pernet *pn, u32 vpc, __be32 src,
 		reason = VPC_STATS_A_GRE_DROP_MALFORMED;
 		goto drop;
 	}
-	if (!port || !ether_addr_equal(eth_hdr(skb)->h_dest, port->mac))
+	if (!port || !vpc_port_has_mac(port, eth_hdr(skb)->h_dest))
 		goto drop;
 
 	vpc_stats_pkt(pn->stats, VPC_STATS_A_GRE_RX_PACKETS,

@@ -6,10 +6,12 @@
 #include <linux/module.h>
 #include <net/genetlink.h>
 
+#include "dns.h"
 #include "map.h"
 #include "netlink.h"
 #include "pernet.h"
 #include "port.h"
+#include "vip.h"
 #include "vnet.h"
 
 static int __init vpc_init(void)
@@ -25,9 +27,15 @@ static int __init vpc_init(void)
 	ret = vpc_port_cache_init();
 	if (ret)
 		goto err_map_cache;
-	ret = vpc_pernet_init();
+	ret = vpc_vip_cache_init();
 	if (ret)
 		goto err_port_cache;
+	ret = vpc_dns_cache_init();
+	if (ret)
+		goto err_vip_cache;
+	ret = vpc_pernet_init();
+	if (ret)
+		goto err_dns_cache;
 	ret = vpc_genl_init();
 	if (ret)
 		goto err_pernet;
@@ -36,6 +44,10 @@ static int __init vpc_init(void)
 
 err_pernet:
 	vpc_pernet_exit();
+err_dns_cache:
+	vpc_dns_cache_exit();
+err_vip_cache:
+	vpc_vip_cache_exit();
 err_port_cache:
 	vpc_port_cache_exit();
 err_map_cache:
@@ -50,6 +62,8 @@ static void __exit vpc_exit(void)
 {
 	vpc_genl_exit();
 	vpc_pernet_exit();
+	vpc_dns_cache_exit();
+	vpc_vip_cache_exit();
 	vpc_port_cache_exit();
 	vpc_map_cache_exit();
 	vpc_net_cache_exit();

@@ -11,6 +11,7 @@
 #include <linux/slab.h>
 
 #include "map.h"
+#include "vip.h"
 #include "vnet.h"
 
 static struct kmem_cache *vpc_map_cache __read_mostly;
@@ -290,6 +291,15 @@ static struct vpc_map *vpc_map_commit(struct vpc_pernet *pn,
 	if (old) {
 		vpc_map_put_hosts(pn, old);
 		call_rcu(&old->rcu, vpc_map_free_rcu);
+	}
+	/* A VIP mapped to a remote host has no local owner any more. */
+	if (map->ip6) {
+		vpc_vip_unclaim(pn, vnet->id, &map->key6.ip);
+	} else {
+		struct in6_addr vip;
+
+		vpc_vip_key4(map->key.ip, &vip);
+		vpc_vip_unclaim(pn, vnet->id, &vip);
 	}
 	vpc_pernet_changed(pn);
 	return map;

@@ -5,16 +5,13 @@
 #include <net/sock.h>
 
 #include <linux/etherdevice.h>
+#include <linux/inetdevice.h>
 #include <linux/rtnetlink.h>
 
 #include "netlink.h"
 #include "pernet.h"
 #include "stats.h"
 #include "vnet.h"
-
-enum vpc_mcgrp {
-	VPC_MCGRP_NOTIFY_ID,
-};
 
 static const struct genl_multicast_group vpc_mcgrps[] = {
 	[VPC_MCGRP_NOTIFY_ID] = { .name = VPC_MCGRP_NOTIFY },
@@ -37,6 +34,7 @@ static const struct nla_policy vpc_net_id_policy[VPC_A_MAX + 1] = {
 static const struct nla_policy vpc_underlay_set_policy[VPC_A_MAX + 1] = {
 	[VPC_A_LOCAL] = { .type = NLA_BE32 },
 	[VPC_A_LOCAL1] = { .type = NLA_BE32 },
+	[VPC_A_FASTPATH] = NLA_POLICY_MAX(NLA_U8, 1),
 };
 
 static const struct nla_policy vpc_none_policy[VPC_A_MAX + 1] = {
@@ -70,6 +68,18 @@ static const struct nla_policy vpc_port_id_policy[VPC_A_MAX + 1] = {
 	[VPC_A_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
 };
 
+static const struct nla_policy vpc_allow_policy[VPC_ADDR_A_MAX + 1] = {
+	[VPC_ADDR_A_IP4] = { .type = NLA_BE32 },
+	[VPC_ADDR_A_IP6] = NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
+	[VPC_ADDR_A_MAC] = NLA_POLICY_EXACT_LEN(ETH_ALEN),
+};
+
+static const struct nla_policy vpc_port_set_policy[VPC_A_MAX + 1] = {
+	[VPC_A_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
+	[VPC_A_ALLOW] = NLA_POLICY_NESTED(vpc_allow_policy),
+	[VPC_A_DISALLOW] = NLA_POLICY_NESTED(vpc_allow_policy),
+};
+
 static const struct nla_policy vpc_map_new_policy[VPC_A_MAX + 1] = {
 	[VPC_A_NET_ID] = NLA_POLICY_FULL_RANGE(NLA_U32, &vpc_net_id_range),
 	[VPC_A_IP] = { .type = NLA_BE32 },
@@ -97,6 +107,13 @@ static const struct nla_policy vpc_route_new_policy[VPC_A_MAX + 1] = {
 	[VPC_A_VIA] = NLA_POLICY_NESTED(vpc_prefix_addr_policy),
 };
 
+static const struct nla_policy vpc_subnet_set_policy[VPC_A_MAX + 1] = {
+	[VPC_A_NET_ID] = NLA_POLICY_FULL_RANGE(NLA_U32, &vpc_net_id_range),
+	[VPC_A_PREFIX] = NLA_POLICY_NESTED(vpc_prefix_addr_policy),
+	[VPC_A_DNS] = NLA_POLICY_NESTED(vpc_prefix_addr_policy),
+	[VPC_A_DOMAIN] = { .type = NLA_NUL_STRING, .len = VPC_DOMAIN_MAXLEN - 1 },
+};
+
 /* Deleting a subnet or route; net-id alone filters their dumps. */
 static const struct nla_policy vpc_prefix_id_policy[VPC_A_MAX + 1] = {
 	[VPC_A_NET_ID] = NLA_POLICY_FULL_RANGE(NLA_U32, &vpc_net_id_range),
@@ -122,17 +139,75 @@ struct vpc_net *vpc_nl_get_net(struct vpc_pernet *pn, struct genl_info *info)
 	return vnet;
 }
 
+/*
+ * The one IPv4 validator: an address a VM, a gateway, a next hop or a host
+ * may have is unicast and routable, not 0.0.0.0/8, loopback, multicast or
+ * the limited broadcast address.
+ */
+bool vpc_nl_ip4_ok(__be32 ip, const struct nlattr *attr,
+		   struct netlink_ext_ack *extack)
+{
+	if (ipv4_is_zeronet(ip) || ipv4_is_loopback(ip) ||
+	    ipv4_is_multicast(ip) || ipv4_is_lbcast(ip)) {
+		NL_SET_ERR_MSG_MOD(extack, "not a unicast IPv4 address");
+		NL_SET_BAD_ATTR(extack, attr);
+		return false;
+	}
+	return true;
+}
+
 __be32 vpc_nl_get_ip(struct genl_info *info, int attr)
 {
 	__be32 ip = nla_get_in_addr(info->attrs[attr]);
 
-	if (!ip || ipv4_is_multicast(ip) || ipv4_is_lbcast(ip) ||
-	    ipv4_is_loopback(ip)) {
-		NL_SET_ERR_MSG_MOD(info->extack, "not a unicast IPv4 address");
-		NL_SET_BAD_ATTR(info->extack, info->attrs[attr]);
-		return 0;
+	return vpc_nl_ip4_ok(ip, info->attrs[attr], info->extack) ? ip : 0;
+}
+
+/*
+ * A prefix of either family: its length within the family's, no bits set
+ * beyond it, and its address one the family's validator takes, unless it
+ * is the default prefix (0.0.0.0/0, ::/0).
+ */
+bool vpc_nl_prefix4_ok(__be32 ip, u8 plen, const struct nlattr *attr,
+		       const struct nlattr *plen_attr,
+		       struct netlink_ext_ack *extack)
+{
+	if (plen > 32) {
+		NL_SET_ERR_MSG_MOD(extack, "IPv4 prefix length above 32");
+		NL_SET_BAD_ATTR(extack, plen_attr ?: attr);
+		return false;
 	}
-	return ip;
+	if ((plen || ip) && !vpc_nl_ip4_ok(ip, attr, extack))
+		return false;
+	if (ip & ~inet_make_mask(plen)) {
+		NL_SET_ERR_MSG_MOD(extack, "address has bits set beyond its prefix");
+		NL_SET_BAD_ATTR(extack, attr);
+		return false;
+	}
+	return true;
+}
+
+bool vpc_nl_prefix6_ok(const struct in6_addr *ip, u8 plen,
+		       const struct nlattr *attr,
+		       const struct nlattr *plen_attr,
+		       struct netlink_ext_ack *extack)
+{
+	struct in6_addr masked;
+
+	if (plen > 128) {
+		NL_SET_ERR_MSG_MOD(extack, "IPv6 prefix length above 128");
+		NL_SET_BAD_ATTR(extack, plen_attr ?: attr);
+		return false;
+	}
+	if ((plen || !ipv6_addr_any(ip)) && !vpc_nl_ip6_ok(ip, attr, extack))
+		return false;
+	ipv6_addr_prefix(&masked, ip, plen);
+	if (!ipv6_addr_equal(&masked, ip)) {
+		NL_SET_ERR_MSG_MOD(extack, "address has bits set beyond its prefix");
+		NL_SET_BAD_ATTR(extack, attr);
+		return false;
+	}
+	return true;
 }
 
 const u8 *vpc_nl_get_mac(struct genl_info *info)
@@ -148,8 +223,9 @@ const u8 *vpc_nl_get_mac(struct genl_info *info)
 }
 
 /*
- * A VM's IPv6 address must be unicast and routable within the VPC: not
- * link-local (never forwarded), loopback, IPv4-mapped or unspecified.
+ * The one IPv6 validator: an address a VM, a gateway or a next hop may have
+ * is unicast and routable within the VPC: not link-local (never
+ * forwarded), loopback, IPv4-mapped or unspecified.
  */
 bool vpc_nl_ip6_ok(const struct in6_addr *ip, const struct nlattr *attr,
 		   struct netlink_ext_ack *extack)
@@ -164,6 +240,44 @@ bool vpc_nl_ip6_ok(const struct in6_addr *ip, const struct nlattr *attr,
 		return false;
 	}
 	return true;
+}
+
+int vpc_nl_parse_addr(const struct nlattr *attr, struct nlattr **tb,
+		      struct netlink_ext_ack *extack)
+{
+	int ret;
+
+	/* The policy validated the nest already. */
+	ret = nla_parse_nested(tb, VPC_ADDR_A_MAX, attr, NULL, extack);
+	if (ret)
+		return ret;
+	if (!tb[VPC_ADDR_A_IP4] == !tb[VPC_ADDR_A_IP6]) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "an address needs one IPv4 or one IPv6 address");
+		NL_SET_BAD_ATTR(extack, attr);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int vpc_nl_get_host(const struct nlattr *attr, struct nlattr **tb,
+		    struct in6_addr *ip, struct netlink_ext_ack *extack)
+{
+	__be32 ip4;
+	int ret;
+
+	ret = vpc_nl_parse_addr(attr, tb, extack);
+	if (ret)
+		return ret;
+	if (tb[VPC_ADDR_A_IP4]) {
+		ip4 = nla_get_in_addr(tb[VPC_ADDR_A_IP4]);
+		if (!vpc_nl_ip4_ok(ip4, attr, extack))
+			return -EINVAL;
+		ipv6_addr_set_v4mapped(ip4, ip);
+		return 0;
+	}
+	*ip = nla_get_in6_addr(tb[VPC_ADDR_A_IP6]);
+	return vpc_nl_ip6_ok(ip, attr, extack) ? 0 : -EINVAL;
 }
 
 /*
@@ -361,24 +475,34 @@ out:
 	return ret;
 }
 
-static void vpc_nl_del_net(struct vpc_pernet *pn, void *vnet)
-{
-	vpc_net_del(pn, vnet);
-}
-
+/*
+ * Its ports go with it, and detaching a port needs RTNL; its mappings go
+ * after RTNL is released, so that a VPC with a million of them does not
+ * stall every rtnetlink user of the host.  pn->lock is held throughout,
+ * so nothing of this netns sees the VPC half deleted.
+ */
 static int vpc_nl_net_del(struct sk_buff *skb, struct genl_info *info)
 {
-	int ret;
+	struct vpc_pernet *pn = vpc_pernet(genl_info_net(info));
+	struct vpc_net *vnet;
 
 	if (vpc_nl_missing(info, VPC_A_NET_ID, "VPC id"))
 		return -EINVAL;
 
-	/* Its ports go with it, and detaching a port needs RTNL. */
 	rtnl_lock();
-	ret = vpc_nl_del_obj(info, vpc_nl_find_net, vpc_net_put,
-			     vpc_nl_del_net, VPC_CMD_NET_DEL);
+	mutex_lock(&pn->lock);
+	vnet = vpc_nl_get_net(pn, info);
+	if (!vnet) {
+		mutex_unlock(&pn->lock);
+		rtnl_unlock();
+		return -ENOENT;
+	}
+	vpc_nl_notify_obj(pn, vpc_net_put, vnet, VPC_CMD_NET_DEL);
+	vpc_net_unlink(pn, vnet);
 	rtnl_unlock();
-	return ret;
+	vpc_net_destroy(pn, vnet);
+	mutex_unlock(&pn->lock);
+	return 0;
 }
 
 static int vpc_nl_net_get_doit(struct sk_buff *skb, struct genl_info *info)
@@ -469,6 +593,13 @@ static const struct genl_ops vpc_genl_ops[] = {
 		.maxattr = VPC_A_MAX,
 	},
 	{
+		.cmd = VPC_CMD_PORT_SET,
+		.doit = vpc_nl_port_set,
+		.policy = vpc_port_set_policy,
+		.maxattr = VPC_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
 		.cmd = VPC_CMD_MAP_NEW,
 		.doit = vpc_nl_map_new,
 		.policy = vpc_map_new_policy,
@@ -508,6 +639,13 @@ static const struct genl_ops vpc_genl_ops[] = {
 		.dumpit = vpc_nl_subnet_get_dumpit,
 		.policy = vpc_prefix_id_policy,
 		.maxattr = VPC_A_MAX,
+	},
+	{
+		.cmd = VPC_CMD_SUBNET_SET,
+		.doit = vpc_nl_subnet_set,
+		.policy = vpc_subnet_set_policy,
+		.maxattr = VPC_A_MAX,
+		.flags = GENL_ADMIN_PERM,
 	},
 	{
 		.cmd = VPC_CMD_ROUTE_NEW,

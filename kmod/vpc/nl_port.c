@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Netlink: ports, the host netdevs of VM NICs. */
+#include <linux/etherdevice.h>
 #include <linux/rtnetlink.h>
 #include <linux/inetdevice.h>
 #include <net/ipv6.h>
@@ -9,6 +10,7 @@
 #include "pernet.h"
 #include "port.h"
 #include "stats.h"
+#include "vip.h"
 #include "vnet.h"
 
 static int vpc_port_fill_addrs(struct sk_buff *skb, const struct vpc_port *port)
@@ -30,6 +32,34 @@ static int vpc_port_fill_addrs(struct sk_buff *skb, const struct vpc_port *port)
 	return 0;
 }
 
+/* A pair's address, IPv4 or IPv6, into the nest being built. */
+static int vpc_nl_put_allow_ip(struct sk_buff *skb, const struct in6_addr *ip)
+{
+	if (ipv6_addr_v4mapped(ip))
+		return nla_put_in_addr(skb, VPC_ADDR_A_IP4, ip->s6_addr32[3]);
+	return nla_put_in6_addr(skb, VPC_ADDR_A_IP6, ip);
+}
+
+static int vpc_port_fill_allows(struct sk_buff *skb, struct vpc_pernet *pn,
+				const struct vpc_port *port)
+{
+	const struct vpc_allows *t;
+	struct nlattr *nest;
+	unsigned int i;
+
+	t = rcu_dereference_protected(port->allows, lockdep_is_held(&pn->lock));
+	for (i = 0; t && i < t->n; i++) {
+		const struct vpc_allow *a = &t->e[i];
+
+		nest = nla_nest_start(skb, VPC_A_ALLOW);
+		if (!nest || vpc_nl_put_allow_ip(skb, &a->ip) ||
+		    (a->has_mac && nla_put(skb, VPC_ADDR_A_MAC, ETH_ALEN, a->mac)))
+			return -EMSGSIZE;
+		nla_nest_end(skb, nest);
+	}
+	return 0;
+}
+
 static int vpc_port_put(struct sk_buff *skb, struct vpc_pernet *pn,
 			const void *obj)
 {
@@ -40,6 +70,7 @@ static int vpc_port_put(struct sk_buff *skb, struct vpc_pernet *pn,
 	    nla_put_u32(skb, VPC_A_NET_ID, port->vnet->id) ||
 	    nla_put(skb, VPC_A_MAC, ETH_ALEN, port->mac) ||
 	    vpc_port_fill_addrs(skb, port) ||
+	    vpc_port_fill_allows(skb, pn, port) ||
 	    vpc_stats_fill_ranges(skb, port->stats, vpc_stats_port_ranges,
 				  ARRAY_SIZE(vpc_stats_port_ranges)))
 		return -EMSGSIZE;
@@ -60,21 +91,8 @@ static int vpc_nl_port_addr4(struct nlattr **tb, const struct nlattr *attr,
 	__be32 ip = nla_get_in_addr(tb[VPC_ADDR_A_IP4]);
 	u8 plen = tb[VPC_ADDR_A_PLEN] ? nla_get_u8(tb[VPC_ADDR_A_PLEN]) : 32;
 
-	if (plen > 32) {
-		NL_SET_ERR_MSG_MOD(extack, "IPv4 prefix length above 32");
-		NL_SET_BAD_ATTR(extack, tb[VPC_ADDR_A_PLEN]);
+	if (!vpc_nl_prefix4_ok(ip, plen, attr, tb[VPC_ADDR_A_PLEN], extack))
 		return -EINVAL;
-	}
-	if (ipv4_is_multicast(ip) || ipv4_is_lbcast(ip) || (plen == 32 && !ip)) {
-		NL_SET_ERR_MSG_MOD(extack, "not a unicast IPv4 address");
-		NL_SET_BAD_ATTR(extack, attr);
-		return -EINVAL;
-	}
-	if (ip & ~inet_make_mask(plen)) {
-		NL_SET_ERR_MSG_MOD(extack, "address has bits set beyond its prefix");
-		NL_SET_BAD_ATTR(extack, attr);
-		return -EINVAL;
-	}
 	a->key.ip = ip;
 	a->plen = plen;
 	return 0;
@@ -87,18 +105,10 @@ static int vpc_nl_port_addr6(struct nlattr **tb, const struct nlattr *attr,
 {
 	struct in6_addr ip = nla_get_in6_addr(tb[VPC_ADDR_A_IP6]);
 	u8 plen = tb[VPC_ADDR_A_PLEN] ? nla_get_u8(tb[VPC_ADDR_A_PLEN]) : 128;
-	struct in6_addr masked;
 
 	/* A prefix may be ::/0 (an appliance forwarding for anything). */
-	if ((plen == 128 || !ipv6_addr_any(&ip)) &&
-	    !vpc_nl_ip6_ok(&ip, attr, extack))
+	if (!vpc_nl_prefix6_ok(&ip, plen, attr, tb[VPC_ADDR_A_PLEN], extack))
 		return -EINVAL;
-	ipv6_addr_prefix(&masked, &ip, plen);
-	if (!ipv6_addr_equal(&masked, &ip)) {
-		NL_SET_ERR_MSG_MOD(extack, "address has bits set beyond its prefix");
-		NL_SET_BAD_ATTR(extack, attr);
-		return -EINVAL;
-	}
 	a->ip6 = true;
 	a->key6.ip = ip;
 	a->plen = plen;
@@ -123,17 +133,9 @@ static int vpc_nl_port_addrs(struct genl_info *info,
 			NL_SET_BAD_ATTR(info->extack, attr);
 			return -EINVAL;
 		}
-		/* The policy validated the nest already. */
-		ret = nla_parse_nested(tb, VPC_ADDR_A_MAX, attr, NULL,
-				       info->extack);
+		ret = vpc_nl_parse_addr(attr, tb, info->extack);
 		if (ret)
 			return ret;
-		if (!tb[VPC_ADDR_A_IP4] == !tb[VPC_ADDR_A_IP6]) {
-			NL_SET_ERR_MSG_MOD(info->extack,
-					   "an address needs one IPv4 or one IPv6 address");
-			NL_SET_BAD_ATTR(info->extack, attr);
-			return -EINVAL;
-		}
 		if (tb[VPC_ADDR_A_IP4])
 			ret = vpc_nl_port_addr4(tb, attr, &addrs[*n], info->extack);
 		else
@@ -261,4 +263,73 @@ int vpc_nl_port_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	}
 	mutex_unlock(&pn->lock);
 	return vpc_nl_dump_ret(skb, ret);
+}
+
+/*
+ * The pair in the nest ATTR (VPC_A_ALLOW or VPC_A_DISALLOW) into A: one
+ * IPv4 or IPv6 host address, and for an allow maybe its own MAC.
+ */
+static int vpc_nl_get_allow(struct genl_info *info, const struct nlattr *attr,
+			    struct vpc_allow *a)
+{
+	struct nlattr *tb[VPC_ADDR_A_MAX + 1];
+	int ret;
+
+	ret = vpc_nl_get_host(attr, tb, &a->ip, info->extack);
+	if (ret)
+		return ret;
+	if (tb[VPC_ADDR_A_MAC]) {
+		if (nla_type(attr) != VPC_A_ALLOW ||
+		    !is_valid_ether_addr(nla_data(tb[VPC_ADDR_A_MAC]))) {
+			NL_SET_ERR_MSG_MOD(info->extack,
+					   "not a unicast MAC address for an allowed pair");
+			NL_SET_BAD_ATTR(info->extack, tb[VPC_ADDR_A_MAC]);
+			return -EINVAL;
+		}
+		a->has_mac = true;
+		ether_addr_copy(a->mac, nla_data(tb[VPC_ADDR_A_MAC]));
+	}
+	return 0;
+}
+
+/* Allow or disallow an address pair (a VIP) on a port. */
+int vpc_nl_port_set(struct sk_buff *skb, struct genl_info *info)
+{
+	struct vpc_pernet *pn = vpc_pernet(genl_info_net(info));
+	struct nlattr *allow = info->attrs[VPC_A_ALLOW];
+	struct nlattr *attr = allow ?: info->attrs[VPC_A_DISALLOW];
+	struct vpc_allow a = { 0 };
+	struct vpc_port *port;
+	int ret;
+
+	if (vpc_nl_missing(info, VPC_A_IFINDEX, "device"))
+		return -EINVAL;
+	if (!attr || (allow && info->attrs[VPC_A_DISALLOW])) {
+		NL_SET_ERR_MSG_MOD(info->extack, "give one of allow and disallow");
+		return -EINVAL;
+	}
+	ret = vpc_nl_get_allow(info, attr, &a);
+	if (ret)
+		return ret;
+
+	mutex_lock(&pn->lock);
+	port = vpc_nl_find_port(pn, info);
+	if (!port) {
+		ret = -ENOENT;
+		goto out;
+	}
+	if (allow)
+		ret = vpc_port_allow(pn, port, &a, info->extack);
+	else
+		ret = vpc_port_disallow(pn, port, &a.ip, info->extack);
+	if (ret == -ENOMEM)
+		NL_SET_ERR_MSG_MOD(info->extack, "out of memory for the address pair");
+	if (ret) {
+		NL_SET_BAD_ATTR(info->extack, attr);
+		goto out;
+	}
+	vpc_nl_port_notify(pn, port, VPC_CMD_PORT_SET);
+out:
+	mutex_unlock(&pn->lock);
+	return ret;
 }

@@ -4,8 +4,11 @@
  * routes (prefix, next hop).  Both have the same shape, so one set of
  * handlers serves both, told apart by a descriptor.
  */
+#include <linux/ctype.h>
 #include <linux/inetdevice.h>
+#include <linux/slab.h>
 
+#include "dns.h"
 #include "netlink.h"
 #include "pernet.h"
 #include "route.h"
@@ -74,6 +77,40 @@ struct vpc_nl_prefix_msg {
 	const struct vpc_prefix *p;
 };
 
+/* A subnet's DNS servers and domain, if it has any. */
+static int vpc_subnet_put_dns(struct sk_buff *skb, struct vpc_pernet *pn,
+			      const struct vpc_nl_prefix_msg *m)
+{
+	const struct vpc_net *vnet = vpc_net_find(pn, m->vpc);
+	const struct vpc_dns *dns;
+	struct nlattr *nest;
+	unsigned int i;
+	int ret = 0;
+
+	if (!vnet)
+		return 0;
+	rcu_read_lock();
+	dns = vpc_dns_find(vnet, m->p);
+	for (i = 0; dns && !ret && i < dns->n; i++) {
+		nest = nla_nest_start(skb, VPC_A_DNS);
+		if (!nest) {
+			ret = -EMSGSIZE;
+			break;
+		}
+		if (ipv6_addr_v4mapped(&dns->server[i]))
+			ret = nla_put_in_addr(skb, VPC_ADDR_A_IP4,
+					      dns->server[i].s6_addr32[3]);
+		else
+			ret = nla_put_in6_addr(skb, VPC_ADDR_A_IP6,
+					       &dns->server[i]);
+		nla_nest_end(skb, nest);
+	}
+	if (dns && !ret && dns->domain[0])
+		ret = nla_put_string(skb, VPC_A_DOMAIN, dns->domain);
+	rcu_read_unlock();
+	return ret;
+}
+
 static int vpc_prefix_put(struct sk_buff *skb, struct vpc_pernet *pn,
 			  const void *obj)
 {
@@ -81,7 +118,8 @@ static int vpc_prefix_put(struct sk_buff *skb, struct vpc_pernet *pn,
 
 	if (nla_put_u32(skb, VPC_A_NET_ID, m->vpc) ||
 	    vpc_nl_put_addr(skb, VPC_A_PREFIX, m->p, false) ||
-	    vpc_nl_put_addr(skb, m->d->addr_attr, m->p, true))
+	    vpc_nl_put_addr(skb, m->d->addr_attr, m->p, true) ||
+	    (m->d == &vpc_nl_subnets && vpc_subnet_put_dns(skb, pn, m)))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -92,22 +130,13 @@ static int vpc_nl_get_addr4(struct nlattr **tb, const struct nlattr *attr,
 			    struct netlink_ext_ack *extack)
 {
 	*ip = nla_get_in_addr(tb[VPC_ADDR_A_IP4]);
-	if (plen > 32) {
-		NL_SET_ERR_MSG_MOD(extack, "IPv4 prefix length above 32");
-		NL_SET_BAD_ATTR(extack, tb[VPC_ADDR_A_PLEN]);
-		return -EINVAL;
-	}
-	if (ipv4_is_multicast(*ip) || ipv4_is_lbcast(*ip) ||
-	    ipv4_is_loopback(*ip) || (host && (plen != 32 || !*ip))) {
-		NL_SET_ERR_MSG_MOD(extack, "not a unicast IPv4 address");
+	if (host && plen != 32) {
+		NL_SET_ERR_MSG_MOD(extack, "not an IPv4 host address (/32)");
 		NL_SET_BAD_ATTR(extack, attr);
 		return -EINVAL;
 	}
-	if (*ip & ~inet_make_mask(plen)) {
-		NL_SET_ERR_MSG_MOD(extack, "address has bits set beyond its prefix");
-		NL_SET_BAD_ATTR(extack, attr);
+	if (!vpc_nl_prefix4_ok(*ip, plen, attr, tb[VPC_ADDR_A_PLEN], extack))
 		return -EINVAL;
-	}
 	return 0;
 }
 
@@ -120,27 +149,14 @@ static int vpc_nl_get_addr6(struct nlattr **tb, const struct nlattr *attr,
 			    bool host, struct in6_addr *ip, u8 plen,
 			    struct netlink_ext_ack *extack)
 {
-	struct in6_addr masked;
-
 	*ip = nla_get_in6_addr(tb[VPC_ADDR_A_IP6]);
-	if (plen > 128) {
-		NL_SET_ERR_MSG_MOD(extack, "IPv6 prefix length above 128");
-		NL_SET_BAD_ATTR(extack, tb[VPC_ADDR_A_PLEN]);
-		return -EINVAL;
-	}
 	if (host && plen != 128) {
 		NL_SET_ERR_MSG_MOD(extack, "not an IPv6 host address (/128)");
 		NL_SET_BAD_ATTR(extack, attr);
 		return -EINVAL;
 	}
-	if ((host || !ipv6_addr_any(ip)) && !vpc_nl_ip6_ok(ip, attr, extack))
+	if (!vpc_nl_prefix6_ok(ip, plen, attr, tb[VPC_ADDR_A_PLEN], extack))
 		return -EINVAL;
-	ipv6_addr_prefix(&masked, ip, plen);
-	if (!ipv6_addr_equal(&masked, ip)) {
-		NL_SET_ERR_MSG_MOD(extack, "address has bits set beyond its prefix");
-		NL_SET_BAD_ATTR(extack, attr);
-		return -EINVAL;
-	}
 	return 0;
 }
 
@@ -158,16 +174,9 @@ static int vpc_nl_get_addr(struct genl_info *info, int attr, bool host,
 	u8 plen;
 	int ret;
 
-	/* The policy validated the nest already. */
-	ret = nla_parse_nested(tb, VPC_ADDR_A_MAX, nest, NULL, info->extack);
+	ret = vpc_nl_parse_addr(nest, tb, info->extack);
 	if (ret)
 		return ret;
-	if (!tb[VPC_ADDR_A_IP4] == !tb[VPC_ADDR_A_IP6]) {
-		NL_SET_ERR_MSG_MOD(info->extack,
-				   "an address needs one IPv4 or one IPv6 address");
-		NL_SET_BAD_ATTR(info->extack, nest);
-		return -EINVAL;
-	}
 	v6 = tb[VPC_ADDR_A_IP6];
 	if (host && v6 != p->v6) {
 		NL_SET_ERR_MSG_MOD(info->extack,
@@ -300,4 +309,112 @@ int vpc_nl_route_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	return vpc_nl_dump_per_net(skb, cb, vpc_nl_prefix_dump_net,
 				   &vpc_nl_routes);
+}
+
+/* A search domain: dot-separated labels of letters, digits and hyphens. */
+static bool vpc_nl_domain_ok(const char *name)
+{
+	unsigned int label = 0;
+	const char *c;
+
+	for (c = name; *c; c++) {
+		if (*c == '.') {
+			if (!label)
+				return false;
+			label = 0;
+		} else if (isalnum(*c) || *c == '-') {
+			if (++label > 63)
+				return false;
+		} else {
+			return false;
+		}
+	}
+	return label;
+}
+
+/* The VPC_A_DNS attributes and VPC_A_DOMAIN of a request into DNS. */
+static int vpc_nl_get_dns(struct genl_info *info, struct vpc_dns *dns)
+{
+	struct nlattr *tb[VPC_ADDR_A_MAX + 1];
+	const struct nlattr *attr;
+	int rem, ret;
+
+	nla_for_each_attr(attr, genlmsg_data(info->genlhdr),
+			  genlmsg_len(info->genlhdr), rem) {
+		if (nla_type(attr) != VPC_A_DNS)
+			continue;
+		if (dns->n == VPC_DNS_MAX) {
+			NL_SET_ERR_MSG_MOD(info->extack, "too many DNS servers for one subnet");
+			NL_SET_BAD_ATTR(info->extack, attr);
+			return -EINVAL;
+		}
+		ret = vpc_nl_get_host(attr, tb, &dns->server[dns->n],
+				      info->extack);
+		if (ret)
+			return ret;
+		dns->n++;
+	}
+	attr = info->attrs[VPC_A_DOMAIN];
+	if (attr) {
+		nla_strscpy(dns->domain, attr, sizeof(dns->domain));
+		if (!vpc_nl_domain_ok(dns->domain)) {
+			NL_SET_ERR_MSG_MOD(info->extack, "not a domain name");
+			NL_SET_BAD_ATTR(info->extack, attr);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/*
+ * vpc subnet set: a subnet's DNS servers and search domain, for DHCP,
+ * DHCPv6 and router advertisements; a request with neither clears them.
+ */
+int vpc_nl_subnet_set(struct sk_buff *skb, struct genl_info *info)
+{
+	struct vpc_pernet *pn = vpc_pernet(genl_info_net(info));
+	struct vpc_nl_prefix_msg msg = { .d = &vpc_nl_subnets };
+	const struct vpc_prefix *subnet;
+	struct vpc_net *vnet;
+	struct vpc_dns *dns;
+	int ret;
+
+	if (vpc_nl_missing(info, VPC_A_NET_ID, "VPC id") ||
+	    vpc_nl_missing(info, VPC_A_PREFIX, "prefix"))
+		return -EINVAL;
+	dns = kzalloc(sizeof(*dns), GFP_KERNEL);
+	if (!dns)
+		return -ENOMEM;
+	ret = vpc_nl_get_addr(info, VPC_A_PREFIX, false, &dns->subnet);
+	if (!ret)
+		ret = vpc_nl_get_dns(info, dns);
+	if (ret)
+		goto out_free;
+
+	mutex_lock(&pn->lock);
+	vnet = vpc_nl_get_net(pn, info);
+	if (!vnet) {
+		ret = -ENOENT;
+		goto out;
+	}
+	subnet = vpc_ptable_find(vpc_subnets(pn, vnet), &dns->subnet);
+	if (!subnet) {
+		NL_SET_ERR_MSG_MOD(info->extack, "no such subnet in this VPC");
+		NL_SET_BAD_ATTR(info->extack, info->attrs[VPC_A_PREFIX]);
+		ret = -ENOENT;
+		goto out;
+	}
+	ret = vpc_dns_set(pn, vnet, dns);
+	if (ret) {
+		NL_SET_ERR_MSG_MOD(info->extack, "out of memory for the subnet's DNS");
+		goto out;
+	}
+	msg.vpc = vnet->id;
+	msg.p = subnet;
+	vpc_nl_notify_obj(pn, vpc_prefix_put, &msg, VPC_CMD_SUBNET_SET);
+out:
+	mutex_unlock(&pn->lock);
+out_free:
+	kfree(dns);
+	return ret;
 }

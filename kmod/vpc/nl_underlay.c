@@ -20,6 +20,7 @@ static int vpc_underlay_put(struct sk_buff *skb, struct vpc_pernet *pn,
 	     nla_put_in_addr(skb, VPC_A_LOCAL1, pn->underlay[1])) ||
 	    (gre && (nla_put_u32(skb, VPC_A_IFINDEX, gre->ifindex) ||
 		     nla_put_string(skb, VPC_A_IFNAME, gre->name))) ||
+	    nla_put_u8(skb, VPC_A_FASTPATH, READ_ONCE(pn->fastpath)) ||
 	    vpc_stats_fill(skb, pn->stats, VPC_STATS_GRE_FIRST,
 			   VPC_STATS_GRE_LAST))
 		return -EMSGSIZE;
@@ -38,7 +39,8 @@ int vpc_nl_underlay_set(struct sk_buff *skb, struct genl_info *info)
 	struct vpc_pernet *pn = vpc_pernet(genl_info_net(info));
 	static const int attrs[VPC_PLANES] = { VPC_A_LOCAL, VPC_A_LOCAL1 };
 	__be32 ip[VPC_PLANES] = { 0 };
-	int plane, ret;
+	struct nlattr *fastpath;
+	int plane, ret = 0;
 
 	for (plane = 0; plane < VPC_PLANES; plane++) {
 		if (!info->attrs[attrs[plane]])
@@ -47,17 +49,24 @@ int vpc_nl_underlay_set(struct sk_buff *skb, struct genl_info *info)
 		if (!ip[plane])
 			return -EINVAL;
 	}
-	if (!ip[0] && !ip[1]) {
-		NL_SET_ERR_MSG_MOD(info->extack, "missing underlay IP (local or local1)");
+	fastpath = info->attrs[VPC_A_FASTPATH];
+	if (!ip[0] && !ip[1] && !fastpath) {
+		NL_SET_ERR_MSG_MOD(info->extack,
+				   "nothing to set (local, local1 or fastpath)");
 		return -EINVAL;
 	}
-	ret = vpc_underlay_prepare();
-	if (ret) {
-		NL_SET_ERR_MSG_MOD(info->extack, "GRE (ip_gre) is not available");
-		return ret;
+	if (ip[0] || ip[1]) {
+		ret = vpc_underlay_prepare();
+		if (ret) {
+			NL_SET_ERR_MSG_MOD(info->extack, "GRE (ip_gre) is not available");
+			return ret;
+		}
 	}
 
 	rtnl_lock();
+	/* The switch first: the IPs set next are taken, or not, by it. */
+	if (fastpath)
+		vpc_underlay_set_fastpath(pn, nla_get_u8(fastpath));
 	for (plane = 0; plane < VPC_PLANES; plane++) {
 		if (!ip[plane])
 			continue;

@@ -9,6 +9,7 @@
 #include "port.h"
 #include "stats.h"
 #include "underlay.h"
+#include "vip.h"
 #include "vnet.h"
 
 unsigned int vpc_pernet_id __read_mostly;
@@ -32,11 +33,16 @@ static int __net_init vpc_pernet_net_init(struct net *net)
 	ret = vpc_port_table_init(pn);
 	if (ret)
 		goto err_maps;
-	ret = vpc_device_notifier_register(pn);
+	ret = vpc_vip_table_init(pn);
 	if (ret)
 		goto err_ports;
+	ret = vpc_device_notifier_register(pn);
+	if (ret)
+		goto err_vips;
 	return 0;
 
+err_vips:
+	vpc_vip_table_exit(pn);
 err_ports:
 	vpc_port_table_exit(pn);
 err_maps:
@@ -49,7 +55,9 @@ err_stats:
 /*
  * On netns exit the netdevs are already gone (device exits run before
  * subsystem exits) and the netdev notifier removed their ports; on module
- * unload they are not, so ports and the GRE device are torn down here.
+ * unload they are not, so ports and the GRE device are torn down here,
+ * under RTNL.  The VPCs and their mappings go after RTNL is released (a
+ * million mappings take seconds).
  */
 static void __net_exit vpc_pernet_net_exit(struct net *net)
 {
@@ -58,13 +66,17 @@ static void __net_exit vpc_pernet_net_exit(struct net *net)
 	rtnl_lock();
 	mutex_lock(&pn->lock);
 	vpc_port_flush(pn, NULL);
-	vpc_net_flush(pn);
-	vpc_path_flush(pn);
 	mutex_unlock(&pn->lock);
 	vpc_underlay_teardown(pn);
 	rtnl_unlock();
 
+	mutex_lock(&pn->lock);
+	vpc_net_flush(pn);
+	vpc_path_flush(pn);
+	mutex_unlock(&pn->lock);
+
 	vpc_device_notifier_unregister(pn);
+	vpc_vip_table_exit(pn);
 	vpc_port_table_exit(pn);
 	vpc_map_tables_exit(pn);
 	vpc_stats_free(pn->stats);

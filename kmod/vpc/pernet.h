@@ -38,12 +38,14 @@ struct vpc_pernet {
 	struct rhashtable addrs; /* (VPC, IP) -> struct vpc_port_addr, local */
 	struct rhashtable maps6; /* (VPC, IPv6) -> struct vpc_map */
 	struct rhashtable addrs6; /* (VPC, IPv6) -> struct vpc_port_addr */
+	struct rhashtable vips;	/* (VPC, IPv6 or mapped IPv4) -> vpc_vip */
 	__be32 underlay[VPC_PLANES]; /* this host's tunnel endpoints */
 	struct xarray paths;	/* remote host (host order) -> vpc_path */
 	unsigned int n_paths;	/* entries in paths; 0 skips the lookup */
 	struct net_device __rcu *gre_dev; /* our collect_md gretap device */
 	/* The devices of the underlay IPs whose GRE we take (ul_rx.c); RTNL. */
 	struct net_device *ul_dev[VPC_PLANES];
+	bool fastpath;		/* take GRE off them at all; RTNL */
 	struct vpc_stats __percpu *stats; /* GRE receive counters */
 	struct notifier_block netdev_nb; /* this netns's netdev events */
 	u32 gen;		/* bumped on every change; dumps check it */

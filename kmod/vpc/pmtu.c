@@ -23,8 +23,6 @@
 #include "subnet.h"
 #include "vnet.h"
 
-/* Outer IPv4 header, GRE header with a key, the inner Ethernet header. */
-#define VPC_ENCAP_OVERHEAD	(sizeof(struct iphdr) + 8 + ETH_HLEN)
 /*
  * Any IPv4 underlay carries 576-byte packets: smaller frames fit without a
  * route lookup.

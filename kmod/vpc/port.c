@@ -10,11 +10,14 @@
 #include <linux/rhashtable.h>
 #include <linux/rtnetlink.h>
 #include <linux/slab.h>
+#include <net/addrconf.h>
+#include <net/if_inet6.h>
 #include <net/ipv6.h>
 
 #include "datapath.h"
 #include "port.h"
 #include "stats.h"
+#include "vip.h"
 #include "vnet.h"
 
 /*
@@ -74,14 +77,27 @@ void vpc_port_table_exit(struct vpc_pernet *pn)
 	rhashtable_destroy(&pn->addrs);
 }
 
-struct vpc_port *vpc_port_lookup(struct vpc_pernet *pn, u32 vpc, __be32 ip)
+struct vpc_port *vpc_port_lookup_mac(struct vpc_pernet *pn, u32 vpc,
+				     __be32 ip, u8 *mac)
 {
 	struct vpc_key key = { .vpc = vpc, .ip = ip };
 	struct vpc_port_addr *addr;
+	struct in6_addr vip;
 
 	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "port lookup needs RCU");
 	addr = rhashtable_lookup(&pn->addrs, &key, vpc_addr_params);
-	return addr ? addr->port : NULL;
+	if (addr) {
+		if (mac)
+			ether_addr_copy(mac, addr->port->mac);
+		return addr->port;
+	}
+	vpc_vip_key4(ip, &vip);
+	return vpc_vip_owner(pn, vpc, &vip, mac);
+}
+
+struct vpc_port *vpc_port_lookup(struct vpc_pernet *pn, u32 vpc, __be32 ip)
+{
+	return vpc_port_lookup_mac(pn, vpc, ip, NULL);
 }
 
 bool vpc_port_src_allowed(const struct vpc_port *port, __be32 ip)
@@ -97,15 +113,26 @@ bool vpc_port_src_allowed(const struct vpc_port *port, __be32 ip)
 	return false;
 }
 
-struct vpc_port *vpc_port_lookup6(struct vpc_pernet *pn, u32 vpc,
-				  const struct in6_addr *ip)
+struct vpc_port *vpc_port_lookup6_mac(struct vpc_pernet *pn, u32 vpc,
+				      const struct in6_addr *ip, u8 *mac)
 {
 	struct vpc_key6 key = { .vpc = vpc, .ip = *ip };
 	struct vpc_port_addr *addr;
 
 	RCU_LOCKDEP_WARN(!rcu_read_lock_held(), "port lookup needs RCU");
 	addr = rhashtable_lookup(&pn->addrs6, &key, vpc_addr6_params);
-	return addr ? addr->port : NULL;
+	if (addr) {
+		if (mac)
+			ether_addr_copy(mac, addr->port->mac);
+		return addr->port;
+	}
+	return vpc_vip_owner(pn, vpc, ip, mac);
+}
+
+struct vpc_port *vpc_port_lookup6(struct vpc_pernet *pn, u32 vpc,
+				  const struct in6_addr *ip)
+{
+	return vpc_port_lookup6_mac(pn, vpc, ip, NULL);
 }
 
 bool vpc_port_src_allowed6(const struct vpc_port *port,
@@ -120,6 +147,29 @@ bool vpc_port_src_allowed6(const struct vpc_port *port,
 			return true;
 	}
 	return false;
+}
+
+bool vpc_port_src_ok(const struct vpc_port *port, const u8 *mac, __be32 ip)
+{
+	struct in6_addr key;
+
+	if (ether_addr_equal(mac, port->mac) && vpc_port_src_allowed(port, ip))
+		return true;
+	vpc_vip_key4(ip, &key);
+	return vpc_allow_src_ok(port, &key, mac);
+}
+
+bool vpc_port_src_ok6(const struct vpc_port *port, const u8 *mac,
+		      const struct in6_addr *ip)
+{
+	if (ether_addr_equal(mac, port->mac) && vpc_port_src_allowed6(port, ip))
+		return true;
+	return vpc_allow_src_ok(port, ip, mac);
+}
+
+bool vpc_port_has_mac(const struct vpc_port *port, const u8 *mac)
+{
+	return ether_addr_equal(mac, port->mac) || vpc_allow_has_mac(port, mac);
 }
 
 struct vpc_port *vpc_port_find(struct vpc_pernet *pn, int ifindex)
@@ -180,6 +230,30 @@ static int vpc_port_hash(struct vpc_pernet *pn, struct vpc_port *port,
 	return 0;
 }
 
+/* Whether DEV carries a host address: any IPv4 one, or a global IPv6 one. */
+static bool vpc_port_dev_has_addr(struct net_device *dev)
+{
+	struct in_device *in_dev = __in_dev_get_rtnl(dev);
+	struct inet6_dev *idev = __in6_dev_get(dev);
+	struct inet6_ifaddr *ifp;
+	bool found = false;
+
+	ASSERT_RTNL();
+	if (in_dev && rtnl_dereference(in_dev->ifa_list))
+		return true;
+	if (!idev)
+		return false;
+	read_lock_bh(&idev->lock);
+	list_for_each_entry(ifp, &idev->addr_list, if_list) {
+		if (!(ipv6_addr_type(&ifp->addr) & IPV6_ADDR_LINKLOCAL)) {
+			found = true;
+			break;
+		}
+	}
+	read_unlock_bh(&idev->lock);
+	return found;
+}
+
 static bool vpc_port_dev_ok(struct vpc_pernet *pn, struct net_device *dev,
 			    struct netlink_ext_ack *extack)
 {
@@ -192,7 +266,34 @@ static bool vpc_port_dev_ok(struct vpc_pernet *pn, struct net_device *dev,
 		NL_SET_ERR_MSG_MOD(extack, "the GRE device cannot be a port");
 		return false;
 	}
+	if (vpc_port_dev_has_addr(dev)) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "the device has a host IPv4 or global IPv6 address: a port must have none");
+		return false;
+	}
 	return true;
+}
+
+/*
+ * Turn IPv6 off on a port's netdev, so that the host sends its VM no
+ * link-local traffic (DAD, router solicitations, MLD reports) and has no
+ * address there to be reached at.  A device that is down stays down and
+ * will come up without IPv6; one that is up is closed and opened again,
+ * which drops its link-local address and multicast memberships.
+ */
+static int vpc_port_dev_isolate(struct net_device *dev,
+				struct netlink_ext_ack *extack)
+{
+	struct inet6_dev *idev = __in6_dev_get(dev);
+	bool up = dev->flags & IFF_UP;
+
+	ASSERT_RTNL();
+	if (!idev || READ_ONCE(idev->cnf.disable_ipv6))
+		return 0;
+	if (up)
+		dev_close(dev);
+	WRITE_ONCE(idev->cnf.disable_ipv6, 1);
+	return up ? dev_open(dev, extack) : 0;
 }
 
 struct vpc_port *vpc_port_add(struct vpc_pernet *pn, struct vpc_net *vnet,
@@ -220,6 +321,9 @@ struct vpc_port *vpc_port_add(struct vpc_pernet *pn, struct vpc_net *vnet,
 	port->dev = dev;
 	port->vnet = vnet;
 	ether_addr_copy(port->mac, mac);
+	for (i = 0; i < VPC_RL_CLASSES; i++)
+		vpc_ratelimit_init(&port->buckets[i]);
+	vpc_miss_init(&port->misses);
 	port->n_addrs = n_addrs;
 	for (i = 0; i < n_addrs; i++) {
 		port->addrs[i] = addrs[i];
@@ -238,6 +342,10 @@ struct vpc_port *vpc_port_add(struct vpc_pernet *pn, struct vpc_net *vnet,
 	ret = vpc_port_hash(pn, port, extack);
 	if (ret)
 		goto err_xa;
+	/* Before the VM's frames come to us: the host must send it nothing. */
+	ret = vpc_port_dev_isolate(dev, extack);
+	if (ret)
+		goto err_hash;
 	ret = netdev_rx_handler_register(dev, vpc_port_rx, port);
 	if (ret) {
 		NL_SET_ERR_MSG_MOD(extack, "the device has another rx handler (bridge, bond, ...)");
@@ -273,18 +381,22 @@ static void vpc_port_free_rcu(struct rcu_head *head)
 }
 
 /*
- * Teardown: the rx_handler goes first (netdev_rx_handler_unregister waits
- * for frames in flight from the VM), then the addresses (no new delivery
- * to it), then the port is freed after a grace period, since delivery from
- * other ports or from GRE may still hold it under RCU.
+ * Teardown: the device goes down, so that a detached VM reaches the host
+ * no more than an attached one; the rx_handler goes (netdev_rx_handler_
+ * unregister waits for frames in flight from the VM), then the addresses
+ * and VIPs (no new delivery to it), then the port is freed after a grace
+ * period, since delivery from other ports or from GRE may still hold it
+ * under RCU.
  */
 void vpc_port_del(struct vpc_pernet *pn, struct vpc_port *port)
 {
 	ASSERT_RTNL();
 	lockdep_assert_held(&pn->lock);
+	dev_close(port->dev);
 	netdev_rx_handler_unregister(port->dev);
 	netdev_reset_rx_headroom(port->dev);
 	vpc_port_unhash(pn, port, port->n_addrs);
+	vpc_port_allows_flush(pn, port);
 	xa_erase(&pn->ports, port->dev->ifindex);
 	netdev_put(port->dev, &port->dev_tracker);
 	/* Its VPC keeps counting what it did (frames in flight are lost). */

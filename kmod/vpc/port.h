@@ -7,8 +7,11 @@
 #include <linux/rhashtable-types.h>
 #include <net/netlink.h>
 
+#include "miss.h"
 #include "pernet.h"
+#include "ratelimit.h"
 
+struct vpc_allows;
 struct vpc_net;
 struct vpc_port;
 
@@ -35,7 +38,10 @@ struct vpc_port {
 	u8 mac[ETH_ALEN];
 	unsigned int n_addrs;
 	struct vpc_port_addr addrs[VPC_PORT_ADDRS_MAX];
+	struct vpc_allows __rcu *allows; /* address pairs, VIPs (vip.c) */
 	struct vpc_stats __percpu *stats;
+	struct vpc_bucket buckets[VPC_RL_CLASSES]; /* ratelimit.c */
+	struct vpc_miss_table misses;	/* miss.c */
 	struct rcu_head rcu;
 };
 
@@ -44,13 +50,31 @@ void vpc_port_cache_exit(void);
 int vpc_port_table_init(struct vpc_pernet *pn);
 void vpc_port_table_exit(struct vpc_pernet *pn);
 
-/* Packet path, under RCU. */
+/*
+ * Packet path, under RCU.  The local port with host address IP, else the
+ * local owner of the VIP IP (vip.c), else NULL; the _mac forms also give
+ * the MAC to answer ARP or ND with (the port's, or the VIP's).
+ */
 struct vpc_port *vpc_port_lookup(struct vpc_pernet *pn, u32 vpc, __be32 ip);
-bool vpc_port_src_allowed(const struct vpc_port *port, __be32 ip);
 struct vpc_port *vpc_port_lookup6(struct vpc_pernet *pn, u32 vpc,
 				  const struct in6_addr *ip);
+struct vpc_port *vpc_port_lookup_mac(struct vpc_pernet *pn, u32 vpc,
+				     __be32 ip, u8 *mac);
+struct vpc_port *vpc_port_lookup6_mac(struct vpc_pernet *pn, u32 vpc,
+				      const struct in6_addr *ip, u8 *mac);
+/* IP is one of the port's addresses or prefixes (not its pairs). */
+bool vpc_port_src_allowed(const struct vpc_port *port, __be32 ip);
 bool vpc_port_src_allowed6(const struct vpc_port *port,
 			   const struct in6_addr *ip);
+/*
+ * The VM may send from IP with source MAC: the port's MAC and one of its
+ * addresses or pairs, or a pair's own MAC and that pair's IP.
+ */
+bool vpc_port_src_ok(const struct vpc_port *port, const u8 *mac, __be32 ip);
+bool vpc_port_src_ok6(const struct vpc_port *port, const u8 *mac,
+		      const struct in6_addr *ip);
+/* MAC is the port's, or the MAC of one of its pairs. */
+bool vpc_port_has_mac(const struct vpc_port *port, const u8 *mac);
 
 /* Changes, under RTNL and pn->lock. */
 struct vpc_port *vpc_port_find(struct vpc_pernet *pn, int ifindex);

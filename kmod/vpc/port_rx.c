@@ -12,10 +12,24 @@
 
 #include "datapath.h"
 #include "map.h"
+#include "miss.h"
 #include "pernet.h"
 #include "port.h"
 #include "stats.h"
+#include "subnet.h"
+#include "vip.h"
 #include "vnet.h"
+
+/*
+ * A source the port may not use: with the port's own MAC the IP is wrong,
+ * with a pair's MAC the IP is not that pair's.
+ */
+unsigned int vpc_port_spoof_reason(const struct vpc_port *port,
+				   const struct ethhdr *eth)
+{
+	return ether_addr_equal(eth->h_source, port->mac) ?
+	       VPC_STATS_A_DROP_SPOOF_IP : VPC_STATS_A_DROP_SPOOF_MAC;
+}
 
 static void vpc_port_rx_ip(struct vpc_pernet *pn, struct vpc_port *port,
 			   struct sk_buff *skb)
@@ -32,11 +46,21 @@ static void vpc_port_rx_ip(struct vpc_pernet *pn, struct vpc_port *port,
 	iph = ip_hdr(skb);
 	if (iph->version != 4 || iph->ihl < 5)
 		goto malformed;
-	if (!vpc_port_src_allowed(port, iph->saddr)) {
-		vpc_drop(port->stats, VPC_STATS_A_DROP_SPOOF_IP, skb);
+	/* DHCP comes from 0.0.0.0 to the broadcast address: its own checks. */
+	if (vpc_dhcp_is_request(skb)) {
+		vpc_dhcp_rx(pn, port, skb);
 		return;
 	}
-	if (is_multicast_ether_addr(eth->h_dest)) {
+	eth = eth_hdr(skb);
+	iph = ip_hdr(skb);
+	if (!vpc_port_src_ok(port, eth->h_source, iph->saddr)) {
+		vpc_drop(port->stats, vpc_port_spoof_reason(port, eth), skb);
+		return;
+	}
+	/* Broadcast and multicast, in the frame or in the packet. */
+	if (is_multicast_ether_addr(eth->h_dest) ||
+	    ipv4_is_multicast(iph->daddr) || ipv4_is_lbcast(iph->daddr) ||
+	    vpc_subnet_is_bcast(port->vnet, iph->daddr)) {
 		vpc_drop(port->stats, VPC_STATS_A_DROP_UNSUPPORTED, skb);
 		return;
 	}
@@ -48,6 +72,8 @@ static void vpc_port_rx_ip(struct vpc_pernet *pn, struct vpc_port *port,
 	skb_push(skb, ETH_HLEN);
 	to = vpc_port_lookup(pn, vpc, iph->daddr);
 	map = to ? NULL : vpc_map_lookup(pn, vpc, iph->daddr);
+	if (!to && !map)
+		vpc_miss4(pn, port, iph->daddr);
 	vpc_forward(pn, port, to, map, skb);
 	return;
 
@@ -71,7 +97,7 @@ rx_handler_result_t vpc_port_rx(struct sk_buff **pskb)
 
 	vpc_stats_pkt(port->stats, VPC_STATS_A_RX_PACKETS,
 		      skb->len + skb->mac_len);
-	if (!ether_addr_equal(eth_hdr(skb)->h_source, port->mac)) {
+	if (!vpc_port_has_mac(port, eth_hdr(skb)->h_source)) {
 		vpc_drop(port->stats, VPC_STATS_A_DROP_SPOOF_MAC, skb);
 		return RX_HANDLER_CONSUMED;
 	}

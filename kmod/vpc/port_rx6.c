@@ -16,6 +16,7 @@
 
 #include "datapath.h"
 #include "map.h"
+#include "miss.h"
 #include "pernet.h"
 #include "port.h"
 #include "stats.h"
@@ -51,6 +52,12 @@ void vpc_port_rx_ip6(struct vpc_pernet *pn, struct vpc_port *port,
 		vpc_nd_rx(pn, port, skb);
 		return;
 	}
+	/* DHCPv6 comes from a link-local address to ff02::1:2. */
+	if (vpc_dhcp6_is_request(skb)) {
+		vpc_dhcp6_rx(pn, port, skb);
+		return;
+	}
+	ip6h = ipv6_hdr(skb);
 	eth = eth_hdr(skb);
 	/*
 	 * MLD and all other multicast: nothing is flooded.  Checked before
@@ -62,8 +69,8 @@ void vpc_port_rx_ip6(struct vpc_pernet *pn, struct vpc_port *port,
 		vpc_drop(port->stats, VPC_STATS_A_DROP_UNSUPPORTED, skb);
 		return;
 	}
-	if (!vpc_port_src_allowed6(port, &ip6h->saddr)) {
-		vpc_drop(port->stats, VPC_STATS_A_DROP_SPOOF_IP, skb);
+	if (!vpc_port_src_ok6(port, eth->h_source, &ip6h->saddr)) {
+		vpc_drop(port->stats, vpc_port_spoof_reason(port, eth), skb);
 		return;
 	}
 	if (ether_addr_equal(eth->h_dest, port->vnet->gw_mac)) {
@@ -74,6 +81,8 @@ void vpc_port_rx_ip6(struct vpc_pernet *pn, struct vpc_port *port,
 	skb_push(skb, ETH_HLEN);
 	to = vpc_port_lookup6(pn, vpc, &ip6h->daddr);
 	map = to ? NULL : vpc_map_lookup6(pn, vpc, &ip6h->daddr);
+	if (!to && !map)
+		vpc_miss6(pn, port, &ip6h->daddr);
 	vpc_forward(pn, port, to, map, skb);
 	return;
 

@@ -15,6 +15,7 @@
 
 #include "datapath.h"
 #include "port.h"
+#include "ratelimit.h"
 
 /* An ICMP error quotes the offending packet up to these sizes (RFC 1812, 4443). */
 #define VPC_ICMP4_MAX		576
@@ -52,6 +53,15 @@ struct sk_buff *vpc_reply_icmp6(const struct vpc_port *port,
 				const struct in6_addr *daddr, u8 hop_limit,
 				unsigned int len)
 {
+	return vpc_reply_ip6(port, src_mac, saddr, daddr, IPPROTO_ICMPV6,
+			     hop_limit, len);
+}
+
+struct sk_buff *vpc_reply_ip6(const struct vpc_port *port,
+			      const u8 *src_mac, const struct in6_addr *saddr,
+			      const struct in6_addr *daddr, u8 nexthdr,
+			      u8 hop_limit, unsigned int len)
+{
 	struct ipv6hdr *ip6h;
 	struct sk_buff *skb;
 
@@ -62,7 +72,7 @@ struct sk_buff *vpc_reply_icmp6(const struct vpc_port *port,
 	ip6h = ipv6_hdr(skb);
 	ip6_flow_hdr(ip6h, 0, 0);
 	ip6h->payload_len = htons(len);
-	ip6h->nexthdr = IPPROTO_ICMPV6;
+	ip6h->nexthdr = nexthdr;
 	ip6h->hop_limit = hop_limit;
 	ip6h->saddr = *saddr;
 	ip6h->daddr = *daddr;
@@ -126,7 +136,7 @@ void vpc_icmp_error(struct vpc_port *port, const struct sk_buff *skb,
 	struct sk_buff *reply;
 	struct iphdr *iph;
 
-	if (!vpc_icmp_may_answer(skb))
+	if (!vpc_icmp_may_answer(skb) || !vpc_ratelimit(port, VPC_RL_ICMP))
 		return;
 	quote = min_t(unsigned int, skb->len - skb_network_offset(skb),
 		      VPC_ICMP4_MAX - sizeof(*iph) - sizeof(*icmph));
@@ -165,7 +175,7 @@ void vpc_icmp6_error(struct vpc_port *port, const struct sk_buff *skb,
 	struct icmp6hdr *icmp6h;
 	struct sk_buff *reply;
 
-	if (!vpc_icmp6_may_answer(skb))
+	if (!vpc_icmp6_may_answer(skb) || !vpc_ratelimit(port, VPC_RL_ICMP))
 		return;
 	quote = min_t(unsigned int, skb->len - skb_network_offset(skb),
 		      VPC_ICMP6_MAX - sizeof(struct ipv6hdr) - sizeof(*icmp6h));

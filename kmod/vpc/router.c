@@ -20,8 +20,10 @@
 
 #include "datapath.h"
 #include "map.h"
+#include "miss.h"
 #include "pernet.h"
 #include "port.h"
+#include "ratelimit.h"
 #include "route.h"
 #include "stats.h"
 #include "subnet.h"
@@ -46,6 +48,10 @@ static void vpc_router_echo(struct vpc_port *port, struct sk_buff *skb,
 	if (!pskb_may_pull(skb, hlen + sizeof(struct icmphdr)) ||
 	    skb->data[hlen] != request) {
 		vpc_drop(port->stats, VPC_STATS_A_DROP_NO_DEST, skb);
+		return;
+	}
+	if (!vpc_ratelimit(port, VPC_RL_ICMP)) {
+		kfree_skb(skb);
 		return;
 	}
 	skb_push(skb, ETH_HLEN);
@@ -224,6 +230,10 @@ void vpc_router_rx(struct vpc_pernet *pn, struct vpc_port *port,
 		return;
 	}
 	if (!vpc_router_resolve(pn, vnet, skb, &to, &map)) {
+		if (skb->protocol == htons(ETH_P_IPV6))
+			vpc_miss6(pn, port, &ipv6_hdr(skb)->daddr);
+		else
+			vpc_miss4(pn, port, ip_hdr(skb)->daddr);
 		vpc_drop(port->stats, VPC_STATS_A_DROP_NO_DEST, skb);
 		return;
 	}

@@ -7,6 +7,7 @@
  */
 #include <linux/etherdevice.h>
 
+#include "dns.h"
 #include "pernet.h"
 #include "subnet.h"
 #include "vnet.h"
@@ -40,6 +41,17 @@ bool vpc_subnet_is_gw(const struct vpc_net *vnet, __be32 ip)
 	const struct vpc_prefix *subnet = vpc_subnet_lookup(vnet, ip);
 
 	return subnet && subnet->addr == ip;
+}
+
+bool vpc_subnet_is_bcast(const struct vpc_net *vnet, __be32 ip)
+{
+	const struct vpc_prefix *subnet = vpc_subnet_lookup(vnet, ip);
+	__be32 mask;
+
+	if (!subnet || subnet->plen >= 31)
+		return false;
+	mask = inet_make_mask(subnet->plen);
+	return (ip & ~mask) == ~mask;
 }
 
 bool vpc_subnet_is_gw6(const struct vpc_net *vnet, const struct in6_addr *ip)
@@ -116,12 +128,14 @@ int vpc_subnet_del(struct vpc_pernet *pn, struct vpc_net *vnet,
 
 	lockdep_assert_held(&pn->lock);
 	ret = vpc_ptable_del(&vnet->subnets, &pn->lock, p);
-	if (ret == -ENOENT)
+	if (ret == -ENOENT) {
 		NL_SET_ERR_MSG_MOD(extack, "no such subnet in this VPC");
-	else if (ret)
+	} else if (ret) {
 		NL_SET_ERR_MSG_MOD(extack, "out of memory for the subnet table");
-	else
+	} else {
+		vpc_dns_del(pn, vnet, p);
 		vpc_pernet_changed(pn);
+	}
 	return ret;
 }
 

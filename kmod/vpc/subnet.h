@@ -20,6 +20,8 @@ const struct vpc_prefix *vpc_subnet_lookup6(const struct vpc_net *vnet,
 					    const struct in6_addr *ip);
 bool vpc_subnet_is_gw(const struct vpc_net *vnet, __be32 ip);
 bool vpc_subnet_is_gw6(const struct vpc_net *vnet, const struct in6_addr *ip);
+/* IP is the broadcast address of an IPv4 subnet (one shorter than /31). */
+bool vpc_subnet_is_bcast(const struct vpc_net *vnet, __be32 ip);
 
 /* Changes, under pn->lock. */
 int vpc_subnet_add(struct vpc_pernet *pn, struct vpc_net *vnet,

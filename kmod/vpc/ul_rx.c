@@ -76,17 +76,23 @@ rx_handler_result_t vpc_ul_rx(struct sk_buff **pskb)
 	__be32 key, src;
 	u8 tos;
 
-	if (skb->protocol != htons(ETH_P_IP) ||
-	    skb->pkt_type != PACKET_HOST ||
-	    !pskb_may_pull(skb, VPC_UL_OUTER + ETH_HLEN))
+	if (skb->protocol != htons(ETH_P_IP) || skb->pkt_type != PACKET_HOST)
+		return RX_HANDLER_PASS;
+	/*
+	 * A shared skb (a packet socket holds it too) may not be pulled:
+	 * pskb_may_pull() would change what the others see.  The bridge
+	 * and ip_rcv() unshare first too; whatever we pass on is the copy.
+	 */
+	skb = skb_share_check(skb, GFP_ATOMIC);
+	if (!skb)
+		return RX_HANDLER_CONSUMED;
+	*pskb = skb;
+	if (!pskb_may_pull(skb, VPC_UL_OUTER + ETH_HLEN))
 		return RX_HANDLER_PASS;
 	pn = rcu_dereference(skb->dev->rx_handler_data);
 	if (!vpc_ul_ours(pn, skb))
 		return RX_HANDLER_PASS;
 
-	skb = skb_share_check(skb, GFP_ATOMIC);
-	if (!skb)
-		return RX_HANDLER_CONSUMED;
 	len = ntohs(ip_hdr(skb)->tot_len);
 	src = ip_hdr(skb)->saddr;
 	tos = ip_hdr(skb)->tos;

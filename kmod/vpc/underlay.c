@@ -88,6 +88,8 @@ static void vpc_underlay_take(struct vpc_pernet *pn, unsigned int plane)
 	struct net_device *dev;
 
 	ASSERT_RTNL();
+	if (!pn->fastpath || !pn->underlay[plane])
+		return;
 	dev = __ip_dev_find(pn->net, pn->underlay[plane], false);
 	if (!dev || dev->flags & IFF_LOOPBACK)
 		return;
@@ -151,6 +153,18 @@ int vpc_underlay_set(struct vpc_pernet *pn, unsigned int plane, __be32 ip,
 	vpc_underlay_give_back(pn, plane);
 	vpc_underlay_take(pn, plane);
 	return 0;
+}
+
+void vpc_underlay_set_fastpath(struct vpc_pernet *pn, bool on)
+{
+	unsigned int plane;
+
+	ASSERT_RTNL();
+	pn->fastpath = on;
+	for (plane = 0; plane < VPC_PLANES; plane++) {
+		vpc_underlay_give_back(pn, plane);
+		vpc_underlay_take(pn, plane);
+	}
 }
 
 /* Load ip_gre outside of any lock, for vpc_underlay_set(). */

@@ -12,6 +12,11 @@
  * (VPC_GRE_IFNAME), is its rx_handler, and sends through it with tunnel
  * metadata.  Documentation/vpc.md says why.
  */
+/*
+ * Take GRE off the underlay devices before IP (ON), or leave it all to
+ * ip_gre and the GRE device; under RTNL.  Off by default: vpc.md says why.
+ */
+void vpc_underlay_set_fastpath(struct vpc_pernet *pn, bool on);
 /* Load ip_gre if need be; call without locks before vpc_underlay_set(). */
 int vpc_underlay_prepare(void);
 /* Under RTNL; takes pn->lock. */

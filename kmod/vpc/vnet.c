@@ -4,6 +4,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
+#include "dns.h"
 #include "map.h"
 #include "pernet.h"
 #include "port.h"
@@ -55,6 +56,7 @@ struct vpc_net *vpc_net_add(struct vpc_pernet *pn, u32 id, const char *name,
 	vpc_gw_mac_init(vnet->gw_mac, id);
 	xa_init(&vnet->maps);
 	xa_init_flags(&vnet->maps6, XA_FLAGS_ALLOC);
+	INIT_LIST_HEAD(&vnet->dns);
 
 	ret = xa_insert(&pn->nets, id, vnet, GFP_KERNEL);
 	if (ret) {
@@ -78,31 +80,47 @@ static void vpc_net_free_rcu(struct rcu_head *head)
 	kmem_cache_free(vpc_net_cache, vnet);
 }
 
-/* Deleting a VPC detaches its ports, deletes its mappings, subnets, routes. */
-void vpc_net_del(struct vpc_pernet *pn, struct vpc_net *vnet)
+/*
+ * Deleting a VPC, in two steps so that RTNL is held only as long as
+ * netdevs need it: vpc_net_unlink() detaches its ports (RTNL) and takes it
+ * out of the table, so that nothing finds it any more; vpc_net_destroy()
+ * then deletes its mappings, subnets and routes under pn->lock alone,
+ * which for a million mappings takes seconds.
+ */
+void vpc_net_unlink(struct vpc_pernet *pn, struct vpc_net *vnet)
 {
 	ASSERT_RTNL();
 	lockdep_assert_held(&pn->lock);
 	vpc_port_flush(pn, vnet);
+	xa_erase(&pn->nets, vnet->id);
+	vpc_pernet_changed(pn);
+}
+
+void vpc_net_destroy(struct vpc_pernet *pn, struct vpc_net *vnet)
+{
+	lockdep_assert_held(&pn->lock);
 	vpc_map_flush(pn, vnet);
 	vpc_subnet_flush(pn, vnet);
+	vpc_dns_flush(pn, vnet);
 	vpc_route_flush(pn, vnet);
 	xa_destroy(&vnet->maps);
 	xa_destroy(&vnet->maps6);
-	xa_erase(&pn->nets, vnet->id);
 	vpc_pernet_changed(pn);
 	/* Packet-path readers may still hold it under RCU. */
 	call_rcu(&vnet->rcu, vpc_net_free_rcu);
 }
 
+/* Every VPC, once every port is gone (vpc_port_flush(pn, NULL)). */
 void vpc_net_flush(struct vpc_pernet *pn)
 {
 	struct vpc_net *vnet;
 	unsigned long id;
 
 	lockdep_assert_held(&pn->lock);
-	xa_for_each(&pn->nets, id, vnet)
-		vpc_net_del(pn, vnet);
+	xa_for_each(&pn->nets, id, vnet) {
+		xa_erase(&pn->nets, id);
+		vpc_net_destroy(pn, vnet);
+	}
 }
 
 void vpc_net_stats(struct vpc_pernet *pn, const struct vpc_net *vnet,

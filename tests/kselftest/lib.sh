@@ -288,6 +288,16 @@ require_cmd() {
 	done
 }
 
+# require_scapy: skip unless Debian's python3 has scapy; PY is that python,
+# for the frame crafting helpers (tests/kselftest/helpers/*.py).
+PY=/usr/bin/python3
+require_scapy() {
+	if ! "$PY" -c 'import scapy' 2>/dev/null; then
+		echo "# $TEST_NAME: python3-scapy is not installed (run scripts/setup)"
+		exit $KSFT_SKIP
+	fi
+}
+
 # cbs tests: a cbs-server on loopback with its data under $CBS_WORK.
 # cbs_setup PORT: make the work directory, set CBS_SERVER and CBS_ADMIN,
 # unmap every cbs device and stop the server at exit.

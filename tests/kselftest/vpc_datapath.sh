@@ -15,7 +15,7 @@
 . "$(dirname "$0")/helpers/vpc_topo.sh"
 require_cmd vpc nl_send ping tcpdump setpriv
 
-ktap_plan 33
+ktap_plan 37
 load_module vpc
 defer unload_module vpc
 setup_ns fab hv1 hv2 hv3 rogue a1 a2 a3 b1 b2 b3
@@ -49,9 +49,9 @@ setup() {
 		vpc -n "$h" net add id 100 name tenant-a || return 1
 		vpc -n "$h" net add id 200 name tenant-b || return 1
 	done
-	vpc -n "$hv1" underlay set local 192.0.2.1 &&
-	vpc -n "$hv2" underlay set local 192.0.2.2 &&
-	vpc -n "$hv3" underlay set local 192.0.2.3 &&
+	vpc -n "$hv1" underlay set local 192.0.2.1 fastpath on &&
+	vpc -n "$hv2" underlay set fastpath on && vpc -n "$hv2" underlay set local 192.0.2.2 &&
+	vpc -n "$hv3" underlay set local 192.0.2.3 fastpath on &&
 	vm "$a1" "$hv1" a1 100 1 && vm "$a3" "$hv1" a3 100 3 && vm "$b1" "$hv1" b1 200 1 &&
 	vm "$a2" "$hv2" a2 100 2 && vm "$b2" "$hv2" b2 200 2 &&
 	vm "$b3" "$hv3" b3 200 3 &&
@@ -179,6 +179,19 @@ master_underlay() {
 check "hv2's underlay device can be made a bridge port" master_underlay
 check "traffic goes on through ip_gre (a1 -> a2)" busywait 5000 pings "$a1" 10.0.0.2
 check_output "and vpc-gre received it" '^[1-9]' gre_dev_rx "$hv2"
+
+# The fast path is a choice: off, the underlay device is the host's again
+# (a macvlan may take it) and ip_gre receives; the address stays set.
+fastpath_off() {
+	vpc -n "$hv1" underlay set fastpath off &&
+	ip -n "$hv1" link add mv0 link ul0 type macvlan && ip -n "$hv1" link del mv0
+}
+check_fail_output "fast path on: a macvlan on hv1's underlay device is refused" 'busy' \
+	ip -n "$hv1" link add mv0 link ul0 type macvlan
+check "fast path off: the macvlan is made" fastpath_off
+check_output "underlay show -d says so, the address kept" '^underlay local 192\.0\.2\.1 dev vpc-gre fastpath off' \
+	vpc -n "$hv1" -d underlay show
+check "traffic goes on (a2 -> a1)" busywait 5000 pings "$a2" 10.0.0.1
 
 # Unloading with ports attached and traffic configured is clean (vm-run
 # checks the kernel log and the slab caches).

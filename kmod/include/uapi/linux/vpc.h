@@ -22,9 +22,16 @@
 /* Allowed source addresses (or prefixes) of one port. */
 #define VPC_PORT_ADDRS_MAX	16
 
+/* Allowed address pairs (VIPs) of one port. */
+#define VPC_PORT_ALLOWS_MAX	8
+
 /* Subnets and user routes of one VPC. */
 #define VPC_SUBNETS_MAX		64
 #define VPC_ROUTES_MAX		64
+
+/* DNS servers (IPv4 and IPv6 together) and search domain of one subnet. */
+#define VPC_DNS_MAX		4
+#define VPC_DOMAIN_MAXLEN	64	/* including the terminating NUL */
 
 /*
  * The distributed router's MAC in a VPC: 02:76:70 ("vp", locally
@@ -58,6 +65,10 @@ enum vpc_cmd {
 	VPC_CMD_ROUTE_GET,
 	VPC_CMD_PATH_SET,
 	VPC_CMD_PATH_GET,
+	VPC_CMD_PORT_SET,	/* allow or disallow an address pair (VIP) */
+	VPC_CMD_SUBNET_SET,	/* a subnet's DNS servers and domain */
+	VPC_CMD_CLAIM,		/* notification: a local port claimed a VIP */
+	VPC_CMD_MISS,		/* notification: a port sent to an unknown address */
 
 	__VPC_CMD_MAX,
 	VPC_CMD_MAX = __VPC_CMD_MAX - 1
@@ -83,6 +94,11 @@ enum vpc_attr {
 	VPC_A_PLANE,		/* u8: underlay plane, 0..VPC_PLANE_MAX */
 	VPC_A_PATH_STATE,	/* u8: enum vpc_path_state */
 	VPC_A_IP6,		/* binary, 16 bytes: a VM's IPv6 (mapping key) */
+	VPC_A_ALLOW,		/* nested vpc_addr_attr (+ mac): an address pair */
+	VPC_A_DISALLOW,		/* nested vpc_addr_attr: the pair to remove */
+	VPC_A_DNS,		/* nested vpc_addr_attr: a DNS server; may repeat */
+	VPC_A_DOMAIN,		/* string: a subnet's DNS search domain */
+	VPC_A_FASTPATH,		/* u8: 1 = take GRE off the underlay device */
 
 	__VPC_A_MAX,
 	VPC_A_MAX = __VPC_A_MAX - 1
@@ -100,6 +116,7 @@ enum vpc_addr_attr {
 	VPC_ADDR_A_IP4,		/* be32 */
 	VPC_ADDR_A_PLEN,	/* u8: 0..32 (IPv4), 0..128 (IPv6); host if absent */
 	VPC_ADDR_A_IP6,		/* binary, 16 bytes */
+	VPC_ADDR_A_MAC,		/* binary, 6 bytes: an address pair's own MAC */
 
 	__VPC_ADDR_A_MAX,
 	VPC_ADDR_A_MAX = __VPC_ADDR_A_MAX - 1
@@ -140,6 +157,12 @@ enum vpc_stats_attr {
 	VPC_STATS_A_ND_REPLIES,		/* neighbour solicitations answered */
 	VPC_STATS_A_DROP_ND,		/* other neighbour discovery */
 	VPC_STATS_A_TOO_BIG,		/* answered with ICMP frag-needed/too-big */
+	VPC_STATS_A_DROP_RATELIMIT,	/* answers withheld by the rate limit */
+	VPC_STATS_A_DHCP_REPLIES,	/* DHCPv4 offers, acks and naks sent */
+	VPC_STATS_A_RA_REPLIES,		/* router advertisements sent */
+	VPC_STATS_A_DHCP6_REPLIES,	/* DHCPv6 advertises and replies sent */
+	VPC_STATS_A_CLAIMS,		/* VIPs claimed by the port's VM */
+	VPC_STATS_A_MISSES,		/* miss events announced */
 
 	__VPC_STATS_A_MAX,
 	VPC_STATS_A_MAX = __VPC_STATS_A_MAX - 1
@@ -151,6 +174,6 @@ enum vpc_stats_attr {
 #define VPC_STATS_GRE_LAST	VPC_STATS_A_GRE_DROP_MALFORMED
 /* Ports also report these; a VPC reports its ports' sums and its GRE receive. */
 #define VPC_STATS_PORT2_FIRST	VPC_STATS_A_ROUTED_PACKETS
-#define VPC_STATS_PORT2_LAST	VPC_STATS_A_TOO_BIG
+#define VPC_STATS_PORT2_LAST	VPC_STATS_A_MISSES
 
 #endif /* _UAPI_LINUX_VPC_H */
