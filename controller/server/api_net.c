@@ -11,6 +11,7 @@
 #define MAX_SUBNETS 64
 #define MAX_ROUTES 64
 #define MAX_PAIRS 15		/* vpc.ko: 16 addresses per port, one is the port's IP */
+#define MAX_VIP_PAIRS 8		/* vpc.ko: 8 address pairs (VIPs) per port */
 
 static int tenant_api(struct call *k)
 {
@@ -418,11 +419,12 @@ static json_t *parse_pairs(struct call *k, const json_t *a)
 {
 	static const struct jx_field fields[] = {
 		{ "ip", JX_STRING, true },
+		{ "mac", JX_STRING, false },
 		{ NULL, 0, false },
 	};
 	json_t *r = json_array(), *x;
+	size_t i, n_vips = 0;
 	char err[256];
-	size_t i;
 
 	if (json_array_size(a) > MAX_PAIRS) {
 		json_decref(r);
@@ -430,9 +432,11 @@ static json_t *parse_pairs(struct call *k, const json_t *a)
 	}
 	for (i = 0; i < json_array_size(a); i++) {
 		x = json_array_get(a, i);
-		const char *s = jx_str(x, "ip", "");
+		const char *s = jx_str(x, "ip", ""), *mac = jx_str(x, "mac", NULL);
+		unsigned char macb[6];
 		struct nb_prefix p;
-		char out[NB_PREFIX_STRLEN];
+		char out[NB_PREFIX_STRLEN], macs[NB_MAC_STRLEN];
+		json_t *pair;
 
 		if (jx_check(x, "allowed_address_pairs[]", fields, err, sizeof(err))) {
 			json_decref(r);
@@ -444,11 +448,26 @@ static json_t *parse_pairs(struct call *k, const json_t *a)
 			return fail(k, 400, "allowed_address_pairs[%zu]: \"%s\" is no address or "
 				    "prefix without host bits (nor link-local)", i, s), NULL;
 		}
-		if (strchr(s, '/'))
+		/* One address is a VIP (vpc.ko's `port set allow`): its own MAC, at most 8. */
+		if (p.plen == nb_addr_bits(p.addr.family) && ++n_vips > MAX_VIP_PAIRS) {
+			json_decref(r);
+			return fail(k, 400, "at most %d allowed address pairs of one address (VIPs)",
+				    MAX_VIP_PAIRS), NULL;
+		}
+		if (mac && (p.plen != nb_addr_bits(p.addr.family) || nb_mac_parse(mac, macb) ||
+			    (macb[0] & 1) || !memcmp(macb, "\0\0\0\0\0\0", 6))) {
+			json_decref(r);
+			return fail(k, 400, "allowed_address_pairs[%zu]: \"mac\" must be a unicast MAC, "
+				    "and only for a pair of one address", i), NULL;
+		}
+		if (strchr(s, '/') && p.plen != nb_addr_bits(p.addr.family))
 			nb_prefix_fmt(&p, out, sizeof(out));
 		else
 			nb_addr_fmt(&p.addr, out, sizeof(out));
-		json_array_append_new(r, json_pack("{ss}", "ip", out));
+		pair = json_pack("{ss}", "ip", out);
+		if (mac)
+			json_object_set_new(pair, "mac", json_string(nb_mac_fmt(macb, macs, sizeof(macs))));
+		json_array_append_new(r, pair);
 	}
 	return r;
 }

@@ -378,6 +378,13 @@ def _():
     refused("POST", "/v1/ports", dict(base, host="h-nope"), ta, 404)
     refused("POST", "/v1/ports", dict(base, allowed_address_pairs=[{"ip": "fe80::1"}]), ta, 400)
     refused("POST", "/v1/ports", dict(base, allowed_address_pairs=[{"ip": "10.5.0.1/16"}]), ta, 400)
+    # A pair's own MAC: unicast, and only for one address (a VIP); at most 8 VIPs.
+    refused("POST", "/v1/ports", dict(base, allowed_address_pairs=[
+        {"ip": "10.7.0.0/16", "mac": "00:00:5e:00:01:33"}]), ta, 400, "mac")
+    refused("POST", "/v1/ports", dict(base, allowed_address_pairs=[
+        {"ip": "10.0.0.200", "mac": "01:00:5e:00:01:33"}]), ta, 400, "mac")
+    refused("POST", "/v1/ports", dict(base, allowed_address_pairs=[
+        {"ip": "10.0.0.%d" % (200 + i)} for i in range(9)]), ta, 400, "VIPs")
     refused("POST", "/v1/ports", dict(base, qos={"egress": {"min": 5, "max": 4}}), ta, 400, "max")
     refused("POST", "/v1/ports", dict(base, qos={"egress": {"rate": 5}}), ta, 400, "rate")
 
@@ -406,6 +413,10 @@ def _():
     expect(p["qos"]["egress"]["min"] == 600000000 and p["qos"]["ingress"] == {"min": 100, "max": 5000, "burst": 0},
            p["qos"])
     expect(p["allowed_address_pairs"] == [], p)
+    p = ok("PATCH", "/v1/ports/" + pid, {"allowed_address_pairs": [
+        {"ip": "10.0.0.201/32", "mac": "00:00:5E:00:01:33"}, {"ip": "10.7.0.0/16"}]}, ta)
+    expect(p["allowed_address_pairs"] == [{"ip": "10.0.0.201", "mac": "00:00:5e:00:01:33"},
+                                          {"ip": "10.7.0.0/16"}], p)
     refused("PATCH", "/v1/ports/" + pid, {"ip": "10.0.0.99"}, ta, 400, "ip")
     refused("PATCH", "/v1/ports/" + pid, {}, ta, 400)
     refused("PATCH", "/v1/ports/" + pid, {"host": "h-nope"}, ta, 404)
