@@ -709,6 +709,7 @@ int h_mapping(struct call *k)
 	struct obj *vpc = model_get(&k->c->model, K_VPC, k->param[0]), *port;
 	struct nb_addr a;
 	char ip[NB_ADDR_STRLEN];
+	json_t *vip;
 
 	if (k->role == R_TENANT)
 		return fail(k, 403, "this operation is for host agents");
@@ -719,7 +720,91 @@ int h_mapping(struct call *k)
 		return -1;
 	nb_addr_fmt(&a, ip, sizeof(ip));
 	port = hmap_get(&vpc->ips, ip);
+	if (port)
+		return reply_json(k, 200, view_mapping(&k->c->model, port));
+	vip = view_vip_mapping(&k->c->model, vpc, ip);
+	if (!vip)
+		return fail(k, 404, "no port of vpc %s has ip %s, nor claimed it", vpc->id, ip);
+	return reply_json(k, 200, vip);
+}
+
+/* --- VIP claims ------------------------------------------------------ */
+
+/* The port of host H whose device is IFNAME, or NULL. */
+static struct obj *port_by_ifname(struct call *k, const struct obj *h, const char *ifname)
+{
+	hmap_foreach(&h->ports, i) {
+		struct obj *port = model_get(&k->c->model, K_PORT, h->ports.e[i].key);
+
+		if (port && !strcmp(jx_str(port->v, "ifname", ""), ifname))
+			return port;
+	}
+	return NULL;
+}
+
+/* Is IP (canonical) one of PORT's allowed address pairs of one address? */
+static bool port_allowed_vip(const struct obj *port, const char *ip)
+{
+	const json_t *pairs = json_object_get(port->v, "allowed_address_pairs"), *x;
+	size_t i;
+
+	json_array_foreach(pairs, i, x)
+		if (!strcmp(jx_str(x, "ip", ""), ip))
+			return true;
+	return false;
+}
+
+/*
+ * POST /v1/hosts/{id}/claims: the host's agent reports that a port of its
+ * host claimed a VIP (vpc.ko's VPC_CMD_CLAIM).  The port becomes the VIP's
+ * owner, and every other host of the VPC maps the VIP to its host.
+ */
+int h_claims(struct call *k)
+{
+	static const struct jx_field fields[] = {
+		{ "vpc", JX_STRING, true },
+		{ "ip", JX_STRING, true },
+		{ "ifname", JX_STRING, true },
+		{ NULL, 0, false },
+	};
+	struct obj *h = host_self(k, false), *vpc, *port;
+	const char *ifname;
+	struct change ch;
+	struct nb_addr a;
+	char ip[NB_ADDR_STRLEN];
+	json_t *b, *newv, *vips;
+
+	if (!h || !(b = body_obj(k, fields)))
+		return -1;
+	vpc = model_get(&k->c->model, K_VPC, jx_str(b, "vpc", ""));
+	/* As for the mappings: a host knows only the VPCs it has a port of. */
+	if (!vpc || !hmap_count(&vpc->hosts, h->id))
+		return fail(k, 404, "vpc %s not found", jx_str(b, "vpc", ""));
+	if (parse_ip(k, "ip", jx_str(b, "ip", ""), &a))
+		return -1;
+	nb_addr_fmt(&a, ip, sizeof(ip));
+	ifname = jx_str(b, "ifname", "");
+	port = port_by_ifname(k, h, ifname);
 	if (!port)
-		return fail(k, 404, "no port of vpc %s has ip %s", vpc->id, ip);
-	return reply_json(k, 200, view_mapping(&k->c->model, port));
+		return fail(k, 409, "host %s has no port with ifname %s", h->id, ifname);
+	if (strcmp(jx_str(port->v, "vpc", ""), vpc->id))
+		return fail(k, 409, "port %s is not in vpc %s", port->id, vpc->id);
+	if (!port_allowed_vip(port, ip))
+		return fail(k, 409, "port %s is not allowed the address %s (no allowed address "
+			    "pair of it)", port->id, ip);
+	/* The owner already: nothing changes, no new revision. */
+	if (!strcmp(jx_str(json_object_get(vpc->v, "_vips"), ip, ""), port->id))
+		return reply_json(k, 200, view_vip_mapping(&k->c->model, vpc, ip));
+	newv = json_deep_copy(vpc->v);
+	vips = json_object_get(newv, "_vips");
+	if (!vips) {
+		vips = json_object();
+		json_object_set_new(newv, "_vips", vips);
+	}
+	json_object_set_new(vips, ip, json_string(port->id));
+	ch = (struct change){ K_VPC, vpc->id, newv };
+	if (commit(k, &ch, 1, NULL))
+		return -1;
+	vpc = model_get(&k->c->model, K_VPC, ch.id);
+	return reply_json(k, 200, view_vip_mapping(&k->c->model, vpc, ip));
 }
