@@ -487,25 +487,6 @@ void kvpc_apply(struct agent *a, const struct ag_plan *plan)
 
 /* --- notifications --------------------------------------------------------- */
 
-/*
- * The hook for what vpc.ko will notify beyond its changes (issue 12): a
- * "miss" (a frame for an address without a mapping) is to fetch that one
- * mapping (GET /v1/vpcs/{id}/mappings/{ip}) and set it; a "claim" of a VIP
- * is to be reported to the controller.  Neither command exists in vpc.ko
- * yet: anything unknown is counted and logged once per command.
- */
-static void notify_hook(struct agent *a, const struct nlmsghdr *nlh, uint8_t cmd)
-{
-	static bool seen[256];
-
-	(void)a;
-	(void)nlh;
-	if (!seen[cmd]) {
-		seen[cmd] = true;
-		nb_log("vpc.ko notification %u: not known to this agent, ignored", cmd);
-	}
-}
-
 static int notify_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct agent *a = data;
@@ -517,10 +498,11 @@ static int notify_cb(const struct nlmsghdr *nlh, void *data)
 	/*
 	 * The changes vpc.ko notifies are this agent's own, or an operator's
 	 * (vpc(8)), which the periodic resync undoes; a port that goes with
-	 * its device is seen by links.c.  Only what is no change is news.
+	 * its device is seen by links.c.  Only what is no change is news:
+	 * misses and claims (notify.c), and commands newer than this agent.
 	 */
-	if (g->cmd > VPC_CMD_MAX)
-		notify_hook(a, nlh, g->cmd);
+	if (g->cmd == VPC_CMD_MISS || g->cmd == VPC_CMD_CLAIM || g->cmd > VPC_CMD_MAX)
+		notify_vpc(a, nlh, g->cmd);
 	return MNL_CB_OK;
 }
 

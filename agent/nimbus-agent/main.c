@@ -411,6 +411,7 @@ int main(int argc, char **argv)
 	hmap_init(&a->links);
 	hmap_init(&a->errors);
 	hmap_init(&a->pending);
+	hmap_init(&a->miss_fetched);
 	hmap_init(&a->vol_ops);
 	hmap_init(&a->vol_retry);
 	a->tag = ag_host_tag(a->opt.host);
@@ -458,6 +459,7 @@ out_state:
 		free(a->errors.e[i].val);
 	hmap_free(&a->errors);
 	hmap_free(&a->pending);
+	hmap_free(&a->miss_fetched);
 	free(a->status_sent);
 	free(a->status_want);
 	close(a->sigfd);
