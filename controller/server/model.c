@@ -481,6 +481,39 @@ static bool str_differs(const json_t *a, const json_t *b, const char *key)
 }
 
 /*
+ * Port OV -> NV (either may be NULL): the VIPs of VPC it owns follow it.
+ * One whose owner lost its pair (or went) leaves the other hosts' states;
+ * one whose owner got its pair back, moved to another host or changed the
+ * pair's MAC is put there again (and leaves the owner's new host).
+ */
+static void vip_port_events(const struct model *m, const struct obj *vpc, const json_t *ov,
+			    const json_t *nv, struct pending *p)
+{
+	const char *ip, *id = jx_str(nv ? nv : ov, "id", "");
+	const char *oh = ov ? jx_str(ov, "host", "") : "";
+	const char *nh = nv ? jx_str(nv, "host", "") : "";
+	const json_t *was, *is;
+	json_t *pid;
+
+	json_object_foreach(json_object_get(vpc->v, "_vips"), ip, pid) {
+		if (strcmp(json_string_value(pid), id))
+			continue;
+		was = ov ? port_pair(ov, ip) : NULL;
+		is = nv ? port_pair(nv, ip) : NULL;
+		if (was && is && !strcmp(oh, nh) && json_equal((json_t *)was, (json_t *)is))
+			continue;
+		hmap_foreach(&vpc->hosts, i) {
+			const char *r = vpc->hosts.e[i].key;
+
+			if (is && strcmp(r, nh))
+				emit(p, r, "put", "mapping", state_vip_mapping(m, vpc, ip, nv));
+			else if (was && strcmp(r, oh))
+				emit(p, r, "delete", "mapping", state_vip_mapping(m, vpc, ip, ov));
+		}
+	}
+}
+
+/*
  * A port changed from OV to NV (either may be NULL).  Its own host gets the
  * port (and, when the port is the VPC's first there, the VPC with every
  * remote port's mapping); every other host of the VPC gets the mapping.
@@ -512,16 +545,23 @@ static void port_events(const struct model *m, const json_t *ov, const json_t *n
 			size_t n;
 
 			emit(p, nh, "put", "vpc", state_vpc(m, vpc));
+			json_t *vips = json_array(), *x;
+
 			v = model_sorted(m, K_PORT, &vpc->ports, &n);
 			for (size_t i = 0; i < n; i++)
 				if (strcmp(jx_str(v[i]->v, "host", ""), nh))
 					emit(p, nh, "put", "mapping", state_mapping(m, v[i]->v));
 			free(v);
+			vip_mappings(m, vpc, nh, vips);
+			for (size_t i = 0; (x = json_array_get(vips, i)); i++)
+				emit(p, nh, "put", "mapping", json_incref(x));
+			json_decref(vips);
 		} else if (moved) {
 			emit(p, nh, "delete", "mapping", state_mapping(m, ov));
 		}
 		emit(p, nh, "put", "port", state_port(m, nv));
 	}
+	vip_port_events(m, vpc, ov, nv, p);
 	if (!remote)
 		return;
 	hmap_foreach(&vpc->hosts, i) {

@@ -665,8 +665,8 @@ def _():
 
     def events(h, since):
         ev = ok("GET", "/v1/hosts/%s/events?since=%d&timeout=0" % (h["id"], since), token=h["token"])
-        return [(x["type"], x["kind"], x["object"]["ip"], x["object"]["underlay"][0], x["object"]["mac"])
-                for x in ev["events"]]
+        return [(x["type"], x["kind"], x["object"].get("ip"), x["object"].get("underlay", [None])[0],
+                 x["object"].get("mac")) for x in ev["events"]]
 
     # h1's port claims: h2 and h3 map the VIP to h1 with the pair's MAC; h1 hears nothing.
     m = ok("POST", path % h1["id"], claim1, h1["token"])
@@ -694,6 +694,26 @@ def _():
     expect(m["host"] == h2["id"] and m["port"] == pv2["id"], m)
     # The VPC's view shows no internals.
     expect("_vips" not in ok("GET", "/v1/vpcs/" + v["id"], token=ta), "the VPC shows _vips")
+
+    # The owner loses its pair: the VIP leaves the other hosts; it gets it back: back there.
+    rev = _rev()
+    ok("PATCH", "/v1/ports/" + pv2["id"], {"allowed_address_pairs": []}, ta)
+    for h in (h1, h3):
+        expect(events(h, rev) == [("delete", "mapping", vip, "192.0.2.2", pv2["mac"])], events(h, rev))
+    refused("GET", "/v1/vpcs/%s/mappings/%s" % (v["id"], vip), None, h3["token"], 404)
+    rev = _rev()
+    ok("PATCH", "/v1/ports/" + pv2["id"], {"allowed_address_pairs": [{"ip": vip}]}, ta)
+    for h in (h1, h3):
+        expect(events(h, rev) == [("put", "mapping", vip, "192.0.2.2", pv2["mac"])], events(h, rev))
+    # A host that joins the VPC gets the VIP's mapping with the others'.
+    ok("DELETE", "/v1/ports/" + pv3["id"], token=ta)
+    rev = _rev()
+    pv3 = ok("POST", "/v1/ports", dict(base, host=h3["id"]), ta)
+    got = events(h3, rev)
+    expect(("put", "mapping", vip, "192.0.2.2", pv2["mac"]) in got, got)
+    st3 = ok("GET", "/v1/hosts/%s/state" % h3["id"], token=h3["token"])
+    expect(sorted(x["ip"] for x in st3["mappings"] if x["vni"] == v["vni"]) ==
+           sorted([pv1["ip"], pv2["ip"], vip]), st3["mappings"])
     S["vip"] = (v, vip, pv2)
 
 
