@@ -116,6 +116,9 @@ struct agent {
 
 	/* notify.c: "VNI/IP" -> when its mapping was last fetched (ms, as a pointer). */
 	struct hmap miss_fetched;
+	/* notify.c: "VPC/IP" -> struct claim: the VIP's latest claim until reported. */
+	struct hmap claims_unreported;
+	uint64_t claim_seq;
 
 	bool stop;
 	int sigfd;
@@ -150,6 +153,15 @@ void notify_vpc(struct agent *a, const struct nlmsghdr *nlh, uint8_t cmd);
 /* The controller's answer to http_get_mapping(). */
 void notify_mapping_fetched(struct agent *a, uint32_t vni, const char *ip, long status,
 			    const char *body, size_t len);
+/*
+ * The answer to claim report SEQ of KEY ("VPC/IP"): STATUS, 0 when the
+ * controller was not reached, and its body or the transfer's error.
+ */
+void notify_claim_done(struct agent *a, const char *key, uint64_t seq, long status,
+		       const char *text);
+/* Claim reports to send again now; the earliest next one, or 0. */
+void notify_timers(struct agent *a, uint64_t now);
+uint64_t notify_deadline(struct agent *a);
 
 /* links.c */
 int links_open(struct agent *a);	/* in the host's namespace */
@@ -179,8 +191,9 @@ void http_done(struct agent *a);	/* handle finished transfers */
 void http_post_status(struct agent *a);
 /* GET /v1/vpcs/{VPC}/mappings/{IP}; the answer goes to notify_mapping_fetched(). */
 void http_get_mapping(struct agent *a, const char *vpc, uint32_t vni, const char *ip);
-/* POST /v1/hosts/{id}/claims: port IFNAME claimed IP in VPC; the answer is logged. */
-void http_post_claim(struct agent *a, const char *vpc, const char *ip, const char *ifname);
+/* POST /v1/hosts/{id}/claims: port IFNAME claimed IP in VPC; the answer goes to notify_claim_done(). */
+void http_post_claim(struct agent *a, const char *vpc, const char *ip, const char *ifname,
+		     uint64_t seq);
 
 /* metrics.c */
 int metrics_start(struct agent *a);

@@ -29,7 +29,8 @@ struct http_req {
 	char *post;		/* the request's body */
 	/* Mapping fetches and claim reports: what it is about, the next in flight. */
 	uint32_t vni;
-	char what[160];
+	uint64_t seq;		/* a claim report's: notify.c's number for it */
+	char what[160];		/* a fetch's address; a claim's "VPC/IP" */
 	struct http_req *next;
 };
 
@@ -194,7 +195,8 @@ void http_get_mapping(struct agent *a, const char *vpc, uint32_t vni, const char
 	oneshot_go(a, r);
 }
 
-void http_post_claim(struct agent *a, const char *vpc, const char *ip, const char *ifname)
+void http_post_claim(struct agent *a, const char *vpc, const char *ip, const char *ifname,
+		     uint64_t seq)
 {
 	char path[512];
 	struct http_req *r;
@@ -206,7 +208,8 @@ void http_post_claim(struct agent *a, const char *vpc, const char *ip, const cha
 	json_decref(doc);
 	if (!r->post)
 		abort();
-	snprintf(r->what, sizeof(r->what), "%s by %s", ip, ifname);
+	r->seq = seq;
+	snprintf(r->what, sizeof(r->what), "%s/%s", vpc, ip);
 	r->hdrs = curl_slist_append(r->hdrs, "Content-Type: application/json");
 	curl_easy_setopt(r->easy, CURLOPT_POSTFIELDS, r->post);
 	oneshot_go(a, r);
@@ -215,18 +218,13 @@ void http_post_claim(struct agent *a, const char *vpc, const char *ip, const cha
 static void oneshot_done(struct agent *a, struct http_req *r, CURLcode rc, long status)
 {
 	oneshot_unlink(a, r);
-	if (rc != CURLE_OK) {
-		nb_log("controller: %s %s: %s", r->kind == REQ_CLAIM ? "the claim of" :
-		       "the mapping fetch of", r->what, curl_easy_strerror(rc));
-	} else if (r->kind == REQ_MAPPING) {
+	if (r->kind == REQ_CLAIM)
+		notify_claim_done(a, r->what, r->seq, rc == CURLE_OK ? status : 0,
+				  rc == CURLE_OK ? (r->body ? r->body : "") : curl_easy_strerror(rc));
+	else if (rc != CURLE_OK)
+		nb_log("controller: the mapping fetch of %s: %s", r->what, curl_easy_strerror(rc));
+	else
 		notify_mapping_fetched(a, r->vni, r->what, status, r->body, r->len);
-	} else if (status == 200) {
-		nb_log("claim of %s: reported", r->what);
-	} else {
-		a->claim_refused++;
-		nb_log("controller: the claim of %s is refused: HTTP %ld %s", r->what, status,
-		       r->body ? r->body : "");
-	}
 	req_free(a, r);
 }
 

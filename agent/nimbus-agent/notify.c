@@ -7,6 +7,7 @@
  * port is allowed) is reported to the controller, which moves the VIP's
  * mapping on every other host.
  */
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,19 +130,108 @@ void notify_mapping_fetched(struct agent *a, uint32_t vni, const char *ip, long 
 	hmap_put(&a->dirty.maps, key, (void *)1);
 }
 
+/*
+ * A VIP's latest claim, kept until the controller took it (or refused it):
+ * a report that did not reach the controller is sent again, with a backoff,
+ * unless a newer claim of the VIP replaced it.
+ */
+struct claim {
+	char vpc[AG_ID_LEN];
+	char ip[NB_ADDR_STRLEN];
+	char ifname[IF_NAMESIZE];
+	uint64_t seq;		/* of the report in flight or to send */
+	uint64_t backoff;	/* ms; 0 before the first failure */
+	uint64_t at;		/* when to send it again; 0: in flight */
+};
+
+static void claim_post(struct agent *a, struct claim *c)
+{
+	c->at = 0;
+	a->claim_reports++;
+	http_post_claim(a, c->vpc, c->ip, c->ifname, c->seq);
+}
+
 static void on_claim(struct agent *a, const struct notice *n)
 {
 	const char *vpc = vpc_id(a, n->vni);
-	char ip[NB_ADDR_STRLEN];
+	char key[AG_ID_LEN + NB_ADDR_STRLEN + 1], ip[NB_ADDR_STRLEN];
+	struct claim *c;
 
 	a->claims++;
+	nb_addr_fmt(&n->ip, ip, sizeof(ip));
 	if (!vpc || !n->ifname) {
 		nb_log("a claim of %u/%s by %s in a VPC the controller did not give: ignored",
-		       n->vni, nb_addr_fmt(&n->ip, ip, sizeof(ip)), n->ifname ? n->ifname : "?");
+		       n->vni, ip, n->ifname ? n->ifname : "?");
 		return;
 	}
-	a->claim_reports++;
-	http_post_claim(a, vpc, nb_addr_fmt(&n->ip, ip, sizeof(ip)), n->ifname);
+	snprintf(key, sizeof(key), "%s/%s", vpc, ip);
+	c = hmap_get(&a->claims_unreported, key);
+	if (!c) {
+		c = calloc(1, sizeof(*c));
+		if (!c)
+			abort();
+		hmap_put(&a->claims_unreported, key, c);
+	}
+	/* The latest claim is the truth: it replaces one not yet reported. */
+	snprintf(c->vpc, sizeof(c->vpc), "%s", vpc);
+	snprintf(c->ip, sizeof(c->ip), "%s", ip);
+	snprintf(c->ifname, sizeof(c->ifname), "%s", n->ifname);
+	c->seq = ++a->claim_seq;
+	c->backoff = 0;
+	claim_post(a, c);
+}
+
+void notify_claim_done(struct agent *a, const char *key, uint64_t seq, long status,
+		       const char *text)
+{
+	struct claim *c = hmap_get(&a->claims_unreported, key);
+
+	if (!c || c->seq != seq)
+		return;		/* a newer claim of the VIP replaced this one */
+	if (status == 200 || (status >= 400 && status < 500)) {
+		if (status == 200) {
+			nb_log("claim of %s by %s: reported", key, c->ifname);
+		} else {
+			a->claim_refused++;
+			nb_log("controller: the claim of %s by %s is refused: HTTP %ld %s", key,
+			       c->ifname, status, text);
+		}
+		free(hmap_del(&a->claims_unreported, key));
+		return;
+	}
+	c->backoff = c->backoff ? 2 * c->backoff : AG_BACKOFF_MIN_MS;
+	if (c->backoff > AG_BACKOFF_MAX_MS)
+		c->backoff = AG_BACKOFF_MAX_MS;
+	c->at = ag_now_ms() + c->backoff;
+	if (status)
+		nb_log("controller: the claim of %s by %s: HTTP %ld %s; sent again in %llu ms",
+		       key, c->ifname, status, text, (unsigned long long)c->backoff);
+	else
+		nb_log("controller: the claim of %s by %s: %s; sent again in %llu ms", key,
+		       c->ifname, text, (unsigned long long)c->backoff);
+}
+
+void notify_timers(struct agent *a, uint64_t now)
+{
+	hmap_foreach(&a->claims_unreported, i) {
+		struct claim *c = a->claims_unreported.e[i].val;
+
+		if (c->at && now >= c->at)
+			claim_post(a, c);
+	}
+}
+
+uint64_t notify_deadline(struct agent *a)
+{
+	uint64_t next = 0;
+
+	hmap_foreach(&a->claims_unreported, i) {
+		const struct claim *c = a->claims_unreported.e[i].val;
+
+		if (c->at && (!next || c->at < next))
+			next = c->at;
+	}
+	return next;
 }
 
 void notify_vpc(struct agent *a, const struct nlmsghdr *nlh, uint8_t cmd)

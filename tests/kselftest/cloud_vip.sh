@@ -11,6 +11,8 @@
 #    host2 and host3 map it to host1, and v3 (host3) pinging the VIP is
 #    answered by v1.  Then v2 announces it: host1 and host3 map it to
 #    host2, host2 drops its mapping, and v2 answers.
+# 3. v1 announces it again while the controller is down: host1's agent
+#    sends the report again until the controller, restarted, takes it.
 #
 #   controller 127.0.0.1:18280, agents in the initial namespace
 #   (helpers/cloud.sh draws the hosts)
@@ -22,7 +24,7 @@
 . "$(dirname "$0")/helpers/cloud.sh"
 require_cmd vpc nimbus-controller nimbus-agent ping python3 curl
 
-ktap_plan 27
+ktap_plan 33
 load_module vpc
 defer unload_module vpc
 cloud_setup 18280 18290
@@ -130,4 +132,15 @@ check "v3 pings the VIP: v2 answers" answered_by v2 v1
 check "every host's kernel is its desired state" busywait 30000 cloud_converged 1 2 3
 check_output "host2's agent reported the claim" '^nimbus_agent_claim_reports_total [1-9]' metrics 2
 check_output "and the controller took it" '^nimbus_agent_claims_refused_total 0$' metrics 2
+
+# --- 3. a claim while the controller is down ---------------------------------------
+check_here "the controller is stopped" cloud_kill controller
+check "v1 announces the VIP" garp v1
+check "host1's agent cannot report it and will send it again" \
+	busywait 20000 grep -q "claim of .* sent again" "$CLOUD_DIR/log/agent1"
+cloud_start_controller
+check "the controller is back" cloud_controller_up
+check "host2 and host3 map the VIP to host1 again: the report was sent again" \
+	busywait 60000 vip_on 192.0.2.1 2 3
+check "every host's kernel is its desired state" busywait 30000 cloud_converged 1 2 3
 cloud_finished
