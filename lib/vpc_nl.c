@@ -47,6 +47,33 @@ int vpc_get_addr(const struct nlattr *nest, struct nb_addr *ip, uint8_t *plen)
 	return 0;
 }
 
+void vpc_put_pair(struct nlmsghdr *nlh, uint16_t type, const struct nb_addr *ip,
+		  const uint8_t *mac)
+{
+	struct nlattr *nest = mnl_attr_nest_start(nlh, type);
+
+	if (ip->family == AF_INET6)
+		mnl_attr_put(nlh, VPC_ADDR_A_IP6, 16, ip->b);
+	else
+		mnl_attr_put(nlh, VPC_ADDR_A_IP4, 4, ip->b);
+	if (mac)
+		mnl_attr_put(nlh, VPC_ADDR_A_MAC, 6, mac);
+	mnl_attr_nest_end(nlh, nest);
+}
+
+int vpc_get_pair_mac(const struct nlattr *nest, uint8_t mac[6])
+{
+	const struct nlattr *a;
+
+	mnl_attr_for_each_nested(a, nest) {
+		if (mnl_attr_get_type(a) == VPC_ADDR_A_MAC && mnl_attr_get_payload_len(a) == 6) {
+			memcpy(mac, mnl_attr_get_payload(a), 6);
+			return 1;
+		}
+	}
+	return 0;
+}
+
 void vpc_put_ip(struct nlmsghdr *nlh, const struct nb_addr *ip)
 {
 	if (ip->family == AF_INET)

@@ -21,6 +21,15 @@ void vpc_put_addr(struct nlmsghdr *nlh, uint16_t type, const struct nb_addr *ip,
 		  uint8_t plen);
 int vpc_get_addr(const struct nlattr *nest, struct nb_addr *ip, uint8_t *plen);
 
+/*
+ * An address pair nest (VPC_A_ALLOW or VPC_A_DISALLOW): one address, no
+ * plen, and the pair's own MAC when MAC is not NULL (allow only).
+ */
+void vpc_put_pair(struct nlmsghdr *nlh, uint16_t type, const struct nb_addr *ip,
+		  const uint8_t *mac);
+/* The MAC of an address pair nest into MAC: 1, or 0 when it has none. */
+int vpc_get_pair_mac(const struct nlattr *nest, uint8_t mac[6]);
+
 /* A mapping's key address: VPC_A_IP (IPv4) or VPC_A_IP6. */
 void vpc_put_ip(struct nlmsghdr *nlh, const struct nb_addr *ip);
 

@@ -11,6 +11,7 @@
  *   diff.c       desired vs kernel: the changes, a pure function (diff.h)
  *   reconcile.c  one reconcile: diff, apply, errors, status
  *   kvpc.c       vpc.ko: read its state, apply changes (pipelined), notifications
+ *   notify.c     vpc.ko's misses (fetch that mapping) and claims (report them)
  *   links.c      the host namespace's devices (rtnetlink): ports wait for theirs
  *   volumes.c    cbs.ko: map, reconnect, unmap; handshakes without blocking
  *   http.c       the controller: list, watch (long poll), status (libcurl multi)
@@ -93,6 +94,7 @@ struct agent {
 	CURLM *multi;
 	struct http_req *watch;		/* the /state or /events request, or NULL */
 	struct http_req *status;	/* the status POST in flight, or NULL */
+	struct http_req *oneshots;	/* mapping fetches and claim reports in flight */
 	bool relist;			/* read /state again (start, 410, bad document) */
 	char *status_sent;		/* the last status document the controller took */
 	char *status_want;		/* the one to send */
@@ -110,6 +112,13 @@ struct agent {
 	uint64_t applied_revision;
 	uint64_t reconciles, reconcile_ns, changes, change_errors;
 	uint64_t relists, events_batches, notifications;
+	uint64_t misses, miss_fetches, miss_found, claims, claim_reports, claim_refused;
+
+	/* notify.c: "VNI/IP" -> when its mapping was last fetched (ms, as a pointer). */
+	struct hmap miss_fetched;
+	/* notify.c: "VPC/IP" -> struct claim: the VIP's latest claim until reported. */
+	struct hmap claims_unreported;
+	uint64_t claim_seq;
 
 	bool stop;
 	int sigfd;
@@ -139,6 +148,21 @@ int kvpc_port_stats(struct agent *a,
 			       void *data),
 		    void *data);
 
+/* notify.c: a vpc.ko notification that is no change (a miss, a claim, a newer one). */
+void notify_vpc(struct agent *a, const struct nlmsghdr *nlh, uint8_t cmd);
+/* The controller's answer to http_get_mapping(). */
+void notify_mapping_fetched(struct agent *a, uint32_t vni, const char *ip, long status,
+			    const char *body, size_t len);
+/*
+ * The answer to claim report SEQ of KEY ("VPC/IP"): STATUS, 0 when the
+ * controller was not reached, and its body or the transfer's error.
+ */
+void notify_claim_done(struct agent *a, const char *key, uint64_t seq, long status,
+		       const char *text);
+/* Claim reports to send again now; the earliest next one, or 0. */
+void notify_timers(struct agent *a, uint64_t now);
+uint64_t notify_deadline(struct agent *a);
+
 /* links.c */
 int links_open(struct agent *a);	/* in the host's namespace */
 void links_close(struct agent *a);
@@ -165,6 +189,11 @@ void http_cleanup(struct agent *a);
 void http_start_watch(struct agent *a);
 void http_done(struct agent *a);	/* handle finished transfers */
 void http_post_status(struct agent *a);
+/* GET /v1/vpcs/{VPC}/mappings/{IP}; the answer goes to notify_mapping_fetched(). */
+void http_get_mapping(struct agent *a, const char *vpc, uint32_t vni, const char *ip);
+/* POST /v1/hosts/{id}/claims: port IFNAME claimed IP in VPC; the answer goes to notify_claim_done(). */
+void http_post_claim(struct agent *a, const char *vpc, const char *ip, const char *ifname,
+		     uint64_t seq);
 
 /* metrics.c */
 int metrics_start(struct agent *a);

@@ -110,6 +110,38 @@ static const void *kept(const struct diff_ctx *c, const void *h, uint32_t vni)
 	return h && !hmap_has(&c->deleting, ag_vpc_key(vni, key)) ? h : NULL;
 }
 
+static bool pair_equal(const struct ag_pair *a, const struct ag_pair *b)
+{
+	return a->has_mac == b->has_mac && (!a->has_mac || !memcmp(a->mac, b->mac, 6));
+}
+
+/* The pairs of port W (desired) against H's (the kernel's; NULL: a new port). */
+static void diff_pairs(struct diff_ctx *c, const struct ag_port *w, const struct ag_port *h,
+		       uint32_t ifindex)
+{
+	const struct ag_pair *have;
+	struct ag_action *a;
+
+	/* Disallows first: a port holds at most VPC_PORT_ALLOWS_MAX pairs. */
+	for (unsigned int i = 0; h && i < h->n_pairs; i++) {
+		if (ag_port_pair(w, &h->pairs[i].ip))
+			continue;
+		a = add(c->plan, AG_PAIR_DISALLOW, h->vni);
+		a->port = h;
+		a->ifindex = ifindex;
+		a->pair = h->pairs[i];
+	}
+	for (unsigned int i = 0; i < w->n_pairs; i++) {
+		have = h ? ag_port_pair(h, &w->pairs[i].ip) : NULL;
+		if (have && pair_equal(have, &w->pairs[i]))
+			continue;
+		a = add(c->plan, AG_PAIR_ALLOW, w->vni);
+		a->port = w;
+		a->ifindex = ifindex;
+		a->pair = w->pairs[i];
+	}
+}
+
 static void diff_port(const char *key, void *arg)
 {
 	struct diff_ctx *c = arg;
@@ -139,6 +171,7 @@ static void diff_port(const char *key, void *arg)
 		a->port = w;
 		a->ifindex = link->ifindex;
 	}
+	diff_pairs(c, w, h, link->ifindex);
 	if (!link->up) {
 		a = add(c->plan, AG_LINK_UP, w->vni);
 		a->port = w;

@@ -30,6 +30,8 @@ enum ag_op {
 	AG_ROUTE_ADD,
 	AG_PORT_DEL,		/* port (the kernel's), ifindex */
 	AG_PORT_ADD,		/* port (desired), ifindex */
+	AG_PAIR_DISALLOW,	/* port (the kernel's), ifindex, pair */
+	AG_PAIR_ALLOW,		/* port (desired), ifindex, pair: add or change its MAC */
 	AG_LINK_UP,		/* port (desired), ifindex: set its device up */
 	AG_MAP_DEL,		/* map (the kernel's) */
 	AG_MAP_SET,		/* map (desired): create or replace */
@@ -43,6 +45,7 @@ struct ag_action {
 	enum ag_op op;
 	uint32_t vni;
 	uint32_t ifindex;
+	struct ag_pair pair;
 	union {
 		struct {
 			unsigned int plane;
@@ -69,8 +72,9 @@ void ag_plan_free(struct ag_plan *p);
  * namespace's LINKS (ifname -> struct ag_link), for the keys DIRTY names
  * (or all of them with dirty->all), appended to PLAN in the order the
  * kernel takes them: underlay; per VPC its creation or deletion, route and
- * subnet deletions, subnet and route additions; port deletions, additions
- * and links brought up; mapping deletions and settings.  What a deleted
+ * subnet deletions, subnet and route additions; port deletions, additions,
+ * their address pairs (VIPs) disallowed and allowed, and links brought up;
+ * mapping deletions and settings.  What a deleted
  * VPC takes with it (its ports, mappings, subnets, routes) is not deleted
  * one by one.  Objects that are equal give no change: applying the same
  * state twice changes nothing.

@@ -13,11 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <jansson.h>
 
 #include "lib/log.h"
 #include "agent/nimbus-agent/agent.h"
 
-enum req_kind { REQ_STATE, REQ_EVENTS, REQ_STATUS };
+enum req_kind { REQ_STATE, REQ_EVENTS, REQ_STATUS, REQ_MAPPING, REQ_CLAIM };
 
 struct http_req {
 	enum req_kind kind;
@@ -26,6 +27,11 @@ struct http_req {
 	char *body;		/* the answer */
 	size_t len;
 	char *post;		/* the request's body */
+	/* Mapping fetches and claim reports: what it is about, the next in flight. */
+	uint32_t vni;
+	uint64_t seq;		/* a claim report's: notify.c's number for it */
+	char what[160];		/* a fetch's address; a claim's "VPC/IP" */
+	struct http_req *next;
 };
 
 int http_init(struct agent *a)
@@ -53,6 +59,12 @@ void http_cleanup(struct agent *a)
 	req_free(a, a->watch);
 	req_free(a, a->status);
 	a->watch = a->status = NULL;
+	while (a->oneshots) {
+		struct http_req *next = a->oneshots->next;
+
+		req_free(a, a->oneshots);
+		a->oneshots = next;
+	}
 	if (a->multi)
 		curl_multi_cleanup(a->multi);
 	a->multi = NULL;
@@ -153,6 +165,69 @@ void http_post_status(struct agent *a)
 	req_go(a, a->status);
 }
 
+/* A request of its own beside the watch and the status: in the oneshots list. */
+static void oneshot_go(struct agent *a, struct http_req *r)
+{
+	r->next = a->oneshots;
+	a->oneshots = r;
+	req_go(a, r);
+}
+
+static void oneshot_unlink(struct agent *a, const struct http_req *r)
+{
+	for (struct http_req **p = &a->oneshots; *p; p = &(*p)->next) {
+		if (*p == r) {
+			*p = r->next;
+			return;
+		}
+	}
+}
+
+void http_get_mapping(struct agent *a, const char *vpc, uint32_t vni, const char *ip)
+{
+	char path[512];
+	struct http_req *r;
+
+	snprintf(path, sizeof(path), "/v1/vpcs/%s/mappings/%s", vpc, ip);
+	r = req_new(a, REQ_MAPPING, path, 10);
+	r->vni = vni;
+	snprintf(r->what, sizeof(r->what), "%s", ip);
+	oneshot_go(a, r);
+}
+
+void http_post_claim(struct agent *a, const char *vpc, const char *ip, const char *ifname,
+		     uint64_t seq)
+{
+	char path[512];
+	struct http_req *r;
+	json_t *doc = json_pack("{ssssss}", "vpc", vpc, "ip", ip, "ifname", ifname);
+
+	snprintf(path, sizeof(path), "/v1/hosts/%s/claims", a->opt.host);
+	r = req_new(a, REQ_CLAIM, path, 10);
+	r->post = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+	json_decref(doc);
+	if (!r->post)
+		abort();
+	r->seq = seq;
+	snprintf(r->what, sizeof(r->what), "%s/%s", vpc, ip);
+	r->hdrs = curl_slist_append(r->hdrs, "Content-Type: application/json");
+	curl_easy_setopt(r->easy, CURLOPT_POSTFIELDS, r->post);
+	oneshot_go(a, r);
+}
+
+static void oneshot_done(struct agent *a, struct http_req *r, CURLcode rc, long status)
+{
+	oneshot_unlink(a, r);
+	if (r->kind == REQ_CLAIM)
+		notify_claim_done(a, r->what, r->seq, rc == CURLE_OK ? status : 0,
+				  rc == CURLE_OK ? (r->body ? r->body : "") : curl_easy_strerror(rc));
+	else if (rc != CURLE_OK)
+		nb_log("controller: the mapping fetch of %s: %s", r->what, curl_easy_strerror(rc));
+	else
+		notify_mapping_fetched(a, r->vni, r->what, status, r->body, r->len);
+	req_free(a, r);
+}
+
 /* Say what went wrong with the controller, once until it changes. */
 static void http_error(struct agent *a, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -240,6 +315,10 @@ static void done(struct agent *a, struct http_req *r, CURLcode rc)
 	long status = 0;
 
 	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
+	if (r->kind == REQ_MAPPING || r->kind == REQ_CLAIM) {
+		oneshot_done(a, r, rc, status);
+		return;
+	}
 	if (r->kind == REQ_STATUS) {
 		a->status = NULL;
 		if (rc == CURLE_OK && status == 200) {

@@ -111,8 +111,15 @@ static int port_dump_cb(const struct nlmsghdr *nlh, void *data)
 	p.vni = mnl_attr_get_u32(tb[VPC_A_NET_ID]);
 	memcpy(p.mac, mnl_attr_get_payload(tb[VPC_A_MAC]), 6);
 	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
+		struct ag_pair pair = { 0 };
 		uint8_t plen;
 
+		if (mnl_attr_get_type(attr) == VPC_A_ALLOW &&
+		    !vpc_get_addr(attr, &pair.ip, &plen)) {
+			pair.has_mac = vpc_get_pair_mac(attr, pair.mac) == 1;
+			ag_port_pair_set(&p, &pair);
+			continue;
+		}
 		if (mnl_attr_get_type(attr) != VPC_A_ADDR || p.n_addrs == VPC_PORT_ADDRS_MAX ||
 		    vpc_get_addr(attr, &p.addrs[p.n_addrs].addr, &plen))
 			continue;
@@ -206,7 +213,8 @@ static struct nlmsghdr *build(struct genl_sock *gs, char *buf, const struct ag_a
 		[AG_SUBNET_DEL] = VPC_CMD_SUBNET_DEL, [AG_SUBNET_ADD] = VPC_CMD_SUBNET_NEW,
 		[AG_ROUTE_ADD] = VPC_CMD_ROUTE_NEW, [AG_PORT_DEL] = VPC_CMD_PORT_DEL,
 		[AG_PORT_ADD] = VPC_CMD_PORT_NEW, [AG_MAP_DEL] = VPC_CMD_MAP_DEL,
-		[AG_MAP_SET] = VPC_CMD_MAP_NEW,
+		[AG_MAP_SET] = VPC_CMD_MAP_NEW, [AG_PAIR_ALLOW] = VPC_CMD_PORT_SET,
+		[AG_PAIR_DISALLOW] = VPC_CMD_PORT_SET,
 	};
 	uint16_t flags = NLM_F_REQUEST | NLM_F_ACK;
 	struct nlmsghdr *nlh;
@@ -252,6 +260,14 @@ static struct nlmsghdr *build(struct genl_sock *gs, char *buf, const struct ag_a
 	case AG_PORT_DEL:
 		mnl_attr_put_u32(nlh, VPC_A_IFINDEX, x->ifindex);
 		break;
+	case AG_PAIR_ALLOW:
+	case AG_PAIR_DISALLOW:
+		/* What `vpc port set dev IFACE allow ip ADDR [mac MAC]` sends. */
+		mnl_attr_put_u32(nlh, VPC_A_IFINDEX, x->ifindex);
+		vpc_put_pair(nlh, x->op == AG_PAIR_ALLOW ? VPC_A_ALLOW : VPC_A_DISALLOW,
+			     &x->pair.ip, x->op == AG_PAIR_ALLOW && x->pair.has_mac ?
+			     x->pair.mac : NULL);
+		break;
 	case AG_MAP_SET:
 		mnl_attr_put(nlh, VPC_A_MAC, 6, x->map->mac);
 		mnl_attr_put_u32(nlh, VPC_A_HOST, x->map->host[0]);
@@ -293,6 +309,8 @@ static void describe(const struct ag_action *x, char *key, size_t keylen, const 
 	case AG_PORT_ADD:
 	case AG_PORT_DEL:
 	case AG_LINK_UP:
+	case AG_PAIR_ALLOW:
+	case AG_PAIR_DISALLOW:
 		snprintf(key, keylen, "port %s", x->port->ifname);
 		break;
 	case AG_MAP_SET:
@@ -302,7 +320,9 @@ static void describe(const struct ag_action *x, char *key, size_t keylen, const 
 	}
 	*verb = x->op == AG_NET_DEL || x->op == AG_SUBNET_DEL || x->op == AG_ROUTE_DEL ||
 		x->op == AG_PORT_DEL || x->op == AG_MAP_DEL ? "delete" :
-		x->op == AG_LINK_UP ? "bring up" : x->op == AG_MAP_SET ? "set" : "add";
+		x->op == AG_LINK_UP ? "bring up" : x->op == AG_MAP_SET ? "set" :
+		x->op == AG_PAIR_ALLOW ? "allow a pair on" :
+		x->op == AG_PAIR_DISALLOW ? "disallow a pair on" : "add";
 }
 
 static void prefix_remove(struct ag_prefix *tab, unsigned int *n, const struct ag_prefix *e)
@@ -322,6 +342,7 @@ static void applied(struct agent *a, const struct ag_action *x)
 	struct ag_state *h = &a->have;
 	char key[AG_KEY_LEN];
 	struct ag_vpc *v = hmap_get(&h->vpcs, ag_vpc_key(x->vni, key));
+	struct ag_port port, *p;
 
 	switch (x->op) {
 	case AG_UNDERLAY_SET:
@@ -359,7 +380,18 @@ static void applied(struct agent *a, const struct ag_action *x)
 		ag_del(&h->ports, key);
 		break;
 	case AG_PORT_ADD:
-		ag_put_port(h, x->port);
+		/* Its pairs are the actions that follow: the model has them as they succeed. */
+		port = *x->port;
+		port.n_pairs = 0;
+		ag_put_port(h, &port);
+		break;
+	case AG_PAIR_ALLOW:
+	case AG_PAIR_DISALLOW:
+		p = hmap_get(&h->ports, x->port->ifname);
+		if (p && x->op == AG_PAIR_ALLOW)
+			ag_port_pair_set(p, &x->pair);
+		else if (p)
+			ag_port_pair_del(p, &x->pair.ip);
 		break;
 	case AG_MAP_DEL:
 		ag_del(&h->maps, ag_map_key(x->vni, &x->map->ip, key));
@@ -455,25 +487,6 @@ void kvpc_apply(struct agent *a, const struct ag_plan *plan)
 
 /* --- notifications --------------------------------------------------------- */
 
-/*
- * The hook for what vpc.ko will notify beyond its changes (issue 12): a
- * "miss" (a frame for an address without a mapping) is to fetch that one
- * mapping (GET /v1/vpcs/{id}/mappings/{ip}) and set it; a "claim" of a VIP
- * is to be reported to the controller.  Neither command exists in vpc.ko
- * yet: anything unknown is counted and logged once per command.
- */
-static void notify_hook(struct agent *a, const struct nlmsghdr *nlh, uint8_t cmd)
-{
-	static bool seen[256];
-
-	(void)a;
-	(void)nlh;
-	if (!seen[cmd]) {
-		seen[cmd] = true;
-		nb_log("vpc.ko notification %u: not known to this agent, ignored", cmd);
-	}
-}
-
 static int notify_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct agent *a = data;
@@ -485,10 +498,11 @@ static int notify_cb(const struct nlmsghdr *nlh, void *data)
 	/*
 	 * The changes vpc.ko notifies are this agent's own, or an operator's
 	 * (vpc(8)), which the periodic resync undoes; a port that goes with
-	 * its device is seen by links.c.  Only what is no change is news.
+	 * its device is seen by links.c.  Only what is no change is news:
+	 * misses and claims (notify.c), and commands newer than this agent.
 	 */
-	if (g->cmd > VPC_CMD_MAX)
-		notify_hook(a, nlh, g->cmd);
+	if (g->cmd == VPC_CMD_MISS || g->cmd == VPC_CMD_CLAIM || g->cmd > VPC_CMD_MAX)
+		notify_vpc(a, nlh, g->cmd);
 	return MNL_CB_OK;
 }
 

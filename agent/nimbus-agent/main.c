@@ -276,7 +276,7 @@ static void add_fd(struct curl_waitfd *fds, unsigned int *n, int fd)
 static int next_timeout(struct agent *a, uint64_t now)
 {
 	uint64_t t[] = { a->t_watch, a->t_retry, a->t_vol, a->t_reopen, a->t_resync,
-			 a->t_status, volumes_deadline(a) };
+			 a->t_status, volumes_deadline(a), notify_deadline(a) };
 	uint64_t next = now + 1000;
 
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
@@ -310,6 +310,7 @@ static void timers(struct agent *a, uint64_t now)
 		a->t_status = 0;
 		http_post_status(a);
 	}
+	notify_timers(a, now);
 }
 
 static void signalled(struct agent *a)
@@ -411,6 +412,8 @@ int main(int argc, char **argv)
 	hmap_init(&a->links);
 	hmap_init(&a->errors);
 	hmap_init(&a->pending);
+	hmap_init(&a->miss_fetched);
+	hmap_init(&a->claims_unreported);
 	hmap_init(&a->vol_ops);
 	hmap_init(&a->vol_retry);
 	a->tag = ag_host_tag(a->opt.host);
@@ -458,6 +461,10 @@ out_state:
 		free(a->errors.e[i].val);
 	hmap_free(&a->errors);
 	hmap_free(&a->pending);
+	hmap_free(&a->miss_fetched);
+	hmap_foreach(&a->claims_unreported, i)
+		free(a->claims_unreported.e[i].val);
+	hmap_free(&a->claims_unreported);
 	free(a->status_sent);
 	free(a->status_want);
 	close(a->sigfd);

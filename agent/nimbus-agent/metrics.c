@@ -183,6 +183,27 @@ static char *render(struct agent *a, size_t *len)
 	family(f, "nimbus_agent_event_batches_total", "counter", "Event answers applied.");
 	fprintf(f, "nimbus_agent_event_batches_total %llu\n",
 		(unsigned long long)a->events_batches);
+	family(f, "nimbus_agent_misses_total", "counter",
+	       "vpc.ko's miss notifications: a VM sent to an address without a mapping.");
+	fprintf(f, "nimbus_agent_misses_total %llu\n", (unsigned long long)a->misses);
+	family(f, "nimbus_agent_miss_fetches_total", "counter",
+	       "Mappings fetched from the controller for a miss (at most one per address a second).");
+	fprintf(f, "nimbus_agent_miss_fetches_total %llu\n", (unsigned long long)a->miss_fetches);
+	family(f, "nimbus_agent_miss_fetches_found_total", "counter",
+	       "Fetched mappings the controller had, set in the kernel.");
+	fprintf(f, "nimbus_agent_miss_fetches_found_total %llu\n",
+		(unsigned long long)a->miss_found);
+	family(f, "nimbus_agent_claims_total", "counter",
+	       "vpc.ko's claim notifications: a local VM claimed a VIP.");
+	fprintf(f, "nimbus_agent_claims_total %llu\n", (unsigned long long)a->claims);
+	family(f, "nimbus_agent_claim_reports_total", "counter",
+	       "Claims reported to the controller.");
+	fprintf(f, "nimbus_agent_claim_reports_total %llu\n",
+		(unsigned long long)a->claim_reports);
+	family(f, "nimbus_agent_claims_refused_total", "counter",
+	       "Claims the controller refused.");
+	fprintf(f, "nimbus_agent_claims_refused_total %llu\n",
+		(unsigned long long)a->claim_refused);
 
 	for (size_t k = 0; k < sizeof(port_families) / sizeof(port_families[0]); k++) {
 		struct port_ctx c = { a, f, (int)k };

@@ -172,6 +172,34 @@ bool ag_map_equal(const struct ag_mapping *a, const struct ag_mapping *b)
 	       a->host[0] == b->host[0] && a->host[1] == b->host[1];
 }
 
+const struct ag_pair *ag_port_pair(const struct ag_port *p, const struct nb_addr *ip)
+{
+	for (unsigned int i = 0; i < p->n_pairs; i++)
+		if (nb_addr_eq(&p->pairs[i].ip, ip))
+			return &p->pairs[i];
+	return NULL;
+}
+
+void ag_port_pair_set(struct ag_port *p, const struct ag_pair *pair)
+{
+	struct ag_pair *old = (struct ag_pair *)ag_port_pair(p, &pair->ip);
+
+	if (old)
+		*old = *pair;
+	else if (p->n_pairs < VPC_PORT_ALLOWS_MAX)
+		p->pairs[p->n_pairs++] = *pair;
+}
+
+bool ag_port_pair_del(struct ag_port *p, const struct nb_addr *ip)
+{
+	const struct ag_pair *old = ag_port_pair(p, ip);
+
+	if (!old)
+		return false;
+	p->pairs[old - p->pairs] = p->pairs[--p->n_pairs];
+	return true;
+}
+
 void ag_dirty_init(struct ag_dirty *d)
 {
 	memset(d, 0, sizeof(*d));

@@ -39,14 +39,30 @@ struct ag_vpc {
 	struct ag_prefix routes[VPC_ROUTES_MAX];
 };
 
+/*
+ * An allowed address pair of one address: a VIP the port may send from and
+ * claim (vpc.ko's `port set ... allow`), with its own MAC or the port's.
+ */
+struct ag_pair {
+	struct nb_addr ip;
+	bool has_mac;
+	unsigned char mac[6];
+};
+
 struct ag_port {
 	char ifname[IF_NAMESIZE];
 	char id[AG_ID_LEN];		/* desired only */
 	uint32_t vni;
 	unsigned char mac[6];
-	/* The port's IP (a host prefix) first, then its allowed address pairs. */
+	/*
+	 * Allowed sources: the port's IP (a host prefix) first, then the
+	 * allowed address pairs that are prefixes (appliances).
+	 */
 	unsigned int n_addrs;
 	struct nb_prefix addrs[VPC_PORT_ADDRS_MAX];
+	/* The pairs of a single address: VIPs, set apart from the port's add. */
+	unsigned int n_pairs;
+	struct ag_pair pairs[VPC_PORT_ALLOWS_MAX];
 };
 
 struct ag_mapping {
@@ -99,10 +115,18 @@ bool ag_del(struct hmap *m, const char *key);
 void ag_del_vpc(struct ag_state *s, uint32_t vni, struct hmap *gone_ports,
 		struct hmap *gone_maps);
 
-/* The same object, field by field (addresses of a port as a set). */
+/*
+ * The same object, field by field (addresses of a port as a set; a port's
+ * pairs are not compared: they change without the port's deletion).
+ */
 bool ag_vpc_equal(const struct ag_vpc *a, const struct ag_vpc *b);
 bool ag_port_equal(const struct ag_port *a, const struct ag_port *b);
 bool ag_map_equal(const struct ag_mapping *a, const struct ag_mapping *b);
+/* Port P's pair of address IP, or NULL. */
+const struct ag_pair *ag_port_pair(const struct ag_port *p, const struct nb_addr *ip);
+/* Set (add or replace by address) or remove a pair of P; false if none to remove. */
+void ag_port_pair_set(struct ag_port *p, const struct ag_pair *pair);
+bool ag_port_pair_del(struct ag_port *p, const struct nb_addr *ip);
 
 /*
  * What changed since the last reconcile: the keys to compare.  With ALL

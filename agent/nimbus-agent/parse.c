@@ -171,10 +171,46 @@ int ag_parse_vpc(const json_t *o, struct ag_vpc *v, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * An allowed address pair: a single address is a VIP (an ag_pair, with
+ * its optional MAC), a shorter prefix an allowed source of the port.
+ */
+static int get_pair(const json_t *o, struct ag_port *p, char *err, size_t errlen)
+{
+	const json_t *mac = json_object_get(o, "mac");
+	struct nb_prefix pfx;
+	struct ag_pair pair = { 0 };
+
+	if (!json_is_object(o) || get_prefix(o, "ip", true, &pfx, err, errlen))
+		return -1;
+	if (pfx.plen < nb_addr_bits(pfx.addr.family)) {
+		if (mac && !json_is_null(mac))
+			return fail(err, errlen, "a MAC is only for a pair of one address");
+		if (p->n_addrs == VPC_PORT_ADDRS_MAX)
+			return fail(err, errlen, "more than %d allowed prefixes",
+				    VPC_PORT_ADDRS_MAX - 1);
+		p->addrs[p->n_addrs++] = pfx;
+		return 0;
+	}
+	if (p->n_pairs == VPC_PORT_ALLOWS_MAX)
+		return fail(err, errlen, "more than %d pairs of one address", VPC_PORT_ALLOWS_MAX);
+	if (ag_port_pair(p, &pfx.addr))
+		return fail(err, errlen, "a pair given twice");
+	pair.ip = pfx.addr;
+	if (mac && !json_is_null(mac)) {
+		if (get_mac(o, pair.mac, err, errlen))
+			return -1;
+		pair.has_mac = true;
+	}
+	p->pairs[p->n_pairs++] = pair;
+	return 0;
+}
+
 int ag_parse_port(const json_t *o, struct ag_port *p, char *err, size_t errlen)
 {
 	const json_t *pairs, *v;
 	struct nb_addr ip;
+	char msg[128];
 	size_t i;
 
 	memset(p, 0, sizeof(*p));
@@ -184,19 +220,18 @@ int ag_parse_port(const json_t *o, struct ag_port *p, char *err, size_t errlen)
 	    get_vni(o, &p->vni, err, errlen) ||
 	    get_str(o, "ifname", p->ifname, sizeof(p->ifname), err, errlen) ||
 	    get_mac(o, p->mac, err, errlen) || get_addr(o, "ip", &ip, err, errlen) ||
-	    get_array(o, "allowed_address_pairs", VPC_PORT_ADDRS_MAX - 1, &pairs, err, errlen))
+	    get_array(o, "allowed_address_pairs", VPC_PORT_ADDRS_MAX - 1 + VPC_PORT_ALLOWS_MAX,
+		      &pairs, err, errlen))
 		return -1;
 	if (strchr(p->ifname, '/') || strchr(p->ifname, ' '))
 		return fail(err, errlen, "\"ifname\" is no device name: \"%s\"", p->ifname);
 	p->addrs[0].addr = ip;
 	p->addrs[0].plen = nb_addr_bits(ip.family);
 	p->n_addrs = 1;
-	for (i = 0; i < json_array_size(pairs) && (v = json_array_get(pairs, i)); i++) {
-		if (!json_is_object(v) ||
-		    get_prefix(v, "ip", true, &p->addrs[p->n_addrs], err, errlen))
-			return fail(err, errlen, "port %s: a bad allowed address pair", p->id);
-		p->n_addrs++;
-	}
+	for (i = 0; i < json_array_size(pairs) && (v = json_array_get(pairs, i)); i++)
+		if (get_pair(v, p, msg, sizeof(msg)))
+			return fail(err, errlen, "port %s: a bad allowed address pair: %s", p->id,
+				    msg);
 	return 0;
 }
 

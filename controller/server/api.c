@@ -437,6 +437,7 @@ static const struct route routes[] = {
 	{ "GET", "/v1/hosts/*/state", h_host_state, LK_READ },
 	{ "GET", "/v1/hosts/*/events", h_host_events, LK_READ },
 	{ "POST", "/v1/hosts/*/status", h_host_status, LK_WRITE },
+	{ "POST", "/v1/hosts/*/claims", h_claims, LK_WRITE },
 	{ "GET", "/v1/storage-servers", h_servers, LK_READ },
 	{ "POST", "/v1/storage-servers", h_servers, LK_WRITE },
 	{ "GET", "/v1/storage-servers/*", h_server, LK_READ },

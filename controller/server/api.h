@@ -153,6 +153,7 @@ int h_route(struct call *k);
 int h_ports(struct call *k);
 int h_port(struct call *k);
 int h_mapping(struct call *k);
+int h_claims(struct call *k);
 int h_volumes(struct call *k);
 int h_volume(struct call *k);
 int h_volume_attach(struct call *k);

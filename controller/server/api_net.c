@@ -11,6 +11,7 @@
 #define MAX_SUBNETS 64
 #define MAX_ROUTES 64
 #define MAX_PAIRS 15		/* vpc.ko: 16 addresses per port, one is the port's IP */
+#define MAX_VIP_PAIRS 8		/* vpc.ko: 8 address pairs (VIPs) per port */
 
 static int tenant_api(struct call *k)
 {
@@ -418,11 +419,12 @@ static json_t *parse_pairs(struct call *k, const json_t *a)
 {
 	static const struct jx_field fields[] = {
 		{ "ip", JX_STRING, true },
+		{ "mac", JX_STRING, false },
 		{ NULL, 0, false },
 	};
 	json_t *r = json_array(), *x;
+	size_t i, n_vips = 0;
 	char err[256];
-	size_t i;
 
 	if (json_array_size(a) > MAX_PAIRS) {
 		json_decref(r);
@@ -430,9 +432,11 @@ static json_t *parse_pairs(struct call *k, const json_t *a)
 	}
 	for (i = 0; i < json_array_size(a); i++) {
 		x = json_array_get(a, i);
-		const char *s = jx_str(x, "ip", "");
+		const char *s = jx_str(x, "ip", ""), *mac = jx_str(x, "mac", NULL);
+		unsigned char macb[6];
 		struct nb_prefix p;
-		char out[NB_PREFIX_STRLEN];
+		char out[NB_PREFIX_STRLEN], macs[NB_MAC_STRLEN];
+		json_t *pair;
 
 		if (jx_check(x, "allowed_address_pairs[]", fields, err, sizeof(err))) {
 			json_decref(r);
@@ -444,11 +448,26 @@ static json_t *parse_pairs(struct call *k, const json_t *a)
 			return fail(k, 400, "allowed_address_pairs[%zu]: \"%s\" is no address or "
 				    "prefix without host bits (nor link-local)", i, s), NULL;
 		}
-		if (strchr(s, '/'))
+		/* One address is a VIP (vpc.ko's `port set allow`): its own MAC, at most 8. */
+		if (p.plen == nb_addr_bits(p.addr.family) && ++n_vips > MAX_VIP_PAIRS) {
+			json_decref(r);
+			return fail(k, 400, "at most %d allowed address pairs of one address (VIPs)",
+				    MAX_VIP_PAIRS), NULL;
+		}
+		if (mac && (p.plen != nb_addr_bits(p.addr.family) || nb_mac_parse(mac, macb) ||
+			    (macb[0] & 1) || !memcmp(macb, "\0\0\0\0\0\0", 6))) {
+			json_decref(r);
+			return fail(k, 400, "allowed_address_pairs[%zu]: \"mac\" must be a unicast MAC, "
+				    "and only for a pair of one address", i), NULL;
+		}
+		if (strchr(s, '/') && p.plen != nb_addr_bits(p.addr.family))
 			nb_prefix_fmt(&p, out, sizeof(out));
 		else
 			nb_addr_fmt(&p.addr, out, sizeof(out));
-		json_array_append_new(r, json_pack("{ss}", "ip", out));
+		pair = json_pack("{ss}", "ip", out);
+		if (mac)
+			json_object_set_new(pair, "mac", json_string(nb_mac_fmt(macb, macs, sizeof(macs))));
+		json_array_append_new(r, pair);
 	}
 	return r;
 }
@@ -690,6 +709,7 @@ int h_mapping(struct call *k)
 	struct obj *vpc = model_get(&k->c->model, K_VPC, k->param[0]), *port;
 	struct nb_addr a;
 	char ip[NB_ADDR_STRLEN];
+	json_t *vip;
 
 	if (k->role == R_TENANT)
 		return fail(k, 403, "this operation is for host agents");
@@ -700,7 +720,91 @@ int h_mapping(struct call *k)
 		return -1;
 	nb_addr_fmt(&a, ip, sizeof(ip));
 	port = hmap_get(&vpc->ips, ip);
+	if (port)
+		return reply_json(k, 200, view_mapping(&k->c->model, port));
+	vip = view_vip_mapping(&k->c->model, vpc, ip);
+	if (!vip)
+		return fail(k, 404, "no port of vpc %s has ip %s, nor claimed it", vpc->id, ip);
+	return reply_json(k, 200, vip);
+}
+
+/* --- VIP claims ------------------------------------------------------ */
+
+/* The port of host H whose device is IFNAME, or NULL. */
+static struct obj *port_by_ifname(struct call *k, const struct obj *h, const char *ifname)
+{
+	hmap_foreach(&h->ports, i) {
+		struct obj *port = model_get(&k->c->model, K_PORT, h->ports.e[i].key);
+
+		if (port && !strcmp(jx_str(port->v, "ifname", ""), ifname))
+			return port;
+	}
+	return NULL;
+}
+
+/* Is IP (canonical) one of PORT's allowed address pairs of one address? */
+static bool port_allowed_vip(const struct obj *port, const char *ip)
+{
+	const json_t *pairs = json_object_get(port->v, "allowed_address_pairs"), *x;
+	size_t i;
+
+	json_array_foreach(pairs, i, x)
+		if (!strcmp(jx_str(x, "ip", ""), ip))
+			return true;
+	return false;
+}
+
+/*
+ * POST /v1/hosts/{id}/claims: the host's agent reports that a port of its
+ * host claimed a VIP (vpc.ko's VPC_CMD_CLAIM).  The port becomes the VIP's
+ * owner, and every other host of the VPC maps the VIP to its host.
+ */
+int h_claims(struct call *k)
+{
+	static const struct jx_field fields[] = {
+		{ "vpc", JX_STRING, true },
+		{ "ip", JX_STRING, true },
+		{ "ifname", JX_STRING, true },
+		{ NULL, 0, false },
+	};
+	struct obj *h = host_self(k, false), *vpc, *port;
+	const char *ifname;
+	struct change ch;
+	struct nb_addr a;
+	char ip[NB_ADDR_STRLEN];
+	json_t *b, *newv, *vips;
+
+	if (!h || !(b = body_obj(k, fields)))
+		return -1;
+	vpc = model_get(&k->c->model, K_VPC, jx_str(b, "vpc", ""));
+	/* As for the mappings: a host knows only the VPCs it has a port of. */
+	if (!vpc || !hmap_count(&vpc->hosts, h->id))
+		return fail(k, 404, "vpc %s not found", jx_str(b, "vpc", ""));
+	if (parse_ip(k, "ip", jx_str(b, "ip", ""), &a))
+		return -1;
+	nb_addr_fmt(&a, ip, sizeof(ip));
+	ifname = jx_str(b, "ifname", "");
+	port = port_by_ifname(k, h, ifname);
 	if (!port)
-		return fail(k, 404, "no port of vpc %s has ip %s", vpc->id, ip);
-	return reply_json(k, 200, view_mapping(&k->c->model, port));
+		return fail(k, 409, "host %s has no port with ifname %s", h->id, ifname);
+	if (strcmp(jx_str(port->v, "vpc", ""), vpc->id))
+		return fail(k, 409, "port %s is not in vpc %s", port->id, vpc->id);
+	if (!port_allowed_vip(port, ip))
+		return fail(k, 409, "port %s is not allowed the address %s (no allowed address "
+			    "pair of it)", port->id, ip);
+	/* The owner already: nothing changes, no new revision. */
+	if (!strcmp(jx_str(json_object_get(vpc->v, "_vips"), ip, ""), port->id))
+		return reply_json(k, 200, view_vip_mapping(&k->c->model, vpc, ip));
+	newv = json_deep_copy(vpc->v);
+	vips = json_object_get(newv, "_vips");
+	if (!vips) {
+		vips = json_object();
+		json_object_set_new(newv, "_vips", vips);
+	}
+	json_object_set_new(vips, ip, json_string(port->id));
+	ch = (struct change){ K_VPC, vpc->id, newv };
+	if (commit(k, &ch, 1, NULL))
+		return -1;
+	vpc = model_get(&k->c->model, K_VPC, ch.id);
+	return reply_json(k, 200, view_vip_mapping(&k->c->model, vpc, ip));
 }

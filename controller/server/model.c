@@ -324,6 +324,57 @@ static json_t *state_mapping(const struct model *m, const json_t *port)
 	return r;
 }
 
+/* Port PORT's allowed address pair of one address IP, or NULL. */
+static const json_t *port_pair(const json_t *port, const char *ip)
+{
+	const json_t *pairs = json_object_get(port, "allowed_address_pairs"), *x;
+	size_t i;
+
+	json_array_foreach(pairs, i, x)
+		if (!strcmp(jx_str(x, "ip", ""), ip))
+			return x;
+	return NULL;
+}
+
+const json_t *model_vip_owner(const struct model *m, const json_t *vpc, const char *ip)
+{
+	const char *pid = jx_str(json_object_get(vpc, "_vips"), ip, NULL);
+	struct obj *port = model_get(m, K_PORT, pid);
+
+	/* An owner deleted, or no longer allowed the VIP, owns it no more. */
+	return port && port_pair(port->v, ip) ? port->v : NULL;
+}
+
+/*
+ * The mapping of VIP IP of VPC, owned by PORT: the owner's host, and the
+ * pair's own MAC or the port's, as vpc.ko's claim takes it.
+ */
+static json_t *state_vip_mapping(const struct model *m, const struct obj *vpc, const char *ip,
+				 const json_t *port)
+{
+	json_t *r = state_mapping(m, port);
+	const char *mac = jx_str(port_pair(port, ip), "mac", NULL);
+
+	json_object_set_new(r, "vni", json_integer(jx_int(vpc->v, "vni", 0)));
+	json_object_set_new(r, "ip", json_string(ip));
+	if (mac)
+		json_object_set_new(r, "mac", json_string(mac));
+	return r;
+}
+
+json_t *view_vip_mapping(const struct model *m, const struct obj *vpc, const char *ip)
+{
+	const json_t *port = model_vip_owner(m, vpc->v, ip);
+	json_t *r;
+
+	if (!port)
+		return NULL;
+	r = state_vip_mapping(m, vpc, ip, port);
+	json_object_set(r, "vpc", json_object_get(port, "vpc"));
+	json_object_set(r, "port", json_object_get(port, "id"));
+	return r;
+}
+
 json_t *view_mapping(const struct model *m, const struct obj *port)
 {
 	json_t *r = state_mapping(m, port->v);
@@ -345,6 +396,21 @@ static json_t *state_volume(const struct model *m, const json_t *vol)
 	return r;
 }
 
+/* The VIPs of VPC owned on other hosts than HOST: their mappings into MAPS. */
+static void vip_mappings(const struct model *m, const struct obj *vpc, const char *host,
+			 json_t *maps)
+{
+	const json_t *vips = json_object_get(vpc->v, "_vips"), *port;
+	const char *ip;
+	json_t *pid;
+
+	json_object_foreach((json_t *)vips, ip, pid) {
+		port = model_vip_owner(m, vpc->v, ip);
+		if (port && strcmp(jx_str(port, "host", ""), host))
+			json_array_append_new(maps, state_vip_mapping(m, vpc, ip, port));
+	}
+}
+
 json_t *view_host_state(const struct model *m, const struct obj *h)
 {
 	json_t *r = json_object(), *vpcs = json_array(), *ports = json_array();
@@ -362,6 +428,7 @@ json_t *view_host_state(const struct model *m, const struct obj *h)
 			if (strcmp(jx_str(pv[j]->v, "host", ""), h->id))
 				json_array_append_new(maps, state_mapping(m, pv[j]->v));
 		free(pv);
+		vip_mappings(m, v[i], h->id, maps);
 	}
 	free(v);
 	v = model_sorted(m, K_PORT, &h->ports, &n);
@@ -414,6 +481,39 @@ static bool str_differs(const json_t *a, const json_t *b, const char *key)
 }
 
 /*
+ * Port OV -> NV (either may be NULL): the VIPs of VPC it owns follow it.
+ * One whose owner lost its pair (or went) leaves the other hosts' states;
+ * one whose owner got its pair back, moved to another host or changed the
+ * pair's MAC is put there again (and leaves the owner's new host).
+ */
+static void vip_port_events(const struct model *m, const struct obj *vpc, const json_t *ov,
+			    const json_t *nv, struct pending *p)
+{
+	const char *ip, *id = jx_str(nv ? nv : ov, "id", "");
+	const char *oh = ov ? jx_str(ov, "host", "") : "";
+	const char *nh = nv ? jx_str(nv, "host", "") : "";
+	const json_t *was, *is;
+	json_t *pid;
+
+	json_object_foreach(json_object_get(vpc->v, "_vips"), ip, pid) {
+		if (strcmp(json_string_value(pid), id))
+			continue;
+		was = ov ? port_pair(ov, ip) : NULL;
+		is = nv ? port_pair(nv, ip) : NULL;
+		if (was && is && !strcmp(oh, nh) && json_equal((json_t *)was, (json_t *)is))
+			continue;
+		hmap_foreach(&vpc->hosts, i) {
+			const char *r = vpc->hosts.e[i].key;
+
+			if (is && strcmp(r, nh))
+				emit(p, r, "put", "mapping", state_vip_mapping(m, vpc, ip, nv));
+			else if (was && strcmp(r, oh))
+				emit(p, r, "delete", "mapping", state_vip_mapping(m, vpc, ip, ov));
+		}
+	}
+}
+
+/*
  * A port changed from OV to NV (either may be NULL).  Its own host gets the
  * port (and, when the port is the VPC's first there, the VPC with every
  * remote port's mapping); every other host of the VPC gets the mapping.
@@ -445,16 +545,23 @@ static void port_events(const struct model *m, const json_t *ov, const json_t *n
 			size_t n;
 
 			emit(p, nh, "put", "vpc", state_vpc(m, vpc));
+			json_t *vips = json_array(), *x;
+
 			v = model_sorted(m, K_PORT, &vpc->ports, &n);
 			for (size_t i = 0; i < n; i++)
 				if (strcmp(jx_str(v[i]->v, "host", ""), nh))
 					emit(p, nh, "put", "mapping", state_mapping(m, v[i]->v));
 			free(v);
+			vip_mappings(m, vpc, nh, vips);
+			for (size_t i = 0; (x = json_array_get(vips, i)); i++)
+				emit(p, nh, "put", "mapping", json_incref(x));
+			json_decref(vips);
 		} else if (moved) {
 			emit(p, nh, "delete", "mapping", state_mapping(m, ov));
 		}
 		emit(p, nh, "put", "port", state_port(m, nv));
 	}
+	vip_port_events(m, vpc, ov, nv, p);
 	if (!remote)
 		return;
 	hmap_foreach(&vpc->hosts, i) {
@@ -479,6 +586,41 @@ static void volume_events(const struct model *m, const json_t *ov, const json_t 
 		emit(p, oh, "delete", "volume", state_volume(m, ov));
 	if (nh && (!oh || strcmp(oh, nh) || !json_equal((json_t *)ov, (json_t *)nv)))
 		emit(p, nh, "put", "volume", state_volume(m, nv));
+}
+
+/*
+ * VPC's VIP owners changed from OV's to NV's: each moved VIP's mapping goes
+ * to every host of the VPC but the new owner's, which loses its mapping of
+ * the VIP if it had one (its own port owns it now, in vpc.ko too).
+ */
+static void vip_events(const struct model *m, const struct obj *vpc, const json_t *ov,
+		       const json_t *nv, struct pending *p)
+{
+	const json_t *old_vips = json_object_get(ov, "_vips");
+	const json_t *owner, *old_owner;
+	const char *ip, *owner_host;
+	struct obj *old_port;
+	json_t *pid;
+
+	json_object_foreach(json_object_get(nv, "_vips"), ip, pid) {
+		if (!strcmp(jx_str(old_vips, ip, ""), json_string_value(pid)))
+			continue;
+		owner = model_vip_owner(m, nv, ip);
+		if (!owner)
+			continue;
+		owner_host = jx_str(owner, "host", "");
+		old_port = model_get(m, K_PORT, jx_str(old_vips, ip, NULL));
+		old_owner = old_port ? old_port->v : NULL;
+		hmap_foreach(&vpc->hosts, i) {
+			const char *r = vpc->hosts.e[i].key;
+
+			if (strcmp(r, owner_host))
+				emit(p, r, "put", "mapping", state_vip_mapping(m, vpc, ip, owner));
+			else if (old_owner && strcmp(jx_str(old_owner, "host", ""), r))
+				emit(p, r, "delete", "mapping",
+				     state_vip_mapping(m, vpc, ip, old_owner));
+		}
+	}
 }
 
 static void events(const struct model *m, struct obj *o, const json_t *ov, const json_t *nv,
@@ -507,6 +649,10 @@ static void events(const struct model *m, struct obj *o, const json_t *ov, const
 		break;
 	case K_VOLUME:
 		volume_events(m, ov, nv, p);
+		break;
+	case K_VPC:
+		if (ov && nv)
+			vip_events(m, o, ov, nv, p);
 		break;
 	default:
 		/* Tenants, storage servers and VPCs without ports are no host's state. */

@@ -137,6 +137,13 @@ json_t *view_api(const struct model *m, const struct obj *o);
 json_t *view_host_state(const struct model *m, const struct obj *host);
 json_t *view_mapping(const struct model *m, const struct obj *port);
 /*
+ * VIPs: a VPC's "_vips" maps a VIP to the port that claimed it last.  The
+ * owner's port, if it still exists and is still allowed the VIP, or NULL;
+ * the VIP's mapping (as view_mapping(), with "port"), or NULL.
+ */
+const json_t *model_vip_owner(const struct model *m, const json_t *vpc, const char *ip);
+json_t *view_vip_mapping(const struct model *m, const struct obj *vpc, const char *ip);
+/*
  * The host's events after SINCE as a HostEvents document; -ESTALE when
  * SINCE is outside the journal.
  */

@@ -378,6 +378,13 @@ def _():
     refused("POST", "/v1/ports", dict(base, host="h-nope"), ta, 404)
     refused("POST", "/v1/ports", dict(base, allowed_address_pairs=[{"ip": "fe80::1"}]), ta, 400)
     refused("POST", "/v1/ports", dict(base, allowed_address_pairs=[{"ip": "10.5.0.1/16"}]), ta, 400)
+    # A pair's own MAC: unicast, and only for one address (a VIP); at most 8 VIPs.
+    refused("POST", "/v1/ports", dict(base, allowed_address_pairs=[
+        {"ip": "10.7.0.0/16", "mac": "00:00:5e:00:01:33"}]), ta, 400, "mac")
+    refused("POST", "/v1/ports", dict(base, allowed_address_pairs=[
+        {"ip": "10.0.0.200", "mac": "01:00:5e:00:01:33"}]), ta, 400, "mac")
+    refused("POST", "/v1/ports", dict(base, allowed_address_pairs=[
+        {"ip": "10.0.0.%d" % (200 + i)} for i in range(9)]), ta, 400, "VIPs")
     refused("POST", "/v1/ports", dict(base, qos={"egress": {"min": 5, "max": 4}}), ta, 400, "max")
     refused("POST", "/v1/ports", dict(base, qos={"egress": {"rate": 5}}), ta, 400, "rate")
 
@@ -406,6 +413,10 @@ def _():
     expect(p["qos"]["egress"]["min"] == 600000000 and p["qos"]["ingress"] == {"min": 100, "max": 5000, "burst": 0},
            p["qos"])
     expect(p["allowed_address_pairs"] == [], p)
+    p = ok("PATCH", "/v1/ports/" + pid, {"allowed_address_pairs": [
+        {"ip": "10.0.0.201/32", "mac": "00:00:5E:00:01:33"}, {"ip": "10.7.0.0/16"}]}, ta)
+    expect(p["allowed_address_pairs"] == [{"ip": "10.0.0.201", "mac": "00:00:5e:00:01:33"},
+                                          {"ip": "10.7.0.0/16"}], p)
     refused("PATCH", "/v1/ports/" + pid, {"ip": "10.0.0.99"}, ta, 400, "ip")
     refused("PATCH", "/v1/ports/" + pid, {}, ta, 400)
     refused("PATCH", "/v1/ports/" + pid, {"host": "h-nope"}, ta, 404)
@@ -624,6 +635,88 @@ def _():
     refused("POST", "/v1/hosts/%s/status" % h1["id"], {"revision": 1}, ADMIN, 403)
 
 
+@case("VIP claims: validated, owner recorded, the VIP's mapping moved on the other hosts only")
+def _():
+    h1, h2, h3, ta = S["h1"], S["h2"], S["h3"], S["A"]["token"]
+    v = ok("POST", "/v1/vpcs", {"name": "vips"}, ta)
+    sn = ok("POST", "/v1/vpcs/%s/subnets" % v["id"], {"cidr": "10.1.0.0/24", "gateway": "10.1.0.1"}, ta)
+    vip, vmac = "10.1.0.100", "00:00:5e:00:01:33"
+    base = {"vpc": v["id"], "subnet": sn["id"]}
+    pv1 = ok("POST", "/v1/ports", dict(base, host=h1["id"], allowed_address_pairs=[{"ip": vip, "mac": vmac}]), ta)
+    pv2 = ok("POST", "/v1/ports", dict(base, host=h2["id"], allowed_address_pairs=[{"ip": vip}]), ta)
+    pv3 = ok("POST", "/v1/ports", dict(base, host=h3["id"]), ta)
+    path = "/v1/hosts/%s/claims"
+    claim1 = {"vpc": v["id"], "ip": vip, "ifname": pv1["ifname"]}
+    rev = _rev()
+    # Refused, nothing changed: bad values, another host's port, a port not allowed the VIP.
+    refused("POST", path % h1["id"], dict(claim1, ip="10.1.0.x"), h1["token"], 400, "ip")
+    refused("POST", path % h1["id"], dict(claim1, mac=vmac), h1["token"], 400, "mac")
+    refused("POST", path % h1["id"], {"vpc": v["id"], "ip": vip}, h1["token"], 400, "ifname")
+    refused("POST", path % h1["id"], dict(claim1, ifname=pv2["ifname"]), h1["token"], 409, pv2["ifname"])
+    refused("POST", path % h2["id"], claim1, h1["token"], 404)
+    refused("POST", path % h3["id"], dict(claim1, ifname=pv3["ifname"]), h3["token"], 409, "not allowed")
+    refused("POST", path % h1["id"], dict(claim1, ip="10.1.0.101"), h1["token"], 409, "not allowed")
+    refused("POST", path % h1["id"], dict(claim1, vpc=S["vb"]["id"]), h1["token"], 409, "vpc")
+    refused("POST", path % h2["id"], dict(claim1, vpc=S["vb"]["id"], ifname=pv2["ifname"]), h2["token"], 404)
+    refused("POST", path % h1["id"], claim1, ta, 403)
+    refused("POST", path % h1["id"], claim1, ADMIN, 403)
+    expect(_rev() == rev, "a refused claim changed the revision")
+    refused("GET", "/v1/vpcs/%s/mappings/%s" % (v["id"], vip), None, h3["token"], 404)
+
+    def events(h, since):
+        ev = ok("GET", "/v1/hosts/%s/events?since=%d&timeout=0" % (h["id"], since), token=h["token"])
+        return [(x["type"], x["kind"], x["object"].get("ip"), x["object"].get("underlay", [None])[0],
+                 x["object"].get("mac")) for x in ev["events"]]
+
+    # h1's port claims: h2 and h3 map the VIP to h1 with the pair's MAC; h1 hears nothing.
+    m = ok("POST", path % h1["id"], claim1, h1["token"])
+    expect(m["host"] == h1["id"] and m["port"] == pv1["id"] and m["mac"] == vmac and m["vni"] == v["vni"], m)
+    expect(_rev() == rev + 1, "a claim is one revision")
+    for h in (h2, h3):
+        expect(events(h, rev) == [("put", "mapping", vip, "192.0.2.1", vmac)], events(h, rev))
+    expect(events(h1, rev) == [], events(h1, rev))
+    st3 = ok("GET", "/v1/hosts/%s/state" % h3["id"], token=h3["token"])
+    expect([x["host"] for x in st3["mappings"] if x["ip"] == vip] == [h1["id"]], st3["mappings"])
+    st1 = ok("GET", "/v1/hosts/%s/state" % h1["id"], token=h1["token"])
+    expect(vip not in [x["ip"] for x in st1["mappings"]], st1["mappings"])
+    # The owner claiming again changes nothing.
+    ok("POST", path % h1["id"], claim1, h1["token"])
+    expect(_rev() == rev + 1, "a repeated claim changed the revision")
+
+    # h2's port claims: h1 and h3 map it to h2 with that port's MAC; h2 drops its mapping.
+    rev = _rev()
+    m = ok("POST", path % h2["id"], dict(claim1, ifname=pv2["ifname"]), h2["token"])
+    expect(m["host"] == h2["id"] and m["mac"] == pv2["mac"], m)
+    for h in (h1, h3):
+        expect(events(h, rev) == [("put", "mapping", vip, "192.0.2.2", pv2["mac"])], events(h, rev))
+    expect(events(h2, rev) == [("delete", "mapping", vip, "192.0.2.1", vmac)], events(h2, rev))
+    m = ok("GET", "/v1/vpcs/%s/mappings/%s" % (v["id"], vip), token=h3["token"])
+    expect(m["host"] == h2["id"] and m["port"] == pv2["id"], m)
+    # The VPC's view shows no internals.
+    expect("_vips" not in ok("GET", "/v1/vpcs/" + v["id"], token=ta), "the VPC shows _vips")
+
+    # The owner loses its pair: the VIP leaves the other hosts; it gets it back: back there.
+    rev = _rev()
+    ok("PATCH", "/v1/ports/" + pv2["id"], {"allowed_address_pairs": []}, ta)
+    for h in (h1, h3):
+        expect(events(h, rev) == [("delete", "mapping", vip, "192.0.2.2", pv2["mac"])], events(h, rev))
+    refused("GET", "/v1/vpcs/%s/mappings/%s" % (v["id"], vip), None, h3["token"], 404)
+    rev = _rev()
+    ok("PATCH", "/v1/ports/" + pv2["id"], {"allowed_address_pairs": [{"ip": vip}]}, ta)
+    for h in (h1, h3):
+        expect(events(h, rev) == [("put", "mapping", vip, "192.0.2.2", pv2["mac"])], events(h, rev))
+    # A host that joins the VPC gets the VIP's mapping with the others'.
+    ok("DELETE", "/v1/ports/" + pv3["id"], token=ta)
+    rev = _rev()
+    pv3 = ok("POST", "/v1/ports", dict(base, host=h3["id"]), ta)
+    got = events(h3, rev)
+    expect(("put", "mapping", vip, "192.0.2.2", pv2["mac"]) in got, got)
+    st3 = ok("GET", "/v1/hosts/%s/state" % h3["id"], token=h3["token"])
+    expect(sorted(x["ip"] for x in st3["mappings"] if x["vni"] == v["vni"]) ==
+           sorted([pv1["ip"], pv2["ip"], vip]), st3["mappings"])
+    S["vip"] = (v, vip, pv2)
+
+
 def cbs(*args):
     return subprocess.run([CBS_BIN + "/cbs"] + list(args), capture_output=True, text=True, timeout=30)
 
@@ -734,6 +827,10 @@ def _():
         expect(before[k] == after[k], "after the restart %s differs" % k)
     ids = {p["id"] for p in after["/v1/ports"]}
     expect(all(p["id"] in ids for p in acked), "an acknowledged port is gone")
+    # A VIP's owner too.
+    v, vip, owner = S["vip"]
+    m = ok("GET", "/v1/vpcs/%s/mappings/%s" % (v["id"], vip), token=S["h3"]["token"])
+    expect(m["port"] == owner["id"] and m["host"] == S["h2"]["id"], m)
     expect(_rev() == rev, "the revision moved over the restart")
     n = ok("POST", "/v1/vpcs", {"name": "after"}, ta)
     expect(_rev() == rev + 1, "the revision did not go on from %d" % rev)

@@ -26,7 +26,8 @@ static const char state_doc[] =
 	"                         {\"cidr\": \"2001:db8::/64\", \"gateway\": \"2001:db8::1\", \"dns\": [], \"domain\": null}],"
 	"           \"routes\": [{\"cidr\": \"0.0.0.0/0\", \"via\": \"10.0.0.5\"}]}],"
 	" \"ports\": [{\"id\": \"p-1\", \"vni\": 7, \"ifname\": \"np000000000001\", \"mac\": \"4a:d7:c4:51:64:6b\","
-	"            \"ip\": \"10.0.0.2\", \"allowed_address_pairs\": [{\"ip\": \"10.9.0.0/16\"}],"
+	"            \"ip\": \"10.0.0.2\", \"allowed_address_pairs\": [{\"ip\": \"10.9.0.0/16\"},"
+	"             {\"ip\": \"10.0.0.100\", \"mac\": \"00:00:5e:00:01:33\"}],"
 	"            \"qos\": {\"egress\": {\"min\": 0, \"max\": 0, \"burst\": 0},"
 	"                    \"ingress\": {\"min\": 0, \"max\": 0, \"burst\": 0}}},"
 	"           {\"id\": \"p-2\", \"vni\": 7, \"ifname\": \"np000000000002\", \"mac\": \"4a:d7:c4:51:64:6c\","
@@ -122,6 +123,10 @@ static void parse_state(void **state)
 	assert_int_equal(p->n_addrs, 2);
 	assert_int_equal(p->addrs[0].plen, 32);
 	assert_int_equal(p->addrs[1].plen, 16);
+	/* A pair of one address is a VIP with its MAC, not an allowed source. */
+	assert_int_equal(p->n_pairs, 1);
+	assert_true(p->pairs[0].has_mac);
+	assert_int_equal(p->pairs[0].mac[5], 0x33);
 	assert_non_null(m);
 	assert_int_equal(m->host[1], htonl(0xc6336402));
 	assert_non_null(vol);
@@ -163,6 +168,16 @@ static void parse_bad_state(void **state)
 		" \"vpcs\": [], \"mappings\": [], \"volumes\": [],"
 		" \"ports\": [{\"id\": \"p\", \"vni\": 1, \"ifname\": \"np0123456789abcdef\", \"mac\": \"02:00:00:00:00:01\","
 		"   \"ip\": \"10.0.0.2\", \"allowed_address_pairs\": []}]}",
+		/* a MAC for a prefix pair */
+		"{\"revision\": 1, \"host\": {\"id\": \"h\", \"underlay\": [\"192.0.2.1\"]},"
+		" \"vpcs\": [], \"mappings\": [], \"volumes\": [],"
+		" \"ports\": [{\"id\": \"p\", \"vni\": 1, \"ifname\": \"np0123456789ab\", \"mac\": \"02:00:00:00:00:01\","
+		"   \"ip\": \"10.0.0.2\", \"allowed_address_pairs\": [{\"ip\": \"10.9.0.0/16\", \"mac\": \"02:00:00:00:00:02\"}]}]}",
+		/* a VIP pair given twice */
+		"{\"revision\": 1, \"host\": {\"id\": \"h\", \"underlay\": [\"192.0.2.1\"]},"
+		" \"vpcs\": [], \"mappings\": [], \"volumes\": [],"
+		" \"ports\": [{\"id\": \"p\", \"vni\": 1, \"ifname\": \"np0123456789ab\", \"mac\": \"02:00:00:00:00:01\","
+		"   \"ip\": \"10.0.0.2\", \"allowed_address_pairs\": [{\"ip\": \"10.0.0.9\"}, {\"ip\": \"10.0.0.9\"}]}]}",
 		/* duplicate keys */
 		"{\"revision\": 1, \"revision\": 2}",
 	};
@@ -190,6 +205,7 @@ static void first_then_empty(void **state)
 	assert_int_equal(count(&f->plan, AG_SUBNET_ADD), 2);
 	assert_int_equal(count(&f->plan, AG_ROUTE_ADD), 1);
 	assert_int_equal(count(&f->plan, AG_PORT_ADD), 1);
+	assert_int_equal(count(&f->plan, AG_PAIR_ALLOW), 1);
 	assert_int_equal(count(&f->plan, AG_LINK_UP), 1);
 	assert_int_equal(count(&f->plan, AG_MAP_SET), 2);
 	assert_int_equal(f->plan.pending, 1);
@@ -200,6 +216,8 @@ static void first_then_empty(void **state)
 	assert_int_equal(f->plan.a[5].op, AG_ROUTE_ADD);
 	assert_int_equal(f->plan.a[6].op, AG_PORT_ADD);
 	assert_int_equal(f->plan.a[6].ifindex, 11);
+	assert_int_equal(f->plan.a[7].op, AG_PAIR_ALLOW);
+	assert_int_equal(f->plan.a[7].ifindex, 11);
 
 	have_is_want(f);
 	ag_plan_free(&f->plan);
@@ -228,6 +246,47 @@ static void replaced_mapping(void **state)
 	ag_diff(&f->want, &f->have, &f->links, &f->dirty, &f->plan);
 	assert_int_equal(f->plan.n, 1);
 	assert_int_equal(f->plan.a[0].op, AG_MAP_SET);
+}
+
+/*
+ * A port's pairs change without the port's deletion: one disallowed, one
+ * allowed, a MAC changed; an equal pair set, nothing.
+ */
+static void pairs_changed(void **state)
+{
+	struct fixture *f = *state;
+	struct ag_port p = *(const struct ag_port *)hmap_get(&f->want.ports, "np000000000001");
+	struct ag_pair vip2 = { .has_mac = false };
+
+	have_is_want(f);
+	assert_int_equal(nb_addr_parse("10.0.0.101", &vip2.ip), 0);
+	p.n_pairs = 0;
+	ag_port_pair_set(&p, &vip2);
+	ag_put_port(&f->want, &p);
+	ag_diff(&f->want, &f->have, &f->links, &f->dirty, &f->plan);
+	assert_int_equal(f->plan.n, 2);
+	assert_int_equal(f->plan.a[0].op, AG_PAIR_DISALLOW);
+	assert_int_equal(f->plan.a[0].pair.ip.b[3], 100);
+	assert_int_equal(f->plan.a[1].op, AG_PAIR_ALLOW);
+	assert_int_equal(f->plan.a[1].pair.ip.b[3], 101);
+	assert_int_equal(f->plan.a[1].ifindex, 11);
+
+	/* The same address with a MAC now: allowed again (vpc.ko replaces it). */
+	ag_put_port(&f->have, &p);
+	vip2.has_mac = true;
+	vip2.mac[5] = 7;
+	ag_port_pair_set(&p, &vip2);
+	ag_put_port(&f->want, &p);
+	ag_plan_free(&f->plan);
+	ag_diff(&f->want, &f->have, &f->links, &f->dirty, &f->plan);
+	assert_int_equal(f->plan.n, 1);
+	assert_int_equal(f->plan.a[0].op, AG_PAIR_ALLOW);
+	assert_true(f->plan.a[0].pair.has_mac);
+
+	ag_put_port(&f->have, &p);
+	ag_plan_free(&f->plan);
+	ag_diff(&f->want, &f->have, &f->links, &f->dirty, &f->plan);
+	assert_int_equal(f->plan.n, 0);
 }
 
 /* What the kernel has and the desired state does not goes; only that. */
@@ -442,6 +501,7 @@ int main(void)
 		cmocka_unit_test(parse_bad_state),
 		cmocka_unit_test_setup_teardown(first_then_empty, setup, teardown),
 		cmocka_unit_test_setup_teardown(replaced_mapping, setup, teardown),
+		cmocka_unit_test_setup_teardown(pairs_changed, setup, teardown),
 		cmocka_unit_test_setup_teardown(extra_objects_removed, setup, teardown),
 		cmocka_unit_test_setup_teardown(pending_port, setup, teardown),
 		cmocka_unit_test_setup_teardown(events_apply, setup, teardown),

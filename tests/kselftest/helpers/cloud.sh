@@ -418,12 +418,14 @@ cloud_subnet() {
 	cloud_create id "$3" "$1" "/v1/vpcs/$vpc/subnets" "{\"cidr\":\"$4\",\"gateway\":\"$5\"}"
 }
 
-# cloud_port TENANT NAME VPCNAME SUBNETNAME HOSTN: a port (a VM NIC) named
-# NAME on hostN.
+# cloud_port TENANT NAME VPCNAME SUBNETNAME HOSTN [MEMBERS]: a port (a VM
+# NIC) named NAME on hostN; MEMBERS, more of the request's JSON members
+# ("allowed_address_pairs":[...]).
 cloud_port() {
 	local vpc subnet host id
 	cloud_id vpc "$3" && cloud_id subnet "$4" && cloud_id host "host$5" &&
-	cloud_create id "$2" "$1" /v1/ports "{\"vpc\":\"$vpc\",\"subnet\":\"$subnet\",\"host\":\"$host\"}" &&
+	cloud_create id "$2" "$1" /v1/ports \
+		"{\"vpc\":\"$vpc\",\"subnet\":\"$subnet\",\"host\":\"$host\"${6:+,$6}}" &&
 	echo "$5" >"$CLOUD_DIR/ids/$2.hostn"
 }
 
