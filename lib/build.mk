@@ -14,7 +14,7 @@
 #   token      token files, constant-time compare     cbs-server, cbs, nimbus-controller, nimbusctl, nimbus-agent
 #   log        the daemons' log lines                 cbs-server, nimbus-controller, nimbus-agent
 #   jsonx      strict JSON objects (jansson)          nimbus-controller
-#   util       random ids, growable arrays            cbs, nimbus-controller (and token's users)
+#   util       random ids, arrays, byte buffers       cbs, nimbus-controller, nimbusctl, nimbus-agent (and token's users)
 #   hmap       string-keyed hash map                  nimbus-controller, nimbus-agent
 #   vpc_nl     vpc.ko's address nests, counter names  vpc, nimbus-agent
 #   cbs_nl     cbs.ko's socket nest, counters         cbs, nimbus-agent

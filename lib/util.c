@@ -39,3 +39,17 @@ void nb_grow(void *arrp, size_t n, size_t *cap, size_t size)
 	*arr = p;
 	*cap = c;
 }
+
+size_t nb_buf_append(char *data, size_t size, size_t n, void *buf)
+{
+	struct nb_buf *b = buf;
+	char *p = realloc(b->p, b->len + size * n + 1);
+
+	if (!p)
+		return 0;
+	memcpy(p + b->len, data, size * n);
+	b->p = p;
+	b->len += size * n;
+	b->p[b->len] = '\0';
+	return size * n;
+}

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Random identifiers and growable arrays. */
+/* Random identifiers, growable arrays and byte buffers. */
 #ifndef NIMBUS_UTIL_H
 #define NIMBUS_UTIL_H
 
@@ -16,5 +16,17 @@ int nb_random_hex(char *buf, size_t nbytes);
  * elements of SIZE bytes: doubles it when full.  Aborts when out of memory.
  */
 void nb_grow(void *arrp, size_t n, size_t *cap, size_t size);
+
+/* Bytes gathered piece by piece (an HTTP answer), kept NUL-ended. */
+struct nb_buf {
+	char *p;
+	size_t len;
+};
+
+/*
+ * Append SIZE * N bytes of DATA to the nb_buf at BUF: SIZE * N, or 0 when
+ * out of memory.  Shaped as a libcurl write callback.
+ */
+size_t nb_buf_append(char *data, size_t size, size_t n, void *buf);
 
 #endif /* NIMBUS_UTIL_H */

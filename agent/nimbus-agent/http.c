@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "lib/log.h"
+#include "lib/util.h"
 #include "agent/nimbus-agent/agent.h"
 
 enum req_kind { REQ_STATE, REQ_EVENTS, REQ_STATUS, REQ_MAPPING, REQ_CLAIM };
@@ -24,8 +25,7 @@ struct http_req {
 	enum req_kind kind;
 	CURL *easy;
 	struct curl_slist *hdrs;
-	char *body;		/* the answer */
-	size_t len;
+	struct nb_buf answer;
 	char *post;		/* the request's body */
 	/* Mapping fetches and claim reports: what it is about, the next in flight. */
 	uint32_t vni;
@@ -49,7 +49,7 @@ static void req_free(struct agent *a, struct http_req *r)
 	curl_multi_remove_handle(a->multi, r->easy);
 	curl_easy_cleanup(r->easy);
 	curl_slist_free_all(r->hdrs);
-	free(r->body);
+	free(r->answer.p);
 	free(r->post);
 	free(r);
 }
@@ -71,20 +71,6 @@ void http_cleanup(struct agent *a)
 	curl_global_cleanup();
 }
 
-static size_t collect(char *data, size_t size, size_t n, void *arg)
-{
-	struct http_req *r = arg;
-	char *p = realloc(r->body, r->len + size * n + 1);
-
-	if (!p)
-		return 0;
-	memcpy(p + r->len, data, size * n);
-	r->body = p;
-	r->len += size * n;
-	r->body[r->len] = '\0';
-	return size * n;
-}
-
 /* A request to PATH (after the controller's URL), its answer awaited TIMEOUT s. */
 static struct http_req *req_new(struct agent *a, enum req_kind kind, const char *path,
 				long timeout)
@@ -103,8 +89,8 @@ static struct http_req *req_new(struct agent *a, enum req_kind kind, const char 
 	explicit_bzero(auth, strlen(auth));
 	free(auth);
 	curl_easy_setopt(r->easy, CURLOPT_URL, url);
-	curl_easy_setopt(r->easy, CURLOPT_WRITEFUNCTION, collect);
-	curl_easy_setopt(r->easy, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(r->easy, CURLOPT_WRITEFUNCTION, nb_buf_append);
+	curl_easy_setopt(r->easy, CURLOPT_WRITEDATA, &r->answer);
 	curl_easy_setopt(r->easy, CURLOPT_CONNECTTIMEOUT, 5L);
 	curl_easy_setopt(r->easy, CURLOPT_TIMEOUT, timeout);
 	curl_easy_setopt(r->easy, CURLOPT_NOSIGNAL, 1L);
@@ -220,11 +206,11 @@ static void oneshot_done(struct agent *a, struct http_req *r, CURLcode rc, long 
 	oneshot_unlink(a, r);
 	if (r->kind == REQ_CLAIM)
 		notify_claim_done(a, r->what, r->seq, rc == CURLE_OK ? status : 0,
-				  rc == CURLE_OK ? (r->body ? r->body : "") : curl_easy_strerror(rc));
+				  rc == CURLE_OK ? (r->answer.p ? r->answer.p : "") : curl_easy_strerror(rc));
 	else if (rc != CURLE_OK)
 		nb_log("controller: the mapping fetch of %s: %s", r->what, curl_easy_strerror(rc));
 	else
-		notify_mapping_fetched(a, r->vni, r->what, status, r->body, r->len);
+		notify_mapping_fetched(a, r->vni, r->what, status, r->answer.p, r->answer.len);
 	req_free(a, r);
 }
 
@@ -267,7 +253,7 @@ static void got_state(struct agent *a, struct http_req *r)
 	struct ag_state s;
 	char err[512];
 
-	if (ag_parse_state(r->body ? r->body : "", r->len, &s, err, sizeof(err))) {
+	if (ag_parse_state(r->answer.p ? r->answer.p : "", r->answer.len, &s, err, sizeof(err))) {
 		http_error(a, "a bad /state document: %s", err);
 		watch_backoff(a);
 		return;
@@ -297,7 +283,7 @@ static void got_events(struct agent *a, struct http_req *r)
 	uint64_t rev;
 	char err[512];
 
-	if (ag_parse_events(r->body ? r->body : "", r->len, &a->want, &rev, &a->dirty, err,
+	if (ag_parse_events(r->answer.p ? r->answer.p : "", r->answer.len, &a->want, &rev, &a->dirty, err,
 			    sizeof(err))) {
 		http_error(a, "a bad /events document: %s; reading /state again", err);
 		a->relist = true;
@@ -327,7 +313,7 @@ static void done(struct agent *a, struct http_req *r, CURLcode rc)
 			r->post = NULL;
 		} else {
 			nb_log("controller: cannot post the status: %s",
-			       rc != CURLE_OK ? curl_easy_strerror(rc) : r->body ? r->body : "");
+			       rc != CURLE_OK ? curl_easy_strerror(rc) : r->answer.p ? r->answer.p : "");
 		}
 		req_free(a, r);
 		/* A newer status may be waiting; a failed one is tried again later. */
@@ -347,7 +333,7 @@ static void done(struct agent *a, struct http_req *r, CURLcode rc)
 		a->relist = true;
 		watch_ok(a);
 	} else if (status != 200) {
-		http_error(a, "%s: HTTP %ld %s", what, status, r->body ? r->body : "");
+		http_error(a, "%s: HTTP %ld %s", what, status, r->answer.p ? r->answer.p : "");
 		watch_backoff(a);
 	} else if (r->kind == REQ_STATE) {
 		got_state(a, r);

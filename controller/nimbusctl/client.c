@@ -7,31 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util.h"
+
 struct client cl;
-
-struct buf {
-	char *p;
-	size_t len;
-};
-
-static size_t collect(char *data, size_t size, size_t n, void *arg)
-{
-	struct buf *b = arg;
-	char *p = realloc(b->p, b->len + size * n + 1);
-
-	if (!p)
-		return 0;
-	memcpy(p + b->len, data, size * n);
-	b->p = p;
-	b->len += size * n;
-	b->p[b->len] = '\0';
-	return size * n;
-}
 
 int api(const char *method, const char *path, json_t *body, json_t **out)
 {
 	struct curl_slist *hdrs = NULL;
-	struct buf b = { 0 };
+	struct nb_buf b = { 0 };
 	char *url, *auth, *text = NULL;
 	long status = 0;
 	CURLcode rc;
@@ -49,7 +32,7 @@ int api(const char *method, const char *path, json_t *body, json_t **out)
 	hdrs = curl_slist_append(hdrs, auth);
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, nb_buf_append);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 120L);
