@@ -44,6 +44,21 @@
 /* The collect_md gretap device vpc.ko creates in each namespace it serves. */
 #define VPC_GRE_IFNAME		"vpc-gre"
 
+/*
+ * QoS (Documentation/vpc.md): HTB trees with this major handle on each
+ * underlay device (egress), on VPC_QOS_INGRESS_IFNAME (ingress) and on
+ * VPC_QOS_LOCAL_IFNAME (egress to ports of the same host); vpc.ko creates
+ * the last two when a plane's rate is first set.  Class minors: the root,
+ * the host's own traffic (the default class), then one per port.
+ */
+#define VPC_QOS_MAJOR		0x7670U
+#define VPC_QOS_ROOT_MINOR	1
+#define VPC_QOS_HOST_MINOR	2
+#define VPC_QOS_PORT_MINOR_MIN	0x10
+#define VPC_QOS_PORT_MINOR_MAX	0xfffe
+#define VPC_QOS_INGRESS_IFNAME	"vpc-ingress"
+#define VPC_QOS_LOCAL_IFNAME	"vpc-local"
+
 enum vpc_cmd {
 	VPC_CMD_UNSPEC,
 	VPC_CMD_NET_NEW,
@@ -99,6 +114,14 @@ enum vpc_attr {
 	VPC_A_DNS,		/* nested vpc_addr_attr: a DNS server; may repeat */
 	VPC_A_DOMAIN,		/* string: a subnet's DNS search domain */
 	VPC_A_FASTPATH,		/* u8: 1 = take GRE off the underlay device */
+	VPC_A_PAD,
+	VPC_A_RATE,		/* u64: plane 0's link capacity, bytes/s */
+	VPC_A_RATE1,		/* u64: plane 1's */
+	VPC_A_RESERVE,		/* u64: host traffic's share of plane 0, bytes/s */
+	VPC_A_RESERVE1,		/* u64: of plane 1 */
+	VPC_A_QOS_CLASS,	/* u32: a port's class (TC handle), in replies */
+	VPC_A_QOS_EGRESS,	/* u8: 1 = frames from the VM go to its class */
+	VPC_A_QOS_INGRESS,	/* u8: 1 = frames to the VM go to its class */
 
 	__VPC_A_MAX,
 	VPC_A_MAX = __VPC_A_MAX - 1
