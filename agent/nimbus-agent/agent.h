@@ -11,6 +11,7 @@
  *   diff.c       desired vs kernel: the changes, a pure function (diff.h)
  *   reconcile.c  one reconcile: diff, apply, errors, status
  *   kvpc.c       vpc.ko: read its state, apply changes (pipelined), notifications
+ *   kqos.c       QoS through agent/qos: read the ports' back, apply the plan's
  *   notify.c     vpc.ko's misses (fetch that mapping) and claims (report them)
  *   links.c      the host namespace's devices (rtnetlink): ports wait for theirs
  *   volumes.c    cbs.ko: map, reconnect, unmap; handshakes without blocking
@@ -82,6 +83,10 @@ struct agent {
 	bool vpc_ok;
 	struct genl_sock vpc, vpc_mon;
 	struct mnl_socket *rtnl;
+	/* The QoS library's context, opened in the host's namespace (or NULL). */
+	struct qos_ctx *qos;
+	struct hmap qos_failed;		/* ifnames whose QoS change failed: tried again */
+	bool qos_retry_rate, qos_retry_gc;
 	/* cbs.ko, in the initial namespace. */
 	bool cbs_ok;
 	struct genl_sock cbs, cbs_mon;
@@ -113,6 +118,7 @@ struct agent {
 	uint64_t reconciles, reconcile_ns, changes, change_errors;
 	uint64_t relists, events_batches, notifications;
 	uint64_t misses, miss_fetches, miss_found, claims, claim_reports, claim_refused;
+	uint64_t qos_changes, qos_errors, qos_refused;
 
 	/* notify.c: "VNI/IP" -> when its mapping was last fetched (ms, as a pointer). */
 	struct hmap miss_fetched;
@@ -147,6 +153,16 @@ int kvpc_port_stats(struct agent *a,
 		    void (*cb)(const char *ifname, uint32_t vni, const struct nlattr *stats,
 			       void *data),
 		    void *data);
+
+/* kqos.c */
+void kqos_close(struct agent *a);
+/* In the host's namespace: the QoS of S's ports whose switches are on (qos_unknown). */
+void kqos_read(struct agent *a, struct ag_state *s);
+/* The plan's QoS changes (enters the host's namespace). */
+void kqos_apply(struct agent *a, const struct ag_plan *plan);
+/* Around a reconcile: the failed QoS changes looked at again; their errors settled. */
+void kqos_retry(struct agent *a, struct hmap *failed_before);
+void kqos_settled(struct agent *a, struct hmap *failed_before);
 
 /* notify.c: a vpc.ko notification that is no change (a miss, a claim, a newer one). */
 void notify_vpc(struct agent *a, const struct nlmsghdr *nlh, uint8_t cmd);

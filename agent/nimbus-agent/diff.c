@@ -53,6 +53,9 @@ struct diff_ctx {
 	const struct hmap *links;
 	struct ag_plan *plan;
 	struct hmap deleting;	/* VNIs whose VPC the plan deletes */
+	/* QoS changes that free room (offs, no min raised), and that take it. */
+	struct ag_plan qos_free, qos_take;
+	bool qos_gc;		/* a port that may have QoS classes goes */
 };
 
 static bool has_prefix(const struct ag_prefix *tab, unsigned int n, const struct ag_prefix *e)
@@ -87,6 +90,7 @@ static void diff_vpc(const char *key, void *arg)
 	if (!w) {
 		add(c->plan, AG_NET_DEL, h->vni);
 		hmap_put(&c->deleting, key, (void *)1);
+		c->qos_gc = true;	/* its ports may have had QoS */
 		return;
 	}
 	if (!h) {
@@ -142,6 +146,50 @@ static void diff_pairs(struct diff_ctx *c, const struct ag_port *w, const struct
 	}
 }
 
+static bool port_has_qos(const struct ag_port *h)
+{
+	return ag_qos_any(&h->qos) || h->qos_unknown;
+}
+
+/* Does W's direction raise the min that HAVE has (on or off)? */
+static bool raises(bool w_on, const struct qos_dir *w, bool h_on, const struct qos_dir *h)
+{
+	return w_on && w->min > (h_on ? h->min : 0);
+}
+
+/* The QoS of port W (desired) against H's (the kernel's; NULL: a new port). */
+static void diff_qos(struct diff_ctx *c, const struct ag_port *w, const struct ag_port *h)
+{
+	static const struct ag_port none;
+	const struct ag_qos *want = &w->qos, *have;
+	unsigned int dirs;
+	bool off_first;
+	struct ag_action *a;
+
+	if (!h)
+		h = &none;
+	have = &h->qos;
+	dirs = h->qos_unknown ? QOS_EGRESS | QOS_INGRESS : ag_qos_diff(want, have);
+	if (!dirs)
+		return;
+	if (!ag_qos_any(want)) {
+		a = add(&c->qos_free, AG_QOS_PORT_OFF, w->vni);
+		a->port = w;
+		return;
+	}
+	/* The library turns a port's QoS off as a whole: then the other one on again. */
+	off_first = (!want->egress_on && (have->egress_on || h->qos_unknown)) ||
+		    (!want->ingress_on && (have->ingress_on || h->qos_unknown));
+	if (off_first)
+		dirs = (want->egress_on ? QOS_EGRESS : 0) | (want->ingress_on ? QOS_INGRESS : 0);
+	a = add(raises(want->egress_on, &want->egress, have->egress_on, &have->egress) ||
+		raises(want->ingress_on, &want->ingress, have->ingress_on, &have->ingress) ||
+		h->qos_unknown ? &c->qos_take : &c->qos_free, AG_QOS_PORT_SET, w->vni);
+	a->port = w;
+	a->qos_dirs = dirs;
+	a->qos_off_first = off_first;
+}
+
 static void diff_port(const char *key, void *arg)
 {
 	struct diff_ctx *c = arg;
@@ -162,6 +210,7 @@ static void diff_port(const char *key, void *arg)
 		a = add(c->plan, AG_PORT_DEL, h->vni);
 		a->port = h;
 		a->ifindex = link->ifindex;
+		c->qos_gc |= port_has_qos(h);
 		h = NULL;
 	}
 	if (!w)
@@ -177,6 +226,7 @@ static void diff_port(const char *key, void *arg)
 		a->port = w;
 		a->ifindex = link->ifindex;
 	}
+	diff_qos(c, w, h);
 }
 
 static void diff_map(const char *key, void *arg)
@@ -193,13 +243,42 @@ static void diff_map(const char *key, void *arg)
 		add(c->plan, AG_MAP_SET, w->vni)->map = w;
 }
 
+/* Append the QoS changes of FROM to PLAN. */
+static void append(struct ag_plan *plan, const struct ag_plan *from)
+{
+	for (size_t i = 0; i < from->n; i++)
+		*add(plan, from->a[i].op, from->a[i].vni) = from->a[i];
+}
+
+/* Plane rates: raised ones into RAISE, lowered ones into LOWER. */
+static void diff_rates(const struct ag_state *want, const struct ag_state *have,
+		       struct ag_plan *raise, struct ag_plan *lower)
+{
+	for (unsigned int plane = 0; plane < VPC_PLANES; plane++) {
+		struct ag_action *a;
+
+		if (!want->qos_rate[plane] || want->qos_rate[plane] == have->qos_rate[plane])
+			continue;
+		a = add(want->qos_rate[plane] > have->qos_rate[plane] ? raise : lower,
+			AG_QOS_RATE, 0);
+		a->qos_rate.plane = plane;
+		a->qos_rate.rate = want->qos_rate[plane];
+	}
+}
+
 void ag_diff(const struct ag_state *want, const struct ag_state *have,
 	     const struct hmap *links, const struct ag_dirty *dirty, struct ag_plan *plan)
 {
 	struct diff_ctx c = { .want = want, .have = have, .links = links, .plan = plan };
+	struct ag_plan raise, lower;
 	bool all = dirty->all;
+	size_t n0;
 
 	hmap_init(&c.deleting);
+	ag_plan_init(&c.qos_free);
+	ag_plan_init(&c.qos_take);
+	ag_plan_init(&raise);
+	ag_plan_init(&lower);
 	for (unsigned int plane = 0; plane < VPC_PLANES && (all || dirty->underlay); plane++) {
 		struct ag_action *a;
 
@@ -212,6 +291,22 @@ void ag_diff(const struct ag_state *want, const struct ag_state *have,
 	for_keys(&want->vpcs, &have->vpcs, all ? NULL : &dirty->vpcs, diff_vpc, &c);
 	for_keys(&want->ports, &have->ports, all ? NULL : &dirty->ports, diff_port, &c);
 	for_keys(&want->maps, &have->maps, all ? NULL : &dirty->maps, diff_map, &c);
+
+	if (all || dirty->underlay)
+		diff_rates(want, have, &raise, &lower);
+	n0 = plan->n;
+	append(plan, &raise);
+	/* Classes no port has (after a read of the kernel, a port or VPC gone) take room. */
+	if (dirty->qos_gc || c.qos_gc)
+		add(plan, AG_QOS_GC, 0);
+	append(plan, &c.qos_free);
+	append(plan, &c.qos_take);
+	append(plan, &lower);
+	plan->n_qos += plan->n - n0;
+	ag_plan_free(&raise);
+	ag_plan_free(&lower);
+	ag_plan_free(&c.qos_free);
+	ag_plan_free(&c.qos_take);
 	hmap_free(&c.deleting);
 }
 

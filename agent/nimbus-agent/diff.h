@@ -35,7 +35,22 @@ enum ag_op {
 	AG_LINK_UP,		/* port (desired), ifindex: set its device up */
 	AG_MAP_DEL,		/* map (the kernel's) */
 	AG_MAP_SET,		/* map (desired): create or replace */
+	/*
+	 * QoS, through the QoS library (agent/qos), after every vpc.ko change:
+	 * a plane's rate, the classes of ports that are gone, a port's QoS
+	 * turned off, set (the directions in qos_dirs; with qos_off_first,
+	 * off first: a direction is turned off), a plane's rate lowered.
+	 */
+	AG_QOS_RATE,		/* qos_rate */
+	AG_QOS_GC,
+	AG_QOS_PORT_OFF,	/* port (the kernel's) */
+	AG_QOS_PORT_SET,	/* port (desired), qos_dirs, qos_off_first */
 };
+
+static inline bool ag_op_qos(enum ag_op op)
+{
+	return op >= AG_QOS_RATE;
+}
 
 /*
  * One change.  Pointers are into the two states, valid until either
@@ -46,11 +61,17 @@ struct ag_action {
 	uint32_t vni;
 	uint32_t ifindex;
 	struct ag_pair pair;
+	unsigned int qos_dirs;
+	bool qos_off_first;
 	union {
 		struct {
 			unsigned int plane;
 			uint32_t ip;
 		} underlay;
+		struct {
+			unsigned int plane;
+			uint64_t rate;	/* bytes/s */
+		} qos_rate;
 		const struct ag_vpc *vpc;
 		struct ag_prefix prefix;
 		const struct ag_port *port;
@@ -62,6 +83,7 @@ struct ag_plan {
 	struct ag_action *a;
 	size_t n, cap;
 	unsigned int pending;	/* desired ports whose device is not there (yet) */
+	size_t n_qos;		/* of which QoS changes (ag_op_qos()) */
 };
 
 void ag_plan_init(struct ag_plan *p);
@@ -74,7 +96,11 @@ void ag_plan_free(struct ag_plan *p);
  * kernel takes them: underlay; per VPC its creation or deletion, route and
  * subnet deletions, subnet and route additions; port deletions, additions,
  * their address pairs (VIPs) disallowed and allowed, and links brought up;
- * mapping deletions and settings.  What a deleted
+ * mapping deletions and settings; then QoS: plane rates raised, the
+ * classes of ports gone collected, ports' QoS turned off, changed without
+ * raising a min, changed raising one, plane rates lowered (what frees
+ * room before what takes it).  A port's QoS is compared on its own: its
+ * change is no port deletion.  What a deleted
  * VPC takes with it (its ports, mappings, subnets, routes) is not deleted
  * one by one.  Objects that are equal give no change: applying the same
  * state twice changes nothing.

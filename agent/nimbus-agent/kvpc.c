@@ -23,6 +23,7 @@ int kvpc_open(struct agent *a)
 
 void kvpc_close(struct agent *a)
 {
+	kqos_close(a);
 	genl_close(&a->vpc);
 	genl_close(&a->vpc_mon);
 	a->vpc_ok = false;
@@ -110,6 +111,11 @@ static int port_dump_cb(const struct nlmsghdr *nlh, void *data)
 	snprintf(p.ifname, sizeof(p.ifname), "%s", mnl_attr_get_str(tb[VPC_A_IFNAME]));
 	p.vni = mnl_attr_get_u32(tb[VPC_A_NET_ID]);
 	memcpy(p.mac, mnl_attr_get_payload(tb[VPC_A_MAC]), 6);
+	/* QoS switched on: its rates are read from its classes (kqos_read()). */
+	if (tb[VPC_A_QOS_CLASS])
+		p.qos_class = mnl_attr_get_u32(tb[VPC_A_QOS_CLASS]);
+	p.qos_unknown = (tb[VPC_A_QOS_EGRESS] && mnl_attr_get_u8(tb[VPC_A_QOS_EGRESS])) ||
+			(tb[VPC_A_QOS_INGRESS] && mnl_attr_get_u8(tb[VPC_A_QOS_INGRESS]));
 	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
 		struct ag_pair pair = { 0 };
 		uint8_t plen;
@@ -196,6 +202,7 @@ int kvpc_read(struct agent *a)
 	}
 	if (ret)
 		return ret;
+	kqos_read(a, &s);
 	ag_state_free(&a->have);
 	a->have = s;
 	a->kernel_read = true;
@@ -220,7 +227,7 @@ static struct nlmsghdr *build(struct genl_sock *gs, char *buf, const struct ag_a
 	struct nlmsghdr *nlh;
 	char name[VPC_NAME_MAXLEN];
 
-	if (x->op == AG_LINK_UP)
+	if (x->op == AG_LINK_UP || ag_op_qos(x->op))
 		return NULL;
 	if (x->op == AG_MAP_SET)
 		flags |= NLM_F_CREATE | NLM_F_REPLACE;
@@ -278,7 +285,7 @@ static struct nlmsghdr *build(struct genl_sock *gs, char *buf, const struct ag_a
 		mnl_attr_put_u32(nlh, VPC_A_NET_ID, x->vni);
 		vpc_put_ip(nlh, &x->map->ip);
 		break;
-	case AG_LINK_UP:
+	default:
 		break;
 	}
 	return nlh;
@@ -316,6 +323,9 @@ static void describe(const struct ag_action *x, char *key, size_t keylen, const 
 	case AG_MAP_SET:
 	case AG_MAP_DEL:
 		snprintf(key, keylen, "map %s", ag_map_key(x->vni, &x->map->ip, k));
+		break;
+	default:	/* QoS: kqos.c */
+		snprintf(key, keylen, "qos");
 		break;
 	}
 	*verb = x->op == AG_NET_DEL || x->op == AG_SUBNET_DEL || x->op == AG_ROUTE_DEL ||
@@ -380,9 +390,15 @@ static void applied(struct agent *a, const struct ag_action *x)
 		ag_del(&h->ports, key);
 		break;
 	case AG_PORT_ADD:
-		/* Its pairs are the actions that follow: the model has them as they succeed. */
+		/*
+		 * Its pairs and QoS are the actions that follow: the model has
+		 * them as they succeed.
+		 */
 		port = *x->port;
 		port.n_pairs = 0;
+		memset(&port.qos, 0, sizeof(port.qos));
+		port.qos_class = 0;
+		port.qos_unknown = false;
 		ag_put_port(h, &port);
 		break;
 	case AG_PAIR_ALLOW:
@@ -399,7 +415,7 @@ static void applied(struct agent *a, const struct ag_action *x)
 	case AG_MAP_SET:
 		ag_put_map(h, x->map);
 		break;
-	case AG_LINK_UP:
+	default:
 		break;
 	}
 }
@@ -439,7 +455,7 @@ void kvpc_apply(struct agent *a, const struct ag_plan *plan)
 	size_t first = 0;
 	const char *verb;
 
-	if (!plan->n)
+	if (plan->n == plan->n_qos)
 		return;
 	b.result = calloc(plan->n, sizeof(*b.result));
 	b.msg = calloc(plan->n, sizeof(*b.msg));
@@ -467,6 +483,8 @@ void kvpc_apply(struct agent *a, const struct ag_plan *plan)
 	for (size_t i = 0; i < plan->n; i++) {
 		const struct ag_action *x = &plan->a[i];
 
+		if (ag_op_qos(x->op))
+			continue;
 		describe(x, key, sizeof(key), &verb);
 		if (x->op == AG_LINK_UP)
 			b.result[i] = links_set_up(a, x->ifindex);

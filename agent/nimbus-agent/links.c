@@ -62,6 +62,7 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
 	const struct nlattr *attr;
 	const char *name = NULL;
+	const struct ag_port *p;
 	struct ag_link *l;
 
 	if ((nlh->nlmsg_type != RTM_NEWLINK && nlh->nlmsg_type != RTM_DELLINK) ||
@@ -78,7 +79,10 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 		if (!l || l->ifindex != (uint32_t)ifi->ifi_index)
 			return MNL_CB_OK;
 		free(hmap_del(&a->links, name));
-		/* vpc.ko dropped the port with its device. */
+		/* vpc.ko dropped the port with its device; its QoS classes stay. */
+		p = hmap_get(&a->have.ports, name);
+		if (p && (ag_qos_any(&p->qos) || p->qos_unknown))
+			a->dirty.qos_gc = true;
 		ag_del(&a->have.ports, name);
 		touch(a, name);
 		return MNL_CB_OK;

@@ -240,7 +240,9 @@ static void open_kernel(struct agent *a)
 		if (!ret) {
 			nb_log("vpc.ko: %zu VPC(s), %zu port(s), %zu mapping(s) in the kernel",
 			       a->have.vpcs.n, a->have.ports.n, a->have.maps.n);
+			/* QoS verified too: rates set, classes of ports gone collected. */
 			a->dirty.all = true;
+			a->dirty.qos_gc = true;
 		}
 	}
 	if (!a->cbs_ok) {
@@ -291,10 +293,12 @@ static void timers(struct agent *a, uint64_t now)
 		open_kernel(a);
 	if (a->t_resync && now >= a->t_resync && a->vpc_ok) {
 		a->t_resync = now + AG_RESYNC_MS;
-		if (ag_in_netns(a, resync))
+		if (ag_in_netns(a, resync)) {
 			nb_log("cannot read vpc.ko's state again: %m");
-		else
+		} else {
 			a->dirty.all = true;
+			a->dirty.qos_gc = true;
+		}
 	}
 	if (a->t_retry && now >= a->t_retry) {
 		a->t_retry = 0;
@@ -412,6 +416,7 @@ int main(int argc, char **argv)
 	hmap_init(&a->links);
 	hmap_init(&a->errors);
 	hmap_init(&a->pending);
+	hmap_init(&a->qos_failed);
 	hmap_init(&a->miss_fetched);
 	hmap_init(&a->claims_unreported);
 	hmap_init(&a->vol_ops);
@@ -461,6 +466,7 @@ out_state:
 		free(a->errors.e[i].val);
 	hmap_free(&a->errors);
 	hmap_free(&a->pending);
+	hmap_free(&a->qos_failed);
 	hmap_free(&a->miss_fetched);
 	hmap_foreach(&a->claims_unreported, i)
 		free(a->claims_unreported.e[i].val);

@@ -151,6 +151,15 @@ static void volume_metrics(struct agent *a, FILE *f)
 	}
 }
 
+static size_t qos_ports(const struct agent *a)
+{
+	size_t n = 0;
+
+	hmap_foreach(&a->have.ports, i)
+		n += ag_qos_any(&((const struct ag_port *)a->have.ports.e[i].val)->qos);
+	return n;
+}
+
 static char *render(struct agent *a, size_t *len)
 {
 	char *text = NULL;
@@ -204,6 +213,17 @@ static char *render(struct agent *a, size_t *len)
 	       "Claims the controller refused.");
 	fprintf(f, "nimbus_agent_claims_refused_total %llu\n",
 		(unsigned long long)a->claim_refused);
+	family(f, "nimbus_agent_qos_changes_total", "counter",
+	       "QoS changes tried: plane rates, ports' QoS set or turned off, classes collected.");
+	fprintf(f, "nimbus_agent_qos_changes_total %llu\n", (unsigned long long)a->qos_changes);
+	family(f, "nimbus_agent_qos_errors_total", "counter",
+	       "QoS changes that failed (also in nimbus_agent_change_errors_total).");
+	fprintf(f, "nimbus_agent_qos_errors_total %llu\n", (unsigned long long)a->qos_errors);
+	family(f, "nimbus_agent_qos_refused_total", "counter",
+	       "QoS changes refused by admission control: the ports' min would not fit.");
+	fprintf(f, "nimbus_agent_qos_refused_total %llu\n", (unsigned long long)a->qos_refused);
+	family(f, "nimbus_agent_qos_ports", "gauge", "Ports with QoS in the kernel.");
+	fprintf(f, "nimbus_agent_qos_ports %zu\n", qos_ports(a));
 
 	for (size_t k = 0; k < sizeof(port_families) / sizeof(port_families[0]); k++) {
 		struct port_ctx c = { a, f, (int)k };

@@ -172,6 +172,21 @@ bool ag_map_equal(const struct ag_mapping *a, const struct ag_mapping *b)
 	       a->host[0] == b->host[0] && a->host[1] == b->host[1];
 }
 
+static bool qos_dir_equal(bool a_on, const struct qos_dir *a, bool b_on,
+			  const struct qos_dir *b)
+{
+	return a_on == b_on && (!a_on || (a->min == b->min && a->max == b->max &&
+					  a->burst == b->burst));
+}
+
+unsigned int ag_qos_diff(const struct ag_qos *a, const struct ag_qos *b)
+{
+	return (qos_dir_equal(a->egress_on, &a->egress, b->egress_on, &b->egress) ?
+		0 : QOS_EGRESS) |
+	       (qos_dir_equal(a->ingress_on, &a->ingress, b->ingress_on, &b->ingress) ?
+		0 : QOS_INGRESS);
+}
+
 const struct ag_pair *ag_port_pair(const struct ag_port *p, const struct nb_addr *ip)
 {
 	for (unsigned int i = 0; i < p->n_pairs; i++)
@@ -223,6 +238,6 @@ void ag_dirty_clear(struct ag_dirty *d)
 
 bool ag_dirty_empty(const struct ag_dirty *d)
 {
-	return !d->all && !d->underlay && !d->volumes && !d->vpcs.n && !d->ports.n &&
-	       !d->maps.n;
+	return !d->all && !d->underlay && !d->qos_gc && !d->volumes && !d->vpcs.n &&
+	       !d->ports.n && !d->maps.n;
 }

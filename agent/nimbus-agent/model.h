@@ -21,6 +21,7 @@
 
 #include "lib/addr.h"
 #include "lib/hmap.h"
+#include "agent/qos/qos.h"
 
 #define AG_ID_LEN	64	/* controller ids: 1..63 characters */
 #define AG_KEY_LEN	(16 + NB_ADDR_STRLEN)
@@ -49,6 +50,19 @@ struct ag_pair {
 	unsigned char mac[6];
 };
 
+/*
+ * A port's QoS (Documentation/vpc.md, "QoS"), bytes/s and bytes as the
+ * QoS library takes them: the controller's bits/s divided by 8.  A
+ * direction is on when the controller gives it a min or a max.
+ */
+struct ag_qos {
+	bool egress_on, ingress_on;
+	struct qos_dir egress, ingress;
+};
+
+/* The controller's default capacity of a plane, bits/s (openapi.yaml). */
+#define AG_CAPACITY_DEFAULT	10000000000ULL
+
 struct ag_port {
 	char ifname[IF_NAMESIZE];
 	char id[AG_ID_LEN];		/* desired only */
@@ -63,6 +77,14 @@ struct ag_port {
 	/* The pairs of a single address: VIPs, set apart from the port's add. */
 	unsigned int n_pairs;
 	struct ag_pair pairs[VPC_PORT_ALLOWS_MAX];
+	/*
+	 * Its QoS, compared on its own (a change never deletes the port).  The
+	 * kernel's: its class (VPC_A_QOS_CLASS, 0 unknown) and, with
+	 * qos_unknown, QoS that could not be read back (set it again).
+	 */
+	struct ag_qos qos;
+	uint32_t qos_class;
+	bool qos_unknown;
 };
 
 struct ag_mapping {
@@ -87,6 +109,12 @@ struct ag_state {
 	uint64_t revision;		/* desired only */
 	char host_id[AG_ID_LEN];	/* desired only */
 	uint32_t underlay[VPC_PLANES];	/* network order, 0: none */
+	/*
+	 * Each plane's QoS rate, bytes/s: desired, the host's capacity / 8 for
+	 * each plane it has; the kernel's, 0 until the agent set it (so every
+	 * read of the kernel makes the agent set it, and the trees match, once).
+	 */
+	uint64_t qos_rate[VPC_PLANES];
 	struct hmap vpcs;		/* VNI -> struct ag_vpc */
 	struct hmap ports;		/* ifname -> struct ag_port */
 	struct hmap maps;		/* "VNI/IP" -> struct ag_mapping */
@@ -122,6 +150,12 @@ void ag_del_vpc(struct ag_state *s, uint32_t vni, struct hmap *gone_ports,
 bool ag_vpc_equal(const struct ag_vpc *a, const struct ag_vpc *b);
 bool ag_port_equal(const struct ag_port *a, const struct ag_port *b);
 bool ag_map_equal(const struct ag_mapping *a, const struct ag_mapping *b);
+/* The directions (QOS_EGRESS, QOS_INGRESS) in which A's QoS differs from B's. */
+unsigned int ag_qos_diff(const struct ag_qos *a, const struct ag_qos *b);
+static inline bool ag_qos_any(const struct ag_qos *q)
+{
+	return q->egress_on || q->ingress_on;
+}
 /* Port P's pair of address IP, or NULL. */
 const struct ag_pair *ag_port_pair(const struct ag_port *p, const struct nb_addr *ip);
 /* Set (add or replace by address) or remove a pair of P; false if none to remove. */
@@ -135,6 +169,7 @@ bool ag_port_pair_del(struct ag_port *p, const struct nb_addr *ip);
 struct ag_dirty {
 	bool all;
 	bool underlay;
+	bool qos_gc;			/* a port with QoS went: delete its classes */
 	bool volumes;
 	struct hmap vpcs, ports, maps;	/* keys -> (void *)1 */
 };

@@ -206,6 +206,55 @@ static int get_pair(const json_t *o, struct ag_port *p, char *err, size_t errlen
 	return 0;
 }
 
+/*
+ * One direction of a port's qos (QosDirectionFull; members left out are 0):
+ * on when it has a min or a max; the rates from bits/s to bytes/s.
+ */
+static int get_qos_dir(const json_t *qos, const char *key, bool *on, struct qos_dir *d,
+		       char *err, size_t errlen)
+{
+	const json_t *o = json_object_get(qos, key);
+	uint64_t v[3] = { 0, 0, 0 };
+	static const char *const names[] = { "min", "max", "burst" };
+	char msg[128];
+
+	*on = false;
+	memset(d, 0, sizeof(*d));
+	if (!o || json_is_null(o))
+		return 0;
+	if (!json_is_object(o))
+		return fail(err, errlen, "\"qos\": \"%s\" is not an object", key);
+	for (int i = 0; i < 3; i++)
+		if (json_object_get(o, names[i]) &&
+		    get_uint(o, names[i], 0, i == 2 ? UINT32_MAX : INT64_MAX, &v[i], msg,
+			     sizeof(msg)))
+			return fail(err, errlen, "\"qos\": %s: %s", key, msg);
+	if (v[1] && v[1] < v[0])
+		return fail(err, errlen, "\"qos\": %s max is below its min", key);
+	*on = v[0] || v[1];
+	if (*on) {
+		/* A rate below 8 bit/s is still one: 1 byte/s. */
+		d->min = v[0] ? (v[0] / 8 ? v[0] / 8 : 1) : 0;
+		d->max = v[1] ? (v[1] / 8 ? v[1] / 8 : 1) : 0;
+		d->burst = (uint32_t)v[2];
+	}
+	return 0;
+}
+
+/* A port's qos (QosFull); absent (an older controller): none. */
+static int get_qos(const json_t *o, struct ag_qos *q, char *err, size_t errlen)
+{
+	const json_t *qos = json_object_get(o, "qos");
+
+	memset(q, 0, sizeof(*q));
+	if (!qos || json_is_null(qos))
+		return 0;
+	if (!json_is_object(qos))
+		return fail(err, errlen, "\"qos\" is not an object");
+	return get_qos_dir(qos, "egress", &q->egress_on, &q->egress, err, errlen) ||
+	       get_qos_dir(qos, "ingress", &q->ingress_on, &q->ingress, err, errlen) ? -1 : 0;
+}
+
 int ag_parse_port(const json_t *o, struct ag_port *p, char *err, size_t errlen)
 {
 	const json_t *pairs, *v;
@@ -225,6 +274,8 @@ int ag_parse_port(const json_t *o, struct ag_port *p, char *err, size_t errlen)
 		return -1;
 	if (strchr(p->ifname, '/') || strchr(p->ifname, ' '))
 		return fail(err, errlen, "\"ifname\" is no device name: \"%s\"", p->ifname);
+	if (get_qos(o, &p->qos, msg, sizeof(msg)))
+		return fail(err, errlen, "port %s: %s", p->id, msg);
 	p->addrs[0].addr = ip;
 	p->addrs[0].plen = nb_addr_bits(ip.family);
 	p->n_addrs = 1;
@@ -267,13 +318,36 @@ int ag_parse_volume(const json_t *o, struct ag_volume *v, char *err, size_t errl
 	return 0;
 }
 
+/*
+ * The host's underlay and its capacity (bits/s per plane; absent, the
+ * controller's default): RATE gets each plane's QoS rate in bytes/s.
+ */
+static int get_underlay_rate(const json_t *o, uint32_t underlay[VPC_PLANES],
+			     uint64_t rate[VPC_PLANES], char *err, size_t errlen)
+{
+	uint64_t cap = AG_CAPACITY_DEFAULT;
+
+	if (get_underlay(o, underlay, err, errlen) ||
+	    (json_object_get(o, "capacity") &&
+	     get_uint(o, "capacity", 1, INT64_MAX, &cap, err, errlen)))
+		return -1;
+	for (unsigned int i = 0; i < VPC_PLANES; i++)
+		rate[i] = underlay[i] ? (cap >= 8 ? cap / 8 : 1) : 0;
+	return 0;
+}
+
 static int parse_host(const json_t *o, struct ag_state *s, char *err, size_t errlen)
 {
 	if (!json_is_object(o))
 		return fail(err, errlen, "\"host\" is missing or not an object");
 	return get_str(o, "id", s->host_id, sizeof(s->host_id), err, errlen) ||
-	       get_underlay(o, s->underlay, err, errlen) ? -1 : 0;
+	       get_underlay_rate(o, s->underlay, s->qos_rate, err, errlen) ? -1 : 0;
 }
+
+struct ag_host_obj {
+	uint32_t underlay[VPC_PLANES];
+	uint64_t qos_rate[VPC_PLANES];
+};
 
 /* One parsed object: big (a VPC's tables), so one at a time, on the heap. */
 union ag_obj {
@@ -281,14 +355,14 @@ union ag_obj {
 	struct ag_port port;
 	struct ag_mapping map;
 	struct ag_volume volume;
-	uint32_t underlay[VPC_PLANES];
+	struct ag_host_obj host;
 };
 
 static int parse_host_obj(const json_t *o, union ag_obj *u, char *err, size_t errlen)
 {
 	if (!json_is_object(o))
 		return fail(err, errlen, "not an object");
-	return get_underlay(o, u->underlay, err, errlen);
+	return get_underlay_rate(o, u->host.underlay, u->host.qos_rate, err, errlen);
 }
 
 static int parse_vpc_obj(const json_t *o, union ag_obj *u, char *err, size_t errlen)
@@ -316,7 +390,8 @@ static void apply_host(struct ag_state *s, const union ag_obj *u, bool put, stru
 {
 	if (!put)
 		return;	/* a host is deleted only without ports or volumes: nothing to do */
-	memcpy(s->underlay, u->underlay, sizeof(s->underlay));
+	memcpy(s->underlay, u->host.underlay, sizeof(s->underlay));
+	memcpy(s->qos_rate, u->host.qos_rate, sizeof(s->qos_rate));
 	if (d)
 		d->underlay = true;
 }

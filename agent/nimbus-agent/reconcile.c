@@ -150,6 +150,7 @@ void ag_reconcile(struct agent *a)
 {
 	uint64_t t0 = now_ns();
 	size_t errors_before = a->change_errors;
+	struct hmap qos_failed;
 	struct ag_plan plan;
 
 	if (!a->listed)
@@ -158,8 +159,11 @@ void ag_reconcile(struct agent *a)
 	if (a->vpc_ok && a->kernel_read) {
 		ag_error_clear(a, "vpc");
 		clear_dirty_errors(a);
+		kqos_retry(a, &qos_failed);
 		ag_diff(&a->want, &a->have, &a->links, &a->dirty, &plan);
 		kvpc_apply(a, &plan);
+		kqos_apply(a, &plan);
+		kqos_settled(a, &qos_failed);
 		track_pending(a);
 	} else if (a->want.vpcs.n || a->want.ports.n) {
 		ag_error_set(a, "vpc", "vpc: the vpc module is not loaded or not reachable: "

@@ -92,6 +92,7 @@ static void have_is_want(struct fixture *f)
 		if (hmap_has(&f->links, f->want.ports.e[i].key))
 			ag_put_port(&f->have, f->want.ports.e[i].val);
 	memcpy(f->have.underlay, f->want.underlay, sizeof(f->have.underlay));
+	memcpy(f->have.qos_rate, f->want.qos_rate, sizeof(f->have.qos_rate));
 	f->link1.up = true;
 }
 
@@ -320,7 +321,10 @@ static void extra_objects_removed(void **state)
 	/* The port of VPC 9 goes with its VPC and comes back in VPC 7. */
 	assert_int_equal(count(&f->plan, AG_PORT_DEL), 0);
 	assert_int_equal(count(&f->plan, AG_PORT_ADD), 1);
-	assert_int_equal(f->plan.n, 4);
+	/* Whatever QoS classes VPC 9's ports had are collected. */
+	assert_int_equal(count(&f->plan, AG_QOS_GC), 1);
+	assert_int_equal(f->plan.n_qos, 1);
+	assert_int_equal(f->plan.n, 5);
 	for (size_t i = 0; i < f->plan.n; i++)
 		if (f->plan.a[i].op == AG_MAP_DEL)
 			assert_int_equal(f->plan.a[i].vni, 7);
@@ -395,7 +399,12 @@ static void events_apply(void **state)
 	assert_int_equal(count(&f->plan, AG_MAP_SET), 1);
 	assert_int_equal(count(&f->plan, AG_MAP_DEL), 1);
 	assert_int_equal(count(&f->plan, AG_UNDERLAY_SET), 1);
-	assert_int_equal(f->plan.n, 3);
+	/* Capacity 1 bit/s: plane 0's rate is 1 byte/s; there is no plane 1 now. */
+	assert_int_equal(count(&f->plan, AG_QOS_RATE), 1);
+	assert_int_equal(f->plan.a[3].op, AG_QOS_RATE);
+	assert_int_equal(f->plan.a[3].qos_rate.plane, 0);
+	assert_int_equal(f->plan.a[3].qos_rate.rate, 1);
+	assert_int_equal(f->plan.n, 4);
 }
 
 /* A VPC's deletion takes its ports and mappings out of the desired state. */
@@ -414,9 +423,142 @@ static void events_vpc_delete(void **state)
 					 sizeof(err)), 0);
 	assert_int_equal(f->want.vpcs.n + f->want.ports.n + f->want.maps.n, 0);
 	ag_diff(&f->want, &f->have, &f->links, &f->dirty, &f->plan);
-	assert_int_equal(f->plan.n, 1);
+	assert_int_equal(f->plan.n, 2);
 	assert_int_equal(f->plan.a[0].op, AG_NET_DEL);
 	assert_int_equal(f->plan.a[0].vni, 7);
+	assert_int_equal(f->plan.a[1].op, AG_QOS_GC);
+}
+
+/* The plan's only action of OP, or fail. */
+static const struct ag_action *only(const struct ag_plan *p, enum ag_op op)
+{
+	const struct ag_action *a = NULL;
+
+	for (size_t i = 0; i < p->n; i++) {
+		if (p->a[i].op != op)
+			continue;
+		assert_null(a);
+		a = &p->a[i];
+	}
+	assert_non_null(a);
+	return a;
+}
+
+/*
+ * QoS: parsed (bits/s to bytes/s), set after the port's add, changed in
+ * place without the port's deletion, turned off; rates from the capacity;
+ * the room freed before it is taken; a port gone, its classes collected.
+ */
+static void qos_changes(void **state)
+{
+	static const char port_doc[] =
+		"{\"id\": \"p-9\", \"vni\": 7, \"ifname\": \"np000000000001\", \"mac\": \"4a:d7:c4:51:64:6b\","
+		" \"ip\": \"10.0.0.2\", \"allowed_address_pairs\": [],"
+		" \"qos\": {\"egress\": {\"min\": 12000000, \"max\": 40000000, \"burst\": 0},"
+		"         \"ingress\": {\"min\": 0, \"max\": 8000000, \"burst\": 20000}}}";
+	struct fixture *f = *state;
+	struct ag_port p, *h;
+	const struct ag_action *a;
+	json_t *o = json_loads(port_doc, 0, NULL);
+	char err[256];
+
+	/* 10 Gbit/s a plane, both planes. */
+	assert_int_equal(f->want.qos_rate[0], 1250000000);
+	assert_int_equal(f->want.qos_rate[1], 1250000000);
+	assert_non_null(o);
+	assert_int_equal(ag_parse_port(o, &p, err, sizeof(err)), 0);
+	json_decref(o);
+	assert_true(p.qos.egress_on);
+	assert_int_equal(p.qos.egress.min, 1500000);
+	assert_int_equal(p.qos.egress.max, 5000000);
+	assert_true(p.qos.ingress_on);
+	assert_int_equal(p.qos.ingress.min, 0);
+	assert_int_equal(p.qos.ingress.max, 1000000);
+	assert_int_equal(p.qos.ingress.burst, 20000);
+	/* The fixture's port np000000000001 has none (zeros): nothing for it. */
+	h = hmap_get(&f->want.ports, "np000000000001");
+	assert_false(ag_qos_any(&h->qos));
+	ag_put_port(&f->want, &p);
+
+	/* Everything new: rates first among the QoS changes, the port's set last. */
+	ag_diff(&f->want, &f->have, &f->links, &f->dirty, &f->plan);
+	assert_int_equal(f->plan.n_qos, 3);
+	assert_int_equal(f->plan.a[f->plan.n - 3].op, AG_QOS_RATE);
+	assert_int_equal(f->plan.a[f->plan.n - 2].op, AG_QOS_RATE);
+	a = only(&f->plan, AG_QOS_PORT_SET);
+	assert_ptr_equal(a, &f->plan.a[f->plan.n - 1]);
+	assert_int_equal(a->qos_dirs, QOS_EGRESS | QOS_INGRESS);
+	assert_false(a->qos_off_first);
+	assert_string_equal(a->port->ifname, "np000000000001");
+
+	/* The same QoS in the kernel: nothing; not even a full look. */
+	have_is_want(f);
+	ag_plan_free(&f->plan);
+	ag_diff(&f->want, &f->have, &f->links, &f->dirty, &f->plan);
+	assert_int_equal(f->plan.n, 0);
+
+	/* A lower egress max: that direction, in place (no port deletion). */
+	f->dirty.all = false;
+	hmap_put(&f->dirty.ports, "np000000000001", (void *)1);
+	h = hmap_get(&f->want.ports, "np000000000001");
+	h->qos.egress.max = 4000000;
+	ag_plan_free(&f->plan);
+	ag_diff(&f->want, &f->have, &f->links, &f->dirty, &f->plan);
+	assert_int_equal(f->plan.n, 1);
+	assert_int_equal(f->plan.a[0].op, AG_QOS_PORT_SET);
+	assert_int_equal(f->plan.a[0].qos_dirs, QOS_EGRESS);
+
+	/* Ingress off, egress kept: off first, then egress again. */
+	memset(&h->qos.ingress, 0, sizeof(h->qos.ingress));
+	h->qos.ingress_on = false;
+	ag_plan_free(&f->plan);
+	ag_diff(&f->want, &f->have, &f->links, &f->dirty, &f->plan);
+	a = only(&f->plan, AG_QOS_PORT_SET);
+	assert_true(a->qos_off_first);
+	assert_int_equal(a->qos_dirs, QOS_EGRESS);
+
+	/* No QoS at all: off. */
+	memset(&h->qos, 0, sizeof(h->qos));
+	ag_plan_free(&f->plan);
+	ag_diff(&f->want, &f->have, &f->links, &f->dirty, &f->plan);
+	assert_int_equal(f->plan.n, 1);
+	assert_int_equal(f->plan.a[0].op, AG_QOS_PORT_OFF);
+
+	/* QoS the kernel could not tell: set again, every direction wanted. */
+	h->qos = p.qos;
+	((struct ag_port *)hmap_get(&f->have.ports, "np000000000001"))->qos_unknown = true;
+	ag_plan_free(&f->plan);
+	ag_diff(&f->want, &f->have, &f->links, &f->dirty, &f->plan);
+	a = only(&f->plan, AG_QOS_PORT_SET);
+	assert_int_equal(a->qos_dirs, QOS_EGRESS | QOS_INGRESS);
+	((struct ag_port *)hmap_get(&f->have.ports, "np000000000001"))->qos_unknown = false;
+
+	/* A raised min waits for a lowered one, which may free the room. */
+	hmap_put(&f->links, "np000000000002", &f->link2);
+	hmap_put(&f->dirty.ports, "np000000000002", (void *)1);
+	p = *(const struct ag_port *)hmap_get(&f->want.ports, "np000000000002");
+	p.qos.egress_on = true;
+	p.qos.egress.min = 1000;
+	ag_put_port(&f->have, &p);
+	p.qos.egress.min = 2000;
+	ag_put_port(&f->want, &p);
+	h->qos.egress.min = 1000;
+	ag_plan_free(&f->plan);
+	ag_diff(&f->want, &f->have, &f->links, &f->dirty, &f->plan);
+	assert_int_equal(f->plan.n, 2);
+	assert_string_equal(f->plan.a[0].port->ifname, "np000000000001");
+	assert_string_equal(f->plan.a[1].port->ifname, "np000000000002");
+
+	/* A port with QoS deleted: its classes collected; a lower capacity, last. */
+	ag_del(&f->want.ports, "np000000000002");
+	f->want.qos_rate[0] = 1000;
+	f->dirty.underlay = true;
+	ag_plan_free(&f->plan);
+	ag_diff(&f->want, &f->have, &f->links, &f->dirty, &f->plan);
+	assert_int_equal(f->plan.a[0].op, AG_PORT_DEL);
+	assert_int_equal(f->plan.a[1].op, AG_QOS_GC);
+	assert_int_equal(f->plan.a[f->plan.n - 1].op, AG_QOS_RATE);
+	assert_int_equal(f->plan.a[f->plan.n - 1].qos_rate.rate, 1000);
 }
 
 /* A document with one bad event is refused and changes nothing. */
@@ -508,6 +650,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(events_vpc_delete, setup, teardown),
 		cmocka_unit_test_setup_teardown(events_bad, setup, teardown),
 		cmocka_unit_test_setup_teardown(session_tags, setup, teardown),
+		cmocka_unit_test_setup_teardown(qos_changes, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
