@@ -7,10 +7,10 @@
 AGENT_SRCS := $(wildcard agent/nimbus-agent/*.c)
 AGENT_OBJS := $(AGENT_SRCS:%.c=$(OBJ)/%.o)
 AGENT_CORE_OBJS := $(addprefix $(OBJ)/agent/nimbus-agent/,model.o parse.o diff.o)
-AGENT_LIBS := $(LDLIBS_NL) $(shell pkg-config --libs libcurl jansson libmicrohttpd)
-
+AGENT_LIBS := $(LDLIBS_NL) $(LDLIBS_NLROUTE) $(shell pkg-config --libs libcurl jansson libmicrohttpd)
 
 PROGS += $(BIN)/nimbus-agent
 
-$(BIN)/nimbus-agent: $(AGENT_OBJS) $(LIBNIMBUS)
+# agent/qos (QOS_OBJS, LDLIBS_NLROUTE: agent/qos/build.mk): ports' QoS.
+$(BIN)/nimbus-agent: $(AGENT_OBJS) $(QOS_OBJS) $(LIBNIMBUS)
 	$(call link,$(AGENT_LIBS))

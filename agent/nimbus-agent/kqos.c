@@ -93,7 +93,8 @@ static void failed(struct agent *a, const char *key, int ret, const char *what,
 {
 	a->change_errors++;
 	a->qos_errors++;
-	if (ret == -ENOSPC || ret == -EDQUOT || ret == -ERANGE)
+	/* The library's admission control refuses with ENOSPC. */
+	if (ret == -ENOSPC)
 		a->qos_refused++;
 	ag_error_set(a, key, "%s: %s", what, err[0] ? err : strerror(-ret));
 }

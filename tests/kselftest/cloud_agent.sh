@@ -11,14 +11,22 @@
 #    API on host1 and host2, a VPC is added, and a stray mapping and VPC
 #    are put into host1's kernel by hand; the agent starts and host1's
 #    kernel becomes exactly its desired state.
+# 4. QoS: a port created with qos through the API gets its HTB classes on
+#    host1 (egress on the underlay device ul0 and on vpc-local, ingress on
+#    vpc-ingress) and the planes the host's capacity; a change is made in
+#    place; a refusal of the kernel's admission control is reported and
+#    counted, and applied once there is room; after a restart with the
+#    egress tree deleted by hand, everything is back; qos removed, or the
+#    port deleted: its classes are gone.
 #
 #   tenant A: VPC one 10.0.0.0/24: v1 v2 (host1), v3 (host2); later v4
-#             (host1), v5 (host2); VPC two 10.1.0.0/24: w1 (host1)
+#             (host1), v5 (host2); VPC two 10.1.0.0/24: w1 (host1);
+#             q1, q2 (host1) with QoS
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/helpers/cloud.sh"
 require_cmd vpc cbs cbs-server nimbus-controller nimbus-agent jq ping fio
 
-ktap_plan 42
+ktap_plan 79
 load_module vpc
 defer unload_module vpc
 load_module cbs
@@ -167,4 +175,102 @@ check_output "VPC two is there with its subnet" "^subnet net $VNI_TWO 10\\.1\\.0
 	vpc -n "$H1" subnet show net "$VNI_TWO"
 check "v4 (host1) pings v5 (host2)" cloud_ping v4 "$V5_IP"
 check "w1 pings its gateway in VPC two" cloud_ping w1 10.1.0.1
+
+# --- 4. QoS -------------------------------------------------------------------
+# port_classes DEV: the port classes (7670:X, X >= 0x10) of DEV's HTB tree
+# on host1, "7670:X rate RATE ceil CEIL" each, as tc prints the rates.
+port_classes() {
+	local out line re='^class htb 7670:([0-9a-f]+) .*rate ([^ ]+) ceil ([^ ]+)'
+	out=$(tc -n "$H1" class show dev "$1") || return 1
+	while IFS= read -r line; do
+		[[ $line =~ $re ]] && ((16#${BASH_REMATCH[1]} >= 16)) || continue
+		echo "7670:${BASH_REMATCH[1]} rate ${BASH_REMATCH[2]} ceil ${BASH_REMATCH[3]}"
+	done <<<"$out"
+}
+# classes_are DEV WANT: DEV's port classes, without their ids, are WANT
+# ("rate R ceil C" lines; "" for none).
+classes_are() {
+	local have
+	have=$(port_classes "$1") || return 1
+	echo "$1: ${have:-no port class}"
+	[ "$(printf '%s\n' "$have" | sed 's/^7670:[0-9a-f]* //;/^$/d')" = "$2" ]
+}
+# qos PORT JSON: PATCH port PORT's qos (merged into its own by the controller).
+qos() {
+	local id
+	cloud_id id "$1" && cloud_api PATCH "/v1/ports/$id" A "{\"qos\":$2}"
+}
+metrics() {
+	curl -sf "http://127.0.0.1:$((CLOUD_API_PORT + $1))/metrics"
+}
+# host_errors N: hostN's status as the controller has it (its errors).
+host_errors() {
+	local id
+	cloud_id id "host$1" && cloud_api GET "/v1/hosts/$id" admin && echo "$API_BODY"
+}
+# no_q1_error: host1's status holds no error about q1's QoS.
+no_q1_error() {
+	local out
+	out=$(host_errors 1) || return 1
+	[[ $out != *"$Q1_IFNAME's QoS"* ]] || { echo "$out"; return 1; }
+}
+check "a port with QoS through the API on host1" cloud_port A q1 one sn1 1 \
+	'"qos":{"egress":{"min":12000000,"max":40000000},"ingress":{"min":8000000,"max":20000000,"burst":30000}}'
+check "its VM" cloud_vm q1
+cloud_port_info q1
+Q1_IFNAME=$PORT_IFNAME
+check_output "host1's plane 0 has the host's capacity (10 Gbit/s, the default) on ul0" \
+	'^class htb 7670:1 root rate 10Gbit ceil 10Gbit' busywait 60000 matches '^class htb 7670:1 root' \
+	tc -n "$H1" class show dev ul0
+check "q1's egress class on the underlay device: min 12 Mbit/s, max 40" \
+	busywait 60000 classes_are ul0 "rate 12Mbit ceil 40Mbit"
+check "and on vpc-local (to VMs of the same host)" busywait 30000 classes_are vpc-local "rate 12Mbit ceil 40Mbit"
+check "q1's ingress class on vpc-ingress: min 8, max 20" \
+	busywait 30000 classes_are vpc-ingress "rate 8Mbit ceil 20Mbit"
+check_output "vpc.ko classifies q1 both ways" 'qos' vpc -n "$H1" port show dev "$Q1_IFNAME"
+check "q1 pings v1 through its classes" cloud_ping q1 "$(cloud_port_info v1 && echo "$PORT_IP")"
+Q1_CLASS=$(port_classes ul0)
+Q1_CLASS=${Q1_CLASS%% *}
+check "a change of q1's egress max through the API" qos q1 '{"egress":{"max":30000000}}'
+check "is applied in place: the same class, max 30" \
+	busywait 30000 classes_are ul0 "rate 12Mbit ceil 30Mbit"
+check_output "the same class id" "^$Q1_CLASS " port_classes ul0
+check "ingress is left as it was" classes_are vpc-ingress "rate 8Mbit ceil 20Mbit"
+
+# A reserve for the host's own traffic leaves too little room for more min:
+# the controller (which knows no reserve) accepts, the kernel refuses.
+check "a host reserve of 9980 Mbit/s on host1's plane 0, by hand" \
+	vpc -n "$H1" underlay set reserve 9980mbit
+check "q1's egress min raised to 30 Mbit/s through the API" qos q1 '{"egress":{"min":30000000}}'
+check_output "host1's agent counts the refusal" '^nimbus_agent_qos_refused_total [1-9]' \
+	busywait 30000 matches '^nimbus_agent_qos_refused_total [1-9]' metrics 1
+check_output "and reports it in the host's status" "cannot set port $Q1_IFNAME's QoS: .*refused" \
+	busywait 30000 matches "cannot set port $Q1_IFNAME's QoS" host_errors 1
+check "the refused change changed nothing" classes_are ul0 "rate 12Mbit ceil 30Mbit"
+check "the agent runs on" kill -0 "$(cloud_pid agent1)"
+check "the reserve back to 0" vpc -n "$H1" underlay set reserve 0
+check "the agent tries again and applies it" busywait 60000 classes_are ul0 "rate 30Mbit ceil 30Mbit"
+check "its error is gone from the host's status" busywait 30000 no_q1_error
+
+# The anchors' failure: QoS silently not applied after a restart.
+check_here "host1's agent is killed (-9)" cloud_kill agent1 KILL
+check "the egress tree on ul0 deleted by hand meanwhile" tc -n "$H1" qdisc del dev ul0 root
+check_no_match "no class left on ul0" '7670:' tc -n "$H1" class show dev ul0
+cloud_start_agent 1
+check "after the restart, q1's egress class is back on ul0" \
+	busywait 60000 classes_are ul0 "rate 30Mbit ceil 30Mbit"
+check "and ingress is still in place" classes_are vpc-ingress "rate 8Mbit ceil 20Mbit"
+
+check "q1's qos removed through the API" qos q1 \
+	'{"egress":{"min":0,"max":0},"ingress":{"min":0,"max":0}}'
+check "its classes are gone: ul0" busywait 30000 classes_are ul0 ""
+check "vpc-local" classes_are vpc-local ""
+check "vpc-ingress" classes_are vpc-ingress ""
+check "a port q2 with ingress QoS only" cloud_port A q2 one sn1 1 '"qos":{"ingress":{"max":16000000}}'
+check "its VM" cloud_vm q2
+check "q2's ingress class: no min, max 16 Mbit/s" busywait 60000 classes_are vpc-ingress "rate 8bit ceil 16Mbit"
+check "no egress class for it" classes_are ul0 ""
+check "q2 deleted through the API" cloud_port_del q2 A
+check "its class is gone" busywait 30000 classes_are vpc-ingress ""
+check "host1's kernel is its desired state" busywait 30000 cloud_converged 1
 cloud_finished
