@@ -63,6 +63,9 @@ void kqos_read(struct agent *a, struct ag_state *s)
 	char err[QOS_ERRLEN];
 	size_t n = 0, unknown = 0;
 
+	/* A fresh snapshot: one dump per tree, then one lookup per port. */
+	if (a->qos)
+		qos_forget(a->qos);
 	hmap_foreach(&s->ports, i) {
 		struct ag_port *p = s->ports.e[i].val;
 
