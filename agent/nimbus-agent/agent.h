@@ -85,8 +85,9 @@ struct agent {
 	struct mnl_socket *rtnl;
 	/* The QoS library's context, opened in the host's namespace (or NULL). */
 	struct qos_ctx *qos;
-	struct hmap qos_failed;		/* ifnames whose QoS change failed: tried again */
-	bool qos_retry_rate, qos_retry_gc;
+	/* Error keys of failed QoS changes ("qos port IFNAME"): of before, of now. */
+	struct hmap qos_failed, qos_failed_now;
+	bool qos_room;			/* a QoS change succeeded: the failed may fit */
 	/* cbs.ko, in the initial namespace. */
 	bool cbs_ok;
 	struct genl_sock cbs, cbs_mon;
@@ -160,9 +161,15 @@ void kqos_close(struct agent *a);
 void kqos_read(struct agent *a, struct ag_state *s);
 /* The plan's QoS changes (enters the host's namespace). */
 void kqos_apply(struct agent *a, const struct ag_plan *plan);
-/* Around a reconcile: the failed QoS changes looked at again; their errors settled. */
-void kqos_retry(struct agent *a, struct hmap *failed_before);
-void kqos_settled(struct agent *a, struct hmap *failed_before);
+/*
+ * Around a reconcile: kqos_begin() before the diff, kqos_settled() after
+ * the changes (errors of what no longer fails cleared), kqos_redo() after
+ * the dirty set is cleared (what failed, looked at again at once when a
+ * QoS change succeeded meanwhile).
+ */
+void kqos_begin(struct agent *a);
+void kqos_settled(struct agent *a);
+void kqos_redo(struct agent *a);
 
 /* notify.c: a vpc.ko notification that is no change (a miss, a claim, a newer one). */
 void notify_vpc(struct agent *a, const struct nlmsghdr *nlh, uint8_t cmd);

@@ -85,12 +85,7 @@ void kqos_read(struct agent *a, struct ag_state *s)
 		       n);
 }
 
-static void key_of(char *key, size_t len, const char *ifname)
-{
-	snprintf(key, len, "qos port %s", ifname);
-}
-
-/* A change failed: counted, its error kept, tried again at the next reconcile. */
+/* A change failed: counted, its error kept under KEY, tried again (kqos_settled()). */
 static void failed(struct agent *a, const char *key, int ret, const char *what,
 		   const char *err)
 {
@@ -100,6 +95,7 @@ static void failed(struct agent *a, const char *key, int ret, const char *what,
 	if (ret == -ENOSPC)
 		a->qos_refused++;
 	ag_error_set(a, key, "%s: %s", what, err[0] ? err : strerror(-ret));
+	hmap_put(&a->qos_failed_now, key, (void *)1);
 }
 
 /* The plan's QoS changes, carried out: see kqos_apply(). */
@@ -115,13 +111,12 @@ static void apply_rate(struct agent *a, const struct ag_action *x)
 			       sizeof(err));
 	if (!ret) {
 		a->have.qos_rate[x->qos_rate.plane] = x->qos_rate.rate;
-		ag_error_clear(a, key);
+		a->qos_room = true;
 		return;
 	}
 	snprintf(what, sizeof(what), "qos: cannot set plane %u's rate to %llu bit/s",
 		 x->qos_rate.plane, (unsigned long long)x->qos_rate.rate * 8);
 	failed(a, key, ret, what, err);
-	a->qos_retry_rate = true;
 }
 
 static void apply_gc(struct agent *a)
@@ -130,11 +125,10 @@ static void apply_gc(struct agent *a)
 	int ret = qos_gc(a->qos, err, sizeof(err));
 
 	if (!ret) {
-		ag_error_clear(a, "qos gc");
+		a->qos_room = true;
 		return;
 	}
 	failed(a, "qos gc", ret, "qos: cannot delete the classes of ports that are gone", err);
-	a->qos_retry_gc = true;
 }
 
 static void apply_port(struct agent *a, const struct ag_action *x)
@@ -147,7 +141,7 @@ static void apply_port(struct agent *a, const struct ag_action *x)
 	/* Not in the kernel: its add failed (an error of its own), or it went. */
 	if (!p)
 		return;
-	key_of(key, sizeof(key), p->ifname);
+	snprintf(key, sizeof(key), "qos port %s", p->ifname);
 	if (x->op == AG_QOS_PORT_OFF || x->qos_off_first) {
 		ret = qos_port_off(a->qos, p->ifname, err, sizeof(err));
 		if (!ret) {
@@ -162,7 +156,6 @@ static void apply_port(struct agent *a, const struct ag_action *x)
 		snprintf(what, sizeof(what), "qos: cannot %s port %s's QoS",
 			 x->op == AG_QOS_PORT_OFF ? "turn off" : "set", p->ifname);
 		failed(a, key, ret, what, err);
-		hmap_put(&a->qos_failed, p->ifname, (void *)1);
 		return;
 	}
 	if (x->qos_dirs & QOS_EGRESS) {
@@ -174,7 +167,7 @@ static void apply_port(struct agent *a, const struct ag_action *x)
 		p->qos.ingress = q->ingress;
 	}
 	p->qos_unknown = false;
-	ag_error_clear(a, key);
+	a->qos_room = true;
 }
 
 static int apply_in_netns(struct agent *a)
@@ -186,8 +179,7 @@ static int apply_in_netns(struct agent *a)
 		a->qos_errors++;
 		ag_error_set(a, "qos", "qos: cannot open the QoS library: %s: QoS not applied",
 			     err);
-		a->qos_retry_rate = a->qos_retry_gc = true;
-		return -1;
+		return 0;
 	}
 	ag_error_clear(a, "qos");
 	for (size_t i = 0; i < apply_plan->n; i++) {
@@ -209,46 +201,80 @@ static int apply_in_netns(struct agent *a)
 
 void kqos_apply(struct agent *a, const struct ag_plan *plan)
 {
+	int ret;
+
 	if (!plan->n_qos)
 		return;
 	apply_plan = plan;
-	if (ag_in_netns(a, apply_in_netns) < 0 && a->qos)
-		nb_log("qos: cannot enter the host's namespace: %m");
+	ret = ag_in_netns(a, apply_in_netns);
 	apply_plan = NULL;
+	if (ret)
+		ag_error_set(a, "qos", "qos: cannot enter the host's namespace: %s: QoS not applied",
+			     strerror(-ret));
 }
 
-/*
- * Before a reconcile's diff: what failed last time is looked at again, and
- * FAILED gets the ports that did (their errors stay until kqos_settled()).
- */
-void kqos_retry(struct agent *a, struct hmap *failed_before)
+/* Which of the failed changes' keys this reconcile looked at again. */
+static bool looked_at(const struct agent *a, const char *key)
 {
-	*failed_before = a->qos_failed;
-	hmap_init(&a->qos_failed);
-	hmap_foreach(failed_before, i)
-		hmap_put(&a->dirty.ports, failed_before->e[i].key, (void *)1);
-	if (a->qos_retry_rate)
-		a->dirty.underlay = true;
-	if (a->qos_retry_gc)
-		a->dirty.qos_gc = true;
-	a->qos_retry_rate = a->qos_retry_gc = false;
+	const struct ag_dirty *d = &a->dirty;
+
+	if (!strncmp(key, "qos port ", 9))
+		return d->all || hmap_has(&d->ports, key + 9);
+	if (!strncmp(key, "qos underlay ", 13))
+		return d->all || d->underlay;
+	return d->qos_gc;	/* "qos gc" */
 }
 
-/* After it: the ports that failed before and not again have no error left. */
-void kqos_settled(struct agent *a, struct hmap *failed_before)
+/* KEY of a failed change into D, to be looked at again. */
+static void redo(struct ag_dirty *d, const char *key)
+{
+	if (!strncmp(key, "qos port ", 9))
+		hmap_put(&d->ports, key + 9, (void *)1);
+	else if (!strncmp(key, "qos underlay ", 13))
+		d->underlay = true;
+	else
+		d->qos_gc = true;
+}
+
+void kqos_begin(struct agent *a)
+{
+	/* A full reconcile compares every port and rate; a collection, asked for. */
+	if (a->dirty.all && hmap_has(&a->qos_failed, "qos gc"))
+		a->dirty.qos_gc = true;
+	hmap_init(&a->qos_failed_now);
+	a->qos_room = false;
+}
+
+void kqos_settled(struct agent *a)
 {
 	char key[64];
 
-	hmap_foreach(failed_before, i) {
-		if (hmap_has(&a->qos_failed, failed_before->e[i].key))
+	/*
+	 * A failed change looked at again that did not fail again succeeded or
+	 * is no longer wanted (the port is gone, its QoS changed back): no error.
+	 */
+	hmap_foreach(&a->qos_failed, i) {
+		snprintf(key, sizeof(key), "%s", a->qos_failed.e[i].key);
+		if (!looked_at(a, key) || hmap_has(&a->qos_failed_now, key))
 			continue;
-		key_of(key, sizeof(key), failed_before->e[i].key);
 		ag_error_clear(a, key);
+		hmap_del(&a->qos_failed, key);
 	}
-	hmap_free(failed_before);
-	/* A rate or collection that no longer fails, or is no longer wanted. */
-	if (!a->qos_retry_rate)
-		ag_error_clear_prefix(a, "qos underlay ");
-	if (!a->qos_retry_gc)
-		ag_error_clear(a, "qos gc");
+	hmap_foreach(&a->qos_failed_now, i)
+		hmap_put(&a->qos_failed, a->qos_failed_now.e[i].key, (void *)1);
+	hmap_free(&a->qos_failed_now);
+}
+
+void kqos_redo(struct agent *a)
+{
+	/*
+	 * A change that succeeded may have made room (a min lowered, a port
+	 * gone): what was refused is tried again at once, in the next reconcile.
+	 * Otherwise it waits for the retry timer's full reconcile (backoff).
+	 */
+	if (!a->qos_room)
+		return;
+	a->qos_room = false;
+	hmap_foreach(&a->qos_failed, i)
+		redo(&a->dirty, a->qos_failed.e[i].key);
 }

@@ -150,7 +150,6 @@ void ag_reconcile(struct agent *a)
 {
 	uint64_t t0 = now_ns();
 	size_t errors_before = a->change_errors;
-	struct hmap qos_failed;
 	struct ag_plan plan;
 
 	if (!a->listed)
@@ -159,11 +158,11 @@ void ag_reconcile(struct agent *a)
 	if (a->vpc_ok && a->kernel_read) {
 		ag_error_clear(a, "vpc");
 		clear_dirty_errors(a);
-		kqos_retry(a, &qos_failed);
+		kqos_begin(a);
 		ag_diff(&a->want, &a->have, &a->links, &a->dirty, &plan);
 		kvpc_apply(a, &plan);
 		kqos_apply(a, &plan);
-		kqos_settled(a, &qos_failed);
+		kqos_settled(a);
 		track_pending(a);
 	} else if (a->want.vpcs.n || a->want.ports.n) {
 		ag_error_set(a, "vpc", "vpc: the vpc module is not loaded or not reachable: "
@@ -172,6 +171,8 @@ void ag_reconcile(struct agent *a)
 	if (a->dirty.all || a->dirty.volumes)
 		volumes_reconcile(a);
 	ag_dirty_clear(&a->dirty);
+	if (a->vpc_ok && a->kernel_read)
+		kqos_redo(a);
 	a->applied_revision = a->want.revision;
 	a->reconciles++;
 	a->reconcile_ns += now_ns() - t0;
