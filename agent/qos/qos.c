@@ -281,7 +281,6 @@ static int trees_load(struct qos_ctx *ctx, char *err, size_t errlen)
 		VPC_QOS_LOCAL_IFNAME, VPC_QOS_INGRESS_IFNAME
 	};
 	struct nl_object *o;
-	int ret;
 
 	trees_free(ctx);
 	underlay_devices(ctx);
@@ -297,6 +296,7 @@ static int trees_load(struct qos_ctx *ctx, char *err, size_t errlen)
 	trees_size(ctx);
 	for (unsigned int i = 0; i < ctx->n_trees; i++) {
 		struct qos_tree *t = &ctx->trees[i];
+		int ret;
 
 		t->old_cap = t->cap;
 		t->old_reserve = t->reserve;
@@ -755,8 +755,11 @@ int qos_underlay_set(struct qos_ctx *ctx, unsigned int plane,
 		     ctx->gs.extack[0] ? ": " : "", ctx->gs.extack);
 		goto out;
 	}
-	/* vpc.ko made vpc-local and vpc-ingress with the first rate. */
-	ret = qos_load(ctx, err, errlen);
+	/*
+	 * vpc.ko made vpc-local and vpc-ingress with the first rate: the trees
+	 * again, the ports' wants as they were read.
+	 */
+	ret = trees_load(ctx, err, errlen);
 commit:
 	if (!ret)
 		ret = qos_commit(ctx, NULL, true, err, errlen);
@@ -885,10 +888,10 @@ int qos_port_get(struct qos_ctx *ctx, uint32_t classid, struct qos_port *port,
 		 char *err, size_t errlen)
 {
 	const struct qos_portent *p;
-	int ret;
 
 	if (!ctx->loaded) {
-		ret = qos_load(ctx, err, errlen);
+		int ret = qos_load(ctx, err, errlen);
+
 		if (ret)
 			return ret;
 	}
