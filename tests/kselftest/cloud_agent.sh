@@ -24,8 +24,7 @@
 #             q1, q2 (host1) with QoS
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/helpers/cloud.sh"
-. "$(dirname "$0")/helpers/vpc_topo.sh"	# vpc_enum
-require_cmd vpc cbs cbs-server nimbus-controller nimbus-agent jq ping fio tc curl nl_send
+require_cmd vpc cbs cbs-server nimbus-controller nimbus-agent jq ping fio tc curl
 
 ktap_plan 78
 load_module vpc
@@ -215,14 +214,6 @@ no_q1_error() {
 	out=$(host_errors 1) || return 1
 	[[ $out != *"$Q1_IFNAME's QoS"* ]] || { echo "$out"; return 1; }
 }
-# reserve RATE BYTES: host1's reserve for its own traffic on plane 0 (RATE
-# in tc's units, BYTES in bytes/s): by `vpc underlay set reserve`, or
-# vpc.ko's attribute alone where vpc lacks it.
-reserve() {
-	vpc -n "$H1" underlay set reserve "$1" 2>/dev/null ||
-		ip netns exec "$H1" nl_send vpc "$(vpc_enum VPC_CMD_UNDERLAY_SET)" \
-			"u64:$(vpc_enum VPC_A_RESERVE)=$2"
-}
 check "a port with QoS through the API on host1" cloud_port A q1 one sn1 1 \
 	'"qos":{"egress":{"min":12000000,"max":40000000},"ingress":{"min":8000000,"max":20000000,"burst":30000}}'
 check "its VM" cloud_vm q1
@@ -248,7 +239,7 @@ check "ingress is left as it was" classes_are vpc-ingress "rate 8Mbit ceil 20Mbi
 # A reserve for the host's own traffic leaves too little room for more min:
 # the controller (which knows no reserve) accepts, the kernel refuses.
 check "a host reserve of 9980 Mbit/s on host1's plane 0, by hand" \
-	reserve 9980mbit 1247500000
+	vpc -n "$H1" underlay set reserve 9980mbit
 check "q1's egress min raised to 30 Mbit/s through the API" qos q1 '{"egress":{"min":30000000}}'
 check_output "host1's agent counts the refusal" '^nimbus_agent_qos_refused_total [1-9]' \
 	busywait 30000 matches '^nimbus_agent_qos_refused_total [1-9]' metrics 1
@@ -256,7 +247,7 @@ check_output "and reports it in the host's status" "cannot set port $Q1_IFNAME's
 	busywait 30000 matches "cannot set port $Q1_IFNAME's QoS" host_errors 1
 check "the refused change changed nothing" classes_are ul0 "rate 12Mbit ceil 30Mbit"
 check "the agent runs on" kill -0 "$(cloud_pid agent1)"
-check "the reserve back to 0" reserve 0 0
+check "the reserve back to 0" vpc -n "$H1" underlay set reserve 0
 check "the agent tries again and applies it" busywait 60000 classes_are ul0 "rate 30Mbit ceil 30Mbit"
 check "its error is gone from the host's status" busywait 30000 no_q1_error
 
