@@ -151,6 +151,47 @@ static void volume_metrics(struct agent *a, FILE *f)
 	}
 }
 
+/* The agent's own counters and gauges that are a uint64_t of struct agent. */
+#define AG_U64(field) offsetof(struct agent, field)
+static const struct {
+	const char *name, *type, *help;
+	size_t off;
+} agent_u64[] = {
+	{ "nimbus_agent_applied_revision", "gauge",
+	  "The revision of the desired state the agent last applied.", AG_U64(applied_revision) },
+	{ "nimbus_agent_reconciles_total", "counter", "Reconciles run.", AG_U64(reconciles) },
+	{ "nimbus_agent_changes_total", "counter", "Kernel changes made.", AG_U64(changes) },
+	{ "nimbus_agent_change_errors_total", "counter", "Kernel changes that failed.",
+	  AG_U64(change_errors) },
+	{ "nimbus_agent_relists_total", "counter", "Full reads of the desired state.",
+	  AG_U64(relists) },
+	{ "nimbus_agent_event_batches_total", "counter", "Event answers applied.",
+	  AG_U64(events_batches) },
+	{ "nimbus_agent_misses_total", "counter",
+	  "vpc.ko's miss notifications: a VM sent to an address without a mapping.",
+	  AG_U64(misses) },
+	{ "nimbus_agent_miss_fetches_total", "counter",
+	  "Mappings fetched from the controller for a miss (at most one per address a second).",
+	  AG_U64(miss_fetches) },
+	{ "nimbus_agent_miss_fetches_found_total", "counter",
+	  "Fetched mappings the controller had, set in the kernel.", AG_U64(miss_found) },
+	{ "nimbus_agent_claims_total", "counter",
+	  "vpc.ko's claim notifications: a local VM claimed a VIP.", AG_U64(claims) },
+	{ "nimbus_agent_claim_reports_total", "counter", "Claims reported to the controller.",
+	  AG_U64(claim_reports) },
+	{ "nimbus_agent_claims_refused_total", "counter", "Claims the controller refused.",
+	  AG_U64(claim_refused) },
+	{ "nimbus_agent_qos_changes_total", "counter",
+	  "QoS changes tried: plane rates, ports' QoS set or turned off, classes collected.",
+	  AG_U64(qos_changes) },
+	{ "nimbus_agent_qos_errors_total", "counter",
+	  "QoS changes that failed (also in nimbus_agent_change_errors_total).",
+	  AG_U64(qos_errors) },
+	{ "nimbus_agent_qos_refused_total", "counter",
+	  "QoS changes refused by admission control: the ports' min would not fit.",
+	  AG_U64(qos_refused) },
+};
+
 static size_t qos_ports(const struct agent *a)
 {
 	size_t n = 0;
@@ -167,19 +208,16 @@ static char *render(struct agent *a, size_t *len)
 
 	if (!f)
 		return NULL;
-	family(f, "nimbus_agent_applied_revision", "gauge",
-	       "The revision of the desired state the agent last applied.");
-	fprintf(f, "nimbus_agent_applied_revision %llu\n", (unsigned long long)a->applied_revision);
-	family(f, "nimbus_agent_reconciles_total", "counter", "Reconciles run.");
-	fprintf(f, "nimbus_agent_reconciles_total %llu\n", (unsigned long long)a->reconciles);
+	for (size_t k = 0; k < sizeof(agent_u64) / sizeof(agent_u64[0]); k++) {
+		uint64_t v;
+
+		memcpy(&v, (const char *)a + agent_u64[k].off, sizeof(v));
+		family(f, agent_u64[k].name, agent_u64[k].type, agent_u64[k].help);
+		fprintf(f, "%s %llu\n", agent_u64[k].name, (unsigned long long)v);
+	}
 	family(f, "nimbus_agent_reconcile_seconds_total", "counter",
 	       "Time spent reconciling (divide by the reconciles for the average).");
 	fprintf(f, "nimbus_agent_reconcile_seconds_total %.6f\n", (double)a->reconcile_ns / 1e9);
-	family(f, "nimbus_agent_changes_total", "counter", "Kernel changes made.");
-	fprintf(f, "nimbus_agent_changes_total %llu\n", (unsigned long long)a->changes);
-	family(f, "nimbus_agent_change_errors_total", "counter", "Kernel changes that failed.");
-	fprintf(f, "nimbus_agent_change_errors_total %llu\n",
-		(unsigned long long)a->change_errors);
 	family(f, "nimbus_agent_errors", "gauge",
 	       "Objects whose last change failed (reported in the host's status).");
 	fprintf(f, "nimbus_agent_errors %zu\n", a->errors.n);
@@ -187,41 +225,6 @@ static char *render(struct agent *a, size_t *len)
 	fprintf(f, "nimbus_agent_pending_ports %zu\n", a->pending.n);
 	family(f, "nimbus_agent_mappings", "gauge", "Mappings in the kernel.");
 	fprintf(f, "nimbus_agent_mappings %zu\n", a->have.maps.n);
-	family(f, "nimbus_agent_relists_total", "counter", "Full reads of the desired state.");
-	fprintf(f, "nimbus_agent_relists_total %llu\n", (unsigned long long)a->relists);
-	family(f, "nimbus_agent_event_batches_total", "counter", "Event answers applied.");
-	fprintf(f, "nimbus_agent_event_batches_total %llu\n",
-		(unsigned long long)a->events_batches);
-	family(f, "nimbus_agent_misses_total", "counter",
-	       "vpc.ko's miss notifications: a VM sent to an address without a mapping.");
-	fprintf(f, "nimbus_agent_misses_total %llu\n", (unsigned long long)a->misses);
-	family(f, "nimbus_agent_miss_fetches_total", "counter",
-	       "Mappings fetched from the controller for a miss (at most one per address a second).");
-	fprintf(f, "nimbus_agent_miss_fetches_total %llu\n", (unsigned long long)a->miss_fetches);
-	family(f, "nimbus_agent_miss_fetches_found_total", "counter",
-	       "Fetched mappings the controller had, set in the kernel.");
-	fprintf(f, "nimbus_agent_miss_fetches_found_total %llu\n",
-		(unsigned long long)a->miss_found);
-	family(f, "nimbus_agent_claims_total", "counter",
-	       "vpc.ko's claim notifications: a local VM claimed a VIP.");
-	fprintf(f, "nimbus_agent_claims_total %llu\n", (unsigned long long)a->claims);
-	family(f, "nimbus_agent_claim_reports_total", "counter",
-	       "Claims reported to the controller.");
-	fprintf(f, "nimbus_agent_claim_reports_total %llu\n",
-		(unsigned long long)a->claim_reports);
-	family(f, "nimbus_agent_claims_refused_total", "counter",
-	       "Claims the controller refused.");
-	fprintf(f, "nimbus_agent_claims_refused_total %llu\n",
-		(unsigned long long)a->claim_refused);
-	family(f, "nimbus_agent_qos_changes_total", "counter",
-	       "QoS changes tried: plane rates, ports' QoS set or turned off, classes collected.");
-	fprintf(f, "nimbus_agent_qos_changes_total %llu\n", (unsigned long long)a->qos_changes);
-	family(f, "nimbus_agent_qos_errors_total", "counter",
-	       "QoS changes that failed (also in nimbus_agent_change_errors_total).");
-	fprintf(f, "nimbus_agent_qos_errors_total %llu\n", (unsigned long long)a->qos_errors);
-	family(f, "nimbus_agent_qos_refused_total", "counter",
-	       "QoS changes refused by admission control: the ports' min would not fit.");
-	fprintf(f, "nimbus_agent_qos_refused_total %llu\n", (unsigned long long)a->qos_refused);
 	family(f, "nimbus_agent_qos_ports", "gauge", "Ports with QoS in the kernel.");
 	fprintf(f, "nimbus_agent_qos_ports %zu\n", qos_ports(a));
 
