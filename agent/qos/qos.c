@@ -54,7 +54,11 @@ struct qos_tree {
 	uint64_t cap, reserve;		/* as requested now */
 	uint64_t old_cap, old_reserve;	/* before this request */
 	struct nl_cache *classes;	/* its classes, dumped */
-	struct rtnl_class **minor;	/* our classes (7670:x) by minor */
+	/*
+	 * Our classes (7670:x) in CLASSES by minor; allocated once per slot
+	 * and cleared entry by entry, for a batch's thousand loads.
+	 */
+	struct rtnl_class **minor;
 };
 
 struct qos_portent {
@@ -132,11 +136,23 @@ struct qos_ctx *qos_open(char *err, size_t errlen)
 	return ctx;
 }
 
+/* Forget T's classes (they are gone, or about to be read again). */
+static void tree_clear(struct qos_tree *t)
+{
+	struct nl_object *o;
+
+	if (!t->classes)
+		return;
+	for (o = nl_cache_get_first(t->classes); o; o = nl_cache_get_next(o))
+		t->minor[TC_H_MIN(rtnl_tc_get_handle(TC_CAST(o)))] = NULL;
+}
+
 static void trees_free(struct qos_ctx *ctx)
 {
 	for (unsigned int i = 0; i < ctx->n_trees; i++) {
+		tree_clear(&ctx->trees[i]);
 		nl_cache_free(ctx->trees[i].classes);
-		free(ctx->trees[i].minor);
+		ctx->trees[i].classes = NULL;
 	}
 	ctx->n_trees = 0;
 }
@@ -151,6 +167,8 @@ void qos_close(struct qos_ctx *ctx)
 	if (!ctx)
 		return;
 	trees_free(ctx);
+	for (unsigned int i = 0; i < QOS_TREES_MAX; i++)
+		free(ctx->trees[i].minor);
 	free(ctx->ports);
 	if (ctx->rt)
 		nl_socket_free(ctx->rt);
@@ -245,7 +263,6 @@ static struct qos_tree *tree_add(struct qos_ctx *ctx, int ifindex, unsigned int 
 		if (ctx->trees[i].ifindex == ifindex)
 			return &ctx->trees[i];
 	t = &ctx->trees[ctx->n_trees++];
-	memset(t, 0, sizeof(*t));
 	t->ifindex = ifindex;
 	t->dir = dir;
 	t->underlay = underlay;
@@ -300,7 +317,8 @@ static int trees_load(struct qos_ctx *ctx, char *err, size_t errlen)
 
 		t->old_cap = t->cap;
 		t->old_reserve = t->reserve;
-		t->minor = calloc(QOS_MINORS, sizeof(*t->minor));
+		if (!t->minor)
+			t->minor = calloc(QOS_MINORS, sizeof(*t->minor));
 		if (!t->minor)
 			return qerr(err, errlen, -ENOMEM, "out of memory");
 		ret = rtnl_class_alloc_cache(ctx->rt, t->ifindex, &t->classes);
@@ -602,7 +620,7 @@ static int trees_apply(struct qos_ctx *ctx, char *err, size_t errlen)
 				ret = qdisc_change(ctx, t->ifindex, t->name, false, err, errlen);
 				if (ret)
 					return ret;
-				memset(t->minor, 0, QOS_MINORS * sizeof(*t->minor));
+				tree_clear(t);
 			}
 			continue;
 		}
@@ -611,7 +629,7 @@ static int trees_apply(struct qos_ctx *ctx, char *err, size_t errlen)
 			if (ret)
 				return ret;
 			/* A replaced qdisc took its classes along. */
-			memset(t->minor, 0, QOS_MINORS * sizeof(*t->minor));
+			tree_clear(t);
 		}
 		ret = class_put(ctx, t, VPC_QOS_ROOT_MINOR, t->cap, t->cap, 0, 0, err, errlen);
 		if (!ret)
@@ -640,10 +658,15 @@ static int trees_gc(struct qos_ctx *ctx, char *err, size_t errlen)
 				want[d * QOS_MINORS + TC_H_MIN(ctx->ports[j].classid)] = 1;
 	for (unsigned int i = 0; !ret && i < ctx->n_trees; i++) {
 		const struct qos_tree *t = &ctx->trees[i];
+		struct nl_object *o;
 
-		for (uint32_t m = VPC_QOS_PORT_MINOR_MIN; !ret && m < QOS_MINORS; m++)
-			if (t->minor[m] && !want[t->dir * QOS_MINORS + m])
+		for (o = nl_cache_get_first(t->classes); !ret && o; o = nl_cache_get_next(o)) {
+			uint32_t m = TC_H_MIN(rtnl_tc_get_handle(TC_CAST(o)));
+
+			if (m >= VPC_QOS_PORT_MINOR_MIN && t->minor[m] == (void *)o &&
+			    !want[t->dir * QOS_MINORS + m])
 				ret = class_del(ctx, t, m, err, errlen);
+		}
 	}
 	free(want);
 	return ret;
