@@ -403,17 +403,23 @@ static void class_read(const struct qos_tree *t, struct rtnl_class *cl,
 	dir->burst = burst_same(cburst, class_burst(ceil, 0)) ? 0 : cburst;
 }
 
-/* The class of minor MINOR in the first tree of direction D that has it. */
+/*
+ * The tree of direction D with the largest capacity that has the class of
+ * minor MINOR: where a max below a plane's rate but not below the sum of
+ * the planes' (vpc-local's capacity) still reads as that max.
+ */
 static const struct qos_tree *tree_of_class(const struct qos_ctx *ctx, unsigned int d,
 					    uint32_t minor)
 {
+	const struct qos_tree *best = NULL;
+
 	for (unsigned int i = 0; i < ctx->n_trees; i++) {
 		const struct qos_tree *t = &ctx->trees[i];
 
-		if (t->dir == d && t->cap && t->minor[minor])
-			return t;
+		if (t->dir == d && t->cap && t->minor[minor] && (!best || t->cap > best->cap))
+			best = t;
 	}
-	return NULL;
+	return best;
 }
 
 /* Whether direction D has a tree with a capacity. */
