@@ -54,7 +54,11 @@ struct qos_tree {
 	uint64_t cap, reserve;		/* as requested now */
 	uint64_t old_cap, old_reserve;	/* before this request */
 	struct nl_cache *classes;	/* its classes, dumped */
-	struct rtnl_class **minor;	/* our classes (7670:x) by minor */
+	/*
+	 * Our classes (7670:x) in CLASSES by minor; allocated once per slot
+	 * and cleared entry by entry, for a batch's thousand loads.
+	 */
+	struct rtnl_class **minor;
 };
 
 struct qos_portent {
@@ -78,6 +82,7 @@ struct qos_ctx {
 	struct qos_tree trees[QOS_TREES_MAX];
 	unsigned int n_trees;
 	bool loaded;			/* the snapshot below is current */
+	bool held;			/* qos_hold(): lock and snapshot kept */
 	struct qos_portent *ports;
 	size_t n_ports, cap_ports;
 };
@@ -132,11 +137,24 @@ struct qos_ctx *qos_open(char *err, size_t errlen)
 	return ctx;
 }
 
+/* Forget T's classes (they are gone, or about to be read again). */
+static void tree_clear(struct qos_tree *t)
+{
+	struct nl_object *o;
+
+	if (!t->classes)
+		return;
+	for (o = nl_cache_get_first(t->classes); o; o = nl_cache_get_next(o))
+		t->minor[TC_H_MIN(rtnl_tc_get_handle(TC_CAST(o)))] = NULL;
+	nl_cache_clear(t->classes);
+}
+
 static void trees_free(struct qos_ctx *ctx)
 {
 	for (unsigned int i = 0; i < ctx->n_trees; i++) {
+		tree_clear(&ctx->trees[i]);
 		nl_cache_free(ctx->trees[i].classes);
-		free(ctx->trees[i].minor);
+		ctx->trees[i].classes = NULL;
 	}
 	ctx->n_trees = 0;
 }
@@ -150,7 +168,10 @@ void qos_close(struct qos_ctx *ctx)
 {
 	if (!ctx)
 		return;
+	qos_release(ctx);
 	trees_free(ctx);
+	for (unsigned int i = 0; i < QOS_TREES_MAX; i++)
+		free(ctx->trees[i].minor);
 	free(ctx->ports);
 	if (ctx->rt)
 		nl_socket_free(ctx->rt);
@@ -163,6 +184,8 @@ void qos_close(struct qos_ctx *ctx)
 /* /run/nimbus/qos.lock: vpc and nimbus-agent never change QoS at once. */
 static int qos_lock(struct qos_ctx *ctx, char *err, size_t errlen)
 {
+	if (ctx->held)
+		return 0;
 	if (ctx->lock_fd < 0) {
 		mkdir(QOS_LOCK_DIR, 0755);
 		ctx->lock_fd = open(QOS_LOCK, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -176,9 +199,20 @@ static int qos_lock(struct qos_ctx *ctx, char *err, size_t errlen)
 	return 0;
 }
 
-/* A change is over: the next qos_port_get() reads the new state. */
-static void qos_unlock(struct qos_ctx *ctx)
+int qos_hold(struct qos_ctx *ctx, char *err, size_t errlen)
 {
+	int ret = qos_lock(ctx, err, errlen);
+
+	if (!ret)
+		ctx->held = true;
+	return ret;
+}
+
+void qos_release(struct qos_ctx *ctx)
+{
+	if (!ctx->held)
+		return;
+	ctx->held = false;
 	flock(ctx->lock_fd, LOCK_UN);
 	ctx->loaded = false;
 }
@@ -245,7 +279,6 @@ static struct qos_tree *tree_add(struct qos_ctx *ctx, int ifindex, unsigned int 
 		if (ctx->trees[i].ifindex == ifindex)
 			return &ctx->trees[i];
 	t = &ctx->trees[ctx->n_trees++];
-	memset(t, 0, sizeof(*t));
 	t->ifindex = ifindex;
 	t->dir = dir;
 	t->underlay = underlay;
@@ -300,7 +333,8 @@ static int trees_load(struct qos_ctx *ctx, char *err, size_t errlen)
 
 		t->old_cap = t->cap;
 		t->old_reserve = t->reserve;
-		t->minor = calloc(QOS_MINORS, sizeof(*t->minor));
+		if (!t->minor)
+			t->minor = calloc(QOS_MINORS, sizeof(*t->minor));
 		if (!t->minor)
 			return qerr(err, errlen, -ENOMEM, "out of memory");
 		ret = rtnl_class_alloc_cache(ctx->rt, t->ifindex, &t->classes);
@@ -385,17 +419,23 @@ static void class_read(const struct qos_tree *t, struct rtnl_class *cl,
 	dir->burst = burst_same(cburst, class_burst(ceil, 0)) ? 0 : cburst;
 }
 
-/* The class of minor MINOR in the first tree of direction D that has it. */
+/*
+ * The tree of direction D with the largest capacity that has the class of
+ * minor MINOR: where a max below a plane's rate but not below the sum of
+ * the planes' (vpc-local's capacity) still reads as that max.
+ */
 static const struct qos_tree *tree_of_class(const struct qos_ctx *ctx, unsigned int d,
 					    uint32_t minor)
 {
+	const struct qos_tree *best = NULL;
+
 	for (unsigned int i = 0; i < ctx->n_trees; i++) {
 		const struct qos_tree *t = &ctx->trees[i];
 
-		if (t->dir == d && t->cap && t->minor[minor])
-			return t;
+		if (t->dir == d && t->cap && t->minor[minor] && (!best || t->cap > best->cap))
+			best = t;
 	}
-	return NULL;
+	return best;
 }
 
 /* Whether direction D has a tree with a capacity. */
@@ -405,6 +445,22 @@ static bool tree_of_dir(const struct qos_ctx *ctx, unsigned int d)
 		if (ctx->trees[i].dir == d && ctx->trees[i].cap)
 			return true;
 	return false;
+}
+
+/* What port P has now, from its classes: its wants, and what it had. */
+static void port_read(const struct qos_ctx *ctx, struct qos_portent *p)
+{
+	uint32_t minor = TC_H_MIN(p->classid);
+
+	for (unsigned int d = 0; d < QOS_DIRS; d++) {
+		const struct qos_tree *t = tree_of_class(ctx, d, minor);
+
+		/* A direction on without a class gets min 0, max the capacity. */
+		if (p->on[d] && t)
+			class_read(t, t->minor[minor], &p->want[d]);
+		p->was[d] = p->on[d];
+		p->had[d] = p->want[d];
+	}
 }
 
 /* The snapshot: the underlay, the trees and their classes, the ports. */
@@ -426,22 +482,72 @@ static int qos_load(struct qos_ctx *ctx, char *err, size_t errlen)
 	ret = genl_talk(&ctx->gs, nlh, ports_cb, ctx);
 	if (ret)
 		return qerr(err, errlen, ret, "cannot list the ports: %s", strerror(-ret));
-	for (size_t i = 0; i < ctx->n_ports; i++) {
-		struct qos_portent *p = &ctx->ports[i];
-		uint32_t minor = TC_H_MIN(p->classid);
-
-		for (unsigned int d = 0; d < QOS_DIRS; d++) {
-			const struct qos_tree *t = tree_of_class(ctx, d, minor);
-
-			/* A direction on without a class gets min 0, max the capacity. */
-			if (p->on[d] && t)
-				class_read(t, t->minor[minor], &p->want[d]);
-			p->was[d] = p->on[d];
-			p->had[d] = p->want[d];
-		}
-	}
+	for (size_t i = 0; i < ctx->n_ports; i++)
+		port_read(ctx, &ctx->ports[i]);
 	ctx->loaded = true;
 	return 0;
+}
+
+/*
+ * Port IFINDEX alone, added to the snapshot: a held batch that adds a port
+ * and sets its QoS reads that port, not all of them again.
+ */
+static int port_fetch(struct qos_ctx *ctx, int ifindex, struct qos_portent **p,
+		      char *err, size_t errlen)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+	size_t n = ctx->n_ports;
+	int ret;
+
+	nlh = genl_msg(&ctx->gs, buf, VPC_CMD_PORT_GET, NLM_F_REQUEST | NLM_F_ACK);
+	mnl_attr_put_u32(nlh, VPC_A_IFINDEX, (uint32_t)ifindex);
+	ret = genl_talk(&ctx->gs, nlh, ports_cb, ctx);
+	if (ret && ret != -ENOENT && ret != -ENODEV)
+		return qerr(err, errlen, ret, "cannot read the port: %s", strerror(-ret));
+	*p = NULL;
+	if (ctx->n_ports > n) {
+		*p = &ctx->ports[n];
+		port_read(ctx, *p);
+	}
+	return 0;
+}
+
+/*
+ * The start of a change: the lock, and the state read under it, unless
+ * held and read already (FRESH: read it anyway).
+ */
+static int qos_begin(struct qos_ctx *ctx, bool fresh, char *err, size_t errlen)
+{
+	int ret = qos_lock(ctx, err, errlen);
+
+	if (ret || (ctx->held && ctx->loaded && !fresh))
+		return ret;
+	return qos_load(ctx, err, errlen);
+}
+
+/*
+ * The end of a change that returns RET: what the trees now hold is what
+ * the ports had, for the next change while held; after a failure it is
+ * unknown, and read again.  Unheld, the next qos_port_get() reads it.
+ */
+static int qos_end(struct qos_ctx *ctx, int ret)
+{
+	for (size_t i = 0; !ret && i < ctx->n_ports; i++) {
+		struct qos_portent *p = &ctx->ports[i];
+
+		memcpy(p->was, p->on, sizeof(p->was));
+		memcpy(p->had, p->want, sizeof(p->had));
+	}
+	for (unsigned int i = 0; !ret && i < ctx->n_trees; i++) {
+		ctx->trees[i].old_cap = ctx->trees[i].cap;
+		ctx->trees[i].old_reserve = ctx->trees[i].reserve;
+	}
+	if (ret || !ctx->held)
+		ctx->loaded = false;
+	if (!ctx->held)
+		flock(ctx->lock_fd, LOCK_UN);
+	return ret;
 }
 
 /* The ports' min in T's direction and the host's reserve: what T must give. */
@@ -485,7 +591,7 @@ static int admission(const struct qos_ctx *ctx, char *err, size_t errlen)
 	return 0;
 }
 
-static int class_put(struct qos_ctx *ctx, const struct qos_tree *t, uint32_t minor,
+static int class_put(struct qos_ctx *ctx, struct qos_tree *t, uint32_t minor,
 		     uint64_t rate, uint64_t ceil, uint32_t burst, uint64_t quantum,
 		     char *err, size_t errlen)
 {
@@ -532,6 +638,12 @@ static int class_put(struct qos_ctx *ctx, const struct qos_tree *t, uint32_t min
 	if (!ret)
 		ret = rtnl_class_add(ctx->rt, cl, old ? NLM_F_REPLACE :
 				     NLM_F_CREATE | NLM_F_EXCL);
+	/* The snapshot follows, for the next change of a held context. */
+	if (!ret) {
+		if (old)
+			nl_cache_remove((struct nl_object *)old);
+		t->minor[minor] = nl_cache_add(t->classes, (struct nl_object *)cl) ? NULL : cl;
+	}
 	rtnl_class_put(cl);
 	if (ret < 0)
 		return qerr(err, errlen, -EIO, "cannot %s class %x:%x on %s: %s",
@@ -540,11 +652,16 @@ static int class_put(struct qos_ctx *ctx, const struct qos_tree *t, uint32_t min
 	return 0;
 }
 
-static int class_del(struct qos_ctx *ctx, const struct qos_tree *t, uint32_t minor,
+static int class_del(struct qos_ctx *ctx, struct qos_tree *t, uint32_t minor,
 		     char *err, size_t errlen)
 {
-	int ret = rtnl_class_delete(ctx->rt, t->minor[minor]);
+	struct rtnl_class *cl = t->minor[minor];
+	int ret = rtnl_class_delete(ctx->rt, cl);
 
+	if (!ret) {
+		t->minor[minor] = NULL;
+		nl_cache_remove((struct nl_object *)cl);
+	}
 	if (ret < 0)
 		return qerr(err, errlen, -EIO, "cannot delete class %x:%x on %s: %s",
 			    VPC_QOS_MAJOR, minor, t->name, nl_geterror(ret));
@@ -576,7 +693,7 @@ static int qdisc_change(struct qos_ctx *ctx, int ifindex, const char *name, bool
 }
 
 /* The class a port's direction wants in T. */
-static int port_class_put(struct qos_ctx *ctx, const struct qos_tree *t,
+static int port_class_put(struct qos_ctx *ctx, struct qos_tree *t,
 			  const struct qos_portent *p, char *err, size_t errlen)
 {
 	const struct qos_dir *w = &p->want[t->dir];
@@ -602,7 +719,7 @@ static int trees_apply(struct qos_ctx *ctx, char *err, size_t errlen)
 				ret = qdisc_change(ctx, t->ifindex, t->name, false, err, errlen);
 				if (ret)
 					return ret;
-				memset(t->minor, 0, QOS_MINORS * sizeof(*t->minor));
+				tree_clear(t);
 			}
 			continue;
 		}
@@ -611,7 +728,7 @@ static int trees_apply(struct qos_ctx *ctx, char *err, size_t errlen)
 			if (ret)
 				return ret;
 			/* A replaced qdisc took its classes along. */
-			memset(t->minor, 0, QOS_MINORS * sizeof(*t->minor));
+			tree_clear(t);
 		}
 		ret = class_put(ctx, t, VPC_QOS_ROOT_MINOR, t->cap, t->cap, 0, 0, err, errlen);
 		if (!ret)
@@ -639,11 +756,18 @@ static int trees_gc(struct qos_ctx *ctx, char *err, size_t errlen)
 			if (ctx->ports[j].on[d])
 				want[d * QOS_MINORS + TC_H_MIN(ctx->ports[j].classid)] = 1;
 	for (unsigned int i = 0; !ret && i < ctx->n_trees; i++) {
-		const struct qos_tree *t = &ctx->trees[i];
+		struct qos_tree *t = &ctx->trees[i];
+		struct nl_object *o, *next;
 
-		for (uint32_t m = VPC_QOS_PORT_MINOR_MIN; !ret && m < QOS_MINORS; m++)
-			if (t->minor[m] && !want[t->dir * QOS_MINORS + m])
+		/* NEXT first: a deleted class leaves the cache. */
+		for (o = nl_cache_get_first(t->classes); !ret && o; o = next) {
+			uint32_t m = TC_H_MIN(rtnl_tc_get_handle(TC_CAST(o)));
+
+			next = nl_cache_get_next(o);
+			if (m >= VPC_QOS_PORT_MINOR_MIN && t->minor[m] == (void *)o &&
+			    !want[t->dir * QOS_MINORS + m])
 				ret = class_del(ctx, t, m, err, errlen);
+		}
 	}
 	free(want);
 	return ret;
@@ -730,10 +854,7 @@ int qos_underlay_set(struct qos_ctx *ctx, unsigned int plane,
 
 	if (plane > VPC_PLANE_MAX)
 		return qerr(err, errlen, -EINVAL, "plane must be 0 or 1");
-	ret = qos_lock(ctx, err, errlen);
-	if (ret)
-		return ret;
-	ret = qos_load(ctx, err, errlen);
+	ret = qos_begin(ctx, true, err, errlen);
 	if (ret || (!rate && !reserve))
 		goto commit;
 	if (rate)
@@ -764,8 +885,7 @@ commit:
 	if (!ret)
 		ret = qos_commit(ctx, NULL, true, err, errlen);
 out:
-	qos_unlock(ctx);
-	return ret;
+	return qos_end(ctx, ret);
 }
 
 int qos_underlay_get(struct qos_ctx *ctx, struct qos_plane planes[VPC_PLANES],
@@ -809,13 +929,16 @@ static int port_change(struct qos_ctx *ctx, const char *ifname, unsigned int dir
 		if (want[d]->max && want[d]->min > want[d]->max)
 			return qerr(err, errlen, -EINVAL, "%s min is above max", dir_name(d));
 	}
-	ret = qos_lock(ctx, err, errlen);
-	if (ret)
-		return ret;
-	ret = qos_load(ctx, err, errlen);
+	ret = qos_begin(ctx, false, err, errlen);
 	if (ret)
 		goto out;
 	p = port_find(ctx, ifindex, 0);
+	/* Held, the port may have come after the state was read. */
+	if (!p && ctx->held) {
+		ret = port_fetch(ctx, ifindex, &p, err, errlen);
+		if (ret)
+			goto out;
+	}
 	if (!p) {
 		ret = qerr(err, errlen, -ENOENT, "%s is not a port of vpc.ko", ifname);
 		goto out;
@@ -842,8 +965,7 @@ static int port_change(struct qos_ctx *ctx, const char *ifname, unsigned int dir
 	if (!ret)
 		ret = qos_commit(ctx, p, false, err, errlen);
 out:
-	qos_unlock(ctx);
-	return ret;
+	return qos_end(ctx, ret);
 }
 
 int qos_port_set(struct qos_ctx *ctx, const char *ifname, unsigned int dirs,
@@ -911,15 +1033,12 @@ int qos_port_get(struct qos_ctx *ctx, uint32_t classid, struct qos_port *port,
 	return 0;
 }
 
+/* Always read afresh: ports went away without this context. */
 int qos_gc(struct qos_ctx *ctx, char *err, size_t errlen)
 {
-	int ret = qos_lock(ctx, err, errlen);
+	int ret = qos_begin(ctx, true, err, errlen);
 
-	if (ret)
-		return ret;
-	ret = qos_load(ctx, err, errlen);
 	if (!ret)
 		ret = qos_commit(ctx, NULL, true, err, errlen);
-	qos_unlock(ctx);
-	return ret;
+	return qos_end(ctx, ret);
 }

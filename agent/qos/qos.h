@@ -79,6 +79,16 @@ int qos_port_get(struct qos_ctx *ctx, uint32_t classid, struct qos_port *port,
 int qos_gc(struct qos_ctx *ctx, char *err, size_t errlen);
 
 /*
+ * Hold the lock, and the state read under it, across many changes (a
+ * batch, an agent pass): each change then costs what it changes, not a
+ * dump of every tree and port; a port set for a port the snapshot lacks
+ * reads it again, qos_gc() and qos_underlay_set() always do.  Nobody else
+ * changes QoS meanwhile.  qos_release() (and qos_close()) let go.
+ */
+int qos_hold(struct qos_ctx *ctx, char *err, size_t errlen);
+void qos_release(struct qos_ctx *ctx);
+
+/*
  * qos_port_get() reads a snapshot of the ports and classes, taken by its
  * first call after qos_open() or a change: one dump per tree for a whole
  * `vpc port show`.  qos_forget() drops it (the agent, before each pass).

@@ -47,7 +47,8 @@ static int parse_units(const char *s, const struct unit *units, long double *out
 		return -EINVAL;
 	errno = 0;
 	v = strtold(s, &end);
-	if (errno)
+	/* decimal digits and a point only: no "0x10", "1e3", "nan" */
+	if (errno || end != s + strspn(s, "0123456789.") || strchr(s, '.') != strrchr(s, '.'))
 		return -EINVAL;
 	for (; units->name; units++) {
 		if (!strcasecmp(end, units->name)) {

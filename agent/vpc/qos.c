@@ -135,8 +135,7 @@ void vpc_print_rate(const char *key, const char *fmt, uint64_t rate)
 	}
 }
 
-static void qos_print_dir(const char *name, const struct qos_dir *dir,
-			  const struct qos_stats *st)
+static void qos_print_dir(const char *name, const struct qos_dir *dir)
 {
 	char key[32], fmt[48];
 
@@ -158,17 +157,21 @@ static void qos_print_dir(const char *name, const struct qos_dir *dir,
 			out_str(key, " burst %s", qos_fmt_size(dir->burst, buf, sizeof(buf)));
 		}
 	}
-	if (!st)
-		return;
-	snprintf(key, sizeof(key), "%s_bytes", name);
-	snprintf(fmt, sizeof(fmt), "\n    %s bytes %%llu", name);
-	out_uint(key, fmt, st->bytes);
-	snprintf(key, sizeof(key), "%s_packets", name);
-	out_uint(key, " packets %llu", st->packets);
-	snprintf(key, sizeof(key), "%s_drops", name);
-	out_uint(key, " drops %llu", st->drops);
-	snprintf(key, sizeof(key), "%s_overlimits", name);
-	out_uint(key, " overlimits %llu", st->overlimits);
+}
+
+/* One "\n    name value" each, as the port's own counters. */
+static void qos_print_stats(const char *name, const struct qos_stats *st)
+{
+	char key[32], fmt[48];
+
+	for (unsigned int i = 0; i < 4; i++) {
+		static const char *const names[] = { "bytes", "packets", "drops", "overlimits" };
+		const uint64_t v[] = { st->bytes, st->packets, st->drops, st->overlimits };
+
+		snprintf(key, sizeof(key), "%s_%s", name, names[i]);
+		snprintf(fmt, sizeof(fmt), "\n    %s %%llu", key);
+		out_uint(key, fmt, v[i]);
+	}
 }
 
 void vpc_port_print_qos(struct qos_ctx *ctx, const struct nlattr *class)
@@ -192,7 +195,11 @@ void vpc_port_print_qos(struct qos_ctx *ctx, const struct nlattr *class)
 	if (!vpc_opts.json && (port.egress_on || port.ingress_on))
 		fputs(" qos", stdout);
 	if (port.egress_on)
-		qos_print_dir("egress", &port.egress, vpc_opts.stats ? &st[0] : NULL);
+		qos_print_dir("egress", &port.egress);
 	if (port.ingress_on)
-		qos_print_dir("ingress", &port.ingress, vpc_opts.stats ? &st[1] : NULL);
+		qos_print_dir("ingress", &port.ingress);
+	if (port.egress_on && vpc_opts.stats)
+		qos_print_stats("egress", &st[0]);
+	if (port.ingress_on && vpc_opts.stats)
+		qos_print_stats("ingress", &st[1]);
 }
