@@ -181,6 +181,16 @@ static int apply_in_netns(struct agent *a)
 			     err);
 		return 0;
 	}
+	/*
+	 * The lock and the state read under it, held for the whole pass: the
+	 * first change reads every tree, the others cost what they change.
+	 */
+	if (qos_hold(a->qos, err, sizeof(err))) {
+		a->change_errors++;
+		a->qos_errors++;
+		ag_error_set(a, "qos", "qos: %s: QoS not applied", err);
+		return 0;
+	}
 	ag_error_clear(a, "qos");
 	for (size_t i = 0; i < apply_plan->n; i++) {
 		const struct ag_action *x = &apply_plan->a[i];
@@ -196,6 +206,7 @@ static int apply_in_netns(struct agent *a)
 		else
 			apply_port(a, x);
 	}
+	qos_release(a->qos);
 	return 0;
 }
 
