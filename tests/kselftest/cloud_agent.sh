@@ -26,7 +26,7 @@
 . "$(dirname "$0")/helpers/cloud.sh"
 require_cmd vpc cbs cbs-server nimbus-controller nimbus-agent jq ping fio tc curl
 
-ktap_plan 78
+ktap_plan 79
 load_module vpc
 defer unload_module vpc
 load_module cbs
@@ -227,7 +227,12 @@ check "q1's egress class on the underlay device: min 12 Mbit/s, max 40" \
 check "and on vpc-local (to VMs of the same host)" busywait 30000 classes_are vpc-local "rate 12Mbit ceil 40Mbit"
 check "q1's ingress class on vpc-ingress: min 8, max 20" \
 	busywait 30000 classes_are vpc-ingress "rate 8Mbit ceil 20Mbit"
-check "q1 pings v1 through its classes" cloud_ping q1 "$(cloud_port_info v1 && echo "$PORT_IP")"
+check_output "vpc port show has q1's QoS as the API gave it" \
+	'qos egress min 12mbit max 40mbit ingress min 8mbit max 20mbit burst 30000b' \
+	vpc -n "$H1" port show dev "$Q1_IFNAME"
+# (v4: v1 may still know q1's address, v3's before, by v3's MAC.)
+check "q1 pings v4 through its classes (vpc-local, vpc-ingress)" \
+	cloud_ping q1 "$(cloud_port_info v4 && echo "$PORT_IP")"
 Q1_CLASS=$(port_classes ul0)
 Q1_CLASS=${Q1_CLASS%% *}
 check "a change of q1's egress max through the API" qos q1 '{"egress":{"max":30000000}}'
