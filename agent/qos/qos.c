@@ -463,8 +463,8 @@ static void port_read(const struct qos_ctx *ctx, struct qos_portent *p)
 	}
 }
 
-/* The snapshot: the underlay, the trees and their classes, the ports. */
-static int qos_load(struct qos_ctx *ctx, char *err, size_t errlen)
+/* The planes' rates, reserves and local IPs, into ctx. */
+static int underlay_read(struct qos_ctx *ctx, char *err, size_t errlen)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh;
@@ -474,6 +474,18 @@ static int qos_load(struct qos_ctx *ctx, char *err, size_t errlen)
 	ret = genl_talk(&ctx->gs, nlh, underlay_cb, ctx);
 	if (ret)
 		return qerr(err, errlen, ret, "cannot read the underlay: %s", strerror(-ret));
+	return 0;
+}
+
+/* The snapshot: the underlay, the trees and their classes, the ports. */
+static int qos_load(struct qos_ctx *ctx, char *err, size_t errlen)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+	int ret = underlay_read(ctx, err, errlen);
+
+	if (ret)
+		return ret;
 	ret = trees_load(ctx, err, errlen);
 	if (ret)
 		return ret;
@@ -891,16 +903,11 @@ out:
 int qos_underlay_get(struct qos_ctx *ctx, struct qos_plane planes[VPC_PLANES],
 		     char *err, size_t errlen)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh;
-	int ret;
+	int ret = underlay_read(ctx, err, errlen);
 
-	nlh = genl_msg(&ctx->gs, buf, VPC_CMD_UNDERLAY_GET, NLM_F_REQUEST | NLM_F_ACK);
-	ret = genl_talk(&ctx->gs, nlh, underlay_cb, ctx);
-	if (ret)
-		return qerr(err, errlen, ret, "cannot read the underlay: %s", strerror(-ret));
-	memcpy(planes, ctx->planes, sizeof(ctx->planes));
-	return 0;
+	if (!ret)
+		memcpy(planes, ctx->planes, sizeof(ctx->planes));
+	return ret;
 }
 
 static struct qos_portent *port_find(struct qos_ctx *ctx, int ifindex, uint32_t classid)

@@ -47,7 +47,7 @@ static int underlay_set(int argc, char **argv)
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	uint32_t ip = 0, plane = 0;
 	uint64_t rate, reserve;
-	bool has_rate = false, has_reserve = false;
+	bool has_plane = false, has_rate = false, has_reserve = false;
 	int fastpath = -1;
 	struct nlmsghdr *nlh;
 	struct genl_sock *gs;
@@ -62,6 +62,7 @@ static int underlay_set(int argc, char **argv)
 		} else if (!strcmp(argv[0], "plane")) {
 			if (parse_u32(argv[1], 0, VPC_PLANE_MAX, &plane))
 				return invarg("plane must be 0 or 1", argv[1]);
+			has_plane = true;
 		} else if (!strcmp(argv[0], "rate")) {
 			if (vpc_parse_rate("rate", argv[1], &rate))
 				return 1;
@@ -78,8 +79,10 @@ static int underlay_set(int argc, char **argv)
 			return cli_unknown_arg(argv[0], "vpc underlay help");
 		}
 	}
-	if (!ip && fastpath < 0 && !has_rate && !has_reserve) {
-		fprintf(stderr, "Error: \"local\", \"rate\", \"reserve\" or \"fastpath\" is required\n");
+	if (!ip && !has_rate && !has_reserve && (has_plane || fastpath < 0)) {
+		fprintf(stderr, has_plane ?
+			"Error: \"local\" is required with \"plane\", or \"rate\" or \"reserve\"\n" :
+			"Error: \"local\", \"rate\", \"reserve\" or \"fastpath\" is required\n");
 		return 1;
 	}
 	/* First: a refused rate or reserve changes nothing. */
