@@ -7,12 +7,19 @@
 #include <linux/vpc.h>
 
 #include "lib/output.h"
+#include "agent/qos/qos.h"
 #include "agent/vpc/vpc.h"
 
 struct cli_opts vpc_opts;
 
 static struct genl_sock vpc_gs;
 static bool vpc_gs_open;
+/*
+ * One per process; a batch holds its lock and state from its first QoS
+ * line to its end, so that a thousand port sets cost each its own classes.
+ */
+static struct qos_ctx *vpc_qos_ctx;
+static bool vpc_batching;
 
 static void usage(FILE *f)
 {
@@ -39,6 +46,22 @@ struct genl_sock *vpc_sock(void)
 	}
 	vpc_gs_open = true;
 	return &vpc_gs;
+}
+
+struct qos_ctx *vpc_qos(void)
+{
+	if (!vpc_qos_ctx) {
+		char err[256];
+
+		vpc_qos_ctx = qos_open(err, sizeof(err));
+		if (vpc_qos_ctx && vpc_batching && qos_hold(vpc_qos_ctx, err, sizeof(err))) {
+			qos_close(vpc_qos_ctx);
+			vpc_qos_ctx = NULL;
+		}
+		if (!vpc_qos_ctx)
+			vpc_qos_error(err);
+	}
+	return vpc_qos_ctx;
 }
 
 static const struct cli_cmd vpc_objects[] = {
@@ -134,6 +157,7 @@ static int do_batch(const char *path)
 	int ret = 0, flushed;
 
 	vpc_batch.path = path;
+	vpc_batching = true;
 	if (!f) {
 		fprintf(stderr, "Error: cannot open batch file \"%s\": %s\n", path,
 			strerror(errno));
@@ -163,6 +187,8 @@ static int do_batch(const char *path)
 	}
 	/* The lines before a failure are made, whatever their group. */
 	flushed = batch_flush();
+	if (vpc_qos_ctx)
+		qos_release(vpc_qos_ctx);
 	if (!ret)
 		ret = flushed;
 	vpc_batch.lineno = 0;
@@ -222,5 +248,6 @@ int main(int argc, char **argv)
 	out_flush();
 	if (vpc_gs_open)
 		genl_close(&vpc_gs);
+	qos_close(vpc_qos_ctx);
 	return ret;
 }
