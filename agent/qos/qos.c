@@ -709,6 +709,18 @@ static int qdisc_change(struct qos_ctx *ctx, int ifindex, const char *name, bool
 	return 0;
 }
 
+/*
+ * A class's quantum, what it sends per turn when classes share their
+ * parent's spare: in proportion to its guaranteed RATE, as the spare is
+ * lent, and half a second of it, so that a 1 Mbit/s min still takes a
+ * 64 KB GSO frame per turn (with a smaller quantum HTB sends one frame
+ * per turn, whatever its size: borrowing becomes round robin).
+ */
+static uint64_t class_quantum(uint64_t rate)
+{
+	return rate / 2;
+}
+
 /* The class a port's direction wants in T. */
 static int port_class_put(struct qos_ctx *ctx, struct qos_tree *t,
 			  const struct qos_portent *p, char *err, size_t errlen)
@@ -718,7 +730,7 @@ static int port_class_put(struct qos_ctx *ctx, struct qos_tree *t,
 	uint64_t ceil = w->max && w->max < t->cap ? w->max : t->cap;
 
 	return class_put(ctx, t, TC_H_MIN(p->classid), rate, ceil, w->burst,
-			 rate / 100, err, errlen);
+			 class_quantum(rate), err, errlen);
 }
 
 /* Make every tree hold what the ports want (creating, never deleting). */
@@ -750,7 +762,7 @@ static int trees_apply(struct qos_ctx *ctx, char *err, size_t errlen)
 		ret = class_put(ctx, t, VPC_QOS_ROOT_MINOR, t->cap, t->cap, 0, 0, err, errlen);
 		if (!ret)
 			ret = class_put(ctx, t, VPC_QOS_HOST_MINOR, host, t->cap, 0,
-					host / 100, err, errlen);
+					class_quantum(host), err, errlen);
 		for (size_t j = 0; !ret && j < ctx->n_ports; j++)
 			if (ctx->ports[j].on[t->dir])
 				ret = port_class_put(ctx, t, &ctx->ports[j], err, errlen);
