@@ -16,6 +16,8 @@ AR ?= ar
 CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I. -Ikmod/include/uapi -MMD -MP
 LDLIBS_NL := -lmnl
+# libnl-route-3: agent/qos makes the HTB trees through it.
+LDLIBS_NLROUTE := $(shell pkg-config --libs libnl-route-3.0)
 LDLIBS_JSON := -ljansson
 
 B := build
@@ -32,6 +34,7 @@ all: modules userspace
 
 # After `all:`: a fragment's rules must not become the default goal.
 include lib/build.mk
+include agent/qos/build.mk
 include agent/vpc/build.mk agent/cbs/build.mk agent/nimbus-agent/build.mk
 include storage/build.mk
 include controller/server/build.mk controller/nimbusctl/build.mk

@@ -78,4 +78,22 @@ int qos_port_get(struct qos_ctx *ctx, uint32_t classid, struct qos_port *port,
 /* Delete the classes of ports that are gone (after a port del). */
 int qos_gc(struct qos_ctx *ctx, char *err, size_t errlen);
 
+/*
+ * qos_port_get() reads a snapshot of the ports and classes, taken by its
+ * first call after qos_open() or a change: one dump per tree for a whole
+ * `vpc port show`.  qos_forget() drops it (the agent, before each pass).
+ */
+void qos_forget(struct qos_ctx *ctx);
+
+/*
+ * tc(8)'s units (units.c, no netlink): a RATE is bit/s bare or with bit,
+ * kbit, mbit, gbit, tbit (or kibit ...), or bytes/s with bps, kbps ...;
+ * a SIZE is bytes bare or with b, k, m, g (1024s) or kbit, mbit, gbit.
+ * 0 or -EINVAL.  The formatters print what the parsers take back.
+ */
+int qos_parse_rate(const char *s, uint64_t *bytes_per_s);
+int qos_parse_size(const char *s, uint32_t *bytes);
+const char *qos_fmt_rate(uint64_t bytes_per_s, char *buf, size_t len);
+const char *qos_fmt_size(uint32_t bytes, char *buf, size_t len);
+
 #endif /* NIMBUS_AGENT_QOS_H */

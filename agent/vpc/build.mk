@@ -6,5 +6,5 @@ VPC_OBJS := $(VPC_SRCS:%.c=$(OBJ)/%.o)
 
 PROGS += $(BIN)/vpc
 
-$(BIN)/vpc: $(VPC_OBJS) $(LIBNIMBUS)
-	$(call link,$(LDLIBS_NL) $(LDLIBS_JSON))
+$(BIN)/vpc: $(VPC_OBJS) $(QOS_OBJS) $(LIBNIMBUS)
+	$(call link,$(LDLIBS_NL) $(LDLIBS_NLROUTE) $(LDLIBS_JSON))

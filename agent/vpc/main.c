@@ -7,12 +7,15 @@
 #include <linux/vpc.h>
 
 #include "lib/output.h"
+#include "agent/qos/qos.h"
 #include "agent/vpc/vpc.h"
 
 struct cli_opts vpc_opts;
 
 static struct genl_sock vpc_gs;
 static bool vpc_gs_open;
+/* One per process: a batch looks the underlay devices up once. */
+static struct qos_ctx *vpc_qos_ctx;
 
 static void usage(FILE *f)
 {
@@ -39,6 +42,18 @@ struct genl_sock *vpc_sock(void)
 	}
 	vpc_gs_open = true;
 	return &vpc_gs;
+}
+
+struct qos_ctx *vpc_qos(void)
+{
+	if (!vpc_qos_ctx) {
+		char err[256];
+
+		vpc_qos_ctx = qos_open(err, sizeof(err));
+		if (!vpc_qos_ctx)
+			vpc_qos_error(err);
+	}
+	return vpc_qos_ctx;
 }
 
 static const struct cli_cmd vpc_objects[] = {
@@ -222,5 +237,6 @@ int main(int argc, char **argv)
 	out_flush();
 	if (vpc_gs_open)
 		genl_close(&vpc_gs);
+	qos_close(vpc_qos_ctx);
 	return ret;
 }

@@ -43,7 +43,7 @@ static const struct {
 static int vpc_event_print_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[VPC_A_MAX + 1] = { 0 };
-	char ip[INET6_ADDRSTRLEN], mac[18];
+	char ip[INET6_ADDRSTRLEN];
 
 	(void)data;
 	genl_parse(nlh, tb, VPC_A_MAX);
@@ -56,9 +56,12 @@ static int vpc_event_print_cb(const struct nlmsghdr *nlh, void *data)
 	else if (tb[VPC_A_IP6] && mnl_attr_get_payload_len(tb[VPC_A_IP6]) == 16)
 		out_str("ip", " ip %s", nb_addr_fmt6(mnl_attr_get_payload(tb[VPC_A_IP6]), ip,
 						     sizeof(ip)));
-	if (tb[VPC_A_MAC] && mnl_attr_get_payload_len(tb[VPC_A_MAC]) == 6)
+	if (tb[VPC_A_MAC] && mnl_attr_get_payload_len(tb[VPC_A_MAC]) == 6) {
+		char mac[18];
+
 		out_str("mac", " mac %s", nb_mac_fmt(mnl_attr_get_payload(tb[VPC_A_MAC]), mac,
 						     sizeof(mac)));
+	}
 	if (tb[VPC_A_IFNAME])
 		out_str("dev", " dev %s", mnl_attr_get_str(tb[VPC_A_IFNAME]));
 	out_obj_end();
@@ -89,7 +92,6 @@ static int monitor_cb(const struct nlmsghdr *nlh, void *data)
 int do_monitor(int argc, char **argv)
 {
 	struct genl_sock *gs;
-	ssize_t len;
 	int ret;
 
 	if (argc > 0) {
@@ -106,7 +108,8 @@ int do_monitor(int argc, char **argv)
 	if (ret)
 		return nl_error("cannot join the notify group", ret, gs);
 	for (;;) {
-		len = mnl_socket_recvfrom(gs->nl, gs->buf, MNL_SOCKET_BUFFER_SIZE);
+		ssize_t len = mnl_socket_recvfrom(gs->nl, gs->buf, MNL_SOCKET_BUFFER_SIZE);
+
 		if (len < 0) {
 			if (errno == ENOBUFS) {
 				fprintf(stderr, "Warning: notifications lost (receive buffer full)\n");

@@ -75,7 +75,6 @@ static int net_change(int argc, char **argv, uint8_t cmd)
 int vpc_net_print_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[VPC_A_MAX + 1] = { 0 };
-	char mac[18];
 
 	(void)data;
 	genl_parse(nlh, tb, VPC_A_MAX);
@@ -85,9 +84,12 @@ int vpc_net_print_cb(const struct nlmsghdr *nlh, void *data)
 	out_uint("id", "net %llu", mnl_attr_get_u32(tb[VPC_A_NET_ID]));
 	if (tb[VPC_A_NET_NAME])
 		out_str("name", " name %s", mnl_attr_get_str(tb[VPC_A_NET_NAME]));
-	if (vpc_opts.details && tb[VPC_A_MAC] && mnl_attr_get_payload_len(tb[VPC_A_MAC]) == 6)
+	if (vpc_opts.details && tb[VPC_A_MAC] && mnl_attr_get_payload_len(tb[VPC_A_MAC]) == 6) {
+		char mac[18];
+
 		out_str("gateway_mac", " gateway-mac %s",
 			nb_mac_fmt(mnl_attr_get_payload(tb[VPC_A_MAC]), mac, sizeof(mac)));
+	}
 	if (vpc_opts.stats && tb[VPC_A_STATS])
 		vpc_print_stats(tb[VPC_A_STATS]);
 	out_obj_end();

@@ -10,6 +10,7 @@
 
 #include "lib/output.h"
 #include "lib/parse.h"
+#include "agent/qos/qos.h"
 #include "agent/vpc/vpc.h"
 
 static void port_usage(FILE *f)
@@ -18,12 +19,20 @@ static void port_usage(FILE *f)
 		"Usage: vpc port add dev IFACE net ID mac MAC ip ADDR[/PLEN] [ ip ADDR[/PLEN] ... ]\n"
 		"       vpc port set dev IFACE allow ip ADDR [ mac MAC ]\n"
 		"       vpc port set dev IFACE disallow ip ADDR\n"
+		"       vpc port set dev IFACE qos [ egress QOS ] [ ingress QOS ]\n"
+		"       vpc port set dev IFACE qos off\n"
 		"       vpc port del dev IFACE\n"
 		"       vpc port show [ dev IFACE ]\n"
 		"where  ADDR is IPv4 or IPv6, at most %u of them;\n"
 		"       a prefix allows a VM to forward for others;\n"
 		"       allow adds an address pair (a VIP: at most %u per port), with\n"
-		"       its own MAC if given (VRRP's virtual MAC)\n",
+		"       its own MAC if given (VRRP's virtual MAC)\n"
+		"       QOS := [ min RATE ] [ max RATE ] [ burst SIZE ] (min or max at least):\n"
+		"       min is guaranteed (default 0), max the ceiling (default the plane's\n"
+		"       rate); egress is what the VM sends, ingress what it receives; a\n"
+		"       direction not named keeps its setting; off clears both\n"
+		"       RATE in tc(8) units (12mbit, 1gbit, 500kbit, 2mbps), SIZE in bytes\n"
+		"       (32k, 1m); -s adds each direction's bytes, packets, drops, overlimits\n",
 		(unsigned int)VPC_PORT_ADDRS_MAX, (unsigned int)VPC_PORT_ALLOWS_MAX);
 }
 
@@ -70,10 +79,9 @@ static int port_parse(int argc, char **argv, struct port_args *a, bool add)
 
 static void port_put_addrs(struct nlmsghdr *nlh, const struct port_args *a)
 {
-	struct nlattr *nest;
-
 	for (unsigned int i = 0; i < a->n_addrs; i++) {
-		nest = mnl_attr_nest_start(nlh, VPC_A_ADDR);
+		struct nlattr *nest = mnl_attr_nest_start(nlh, VPC_A_ADDR);
+
 		if (a->addr[i].addr.family == AF_INET)
 			mnl_attr_put(nlh, VPC_ADDR_A_IP4, 4, a->addr[i].addr.b);
 		else
@@ -83,9 +91,13 @@ static void port_put_addrs(struct nlmsghdr *nlh, const struct port_args *a)
 	}
 }
 
-/* vpc port set dev IFACE { allow ip ADDR [ mac MAC ] | disallow ip ADDR } */
+/*
+ * vpc port set dev IFACE { allow ip ADDR [ mac MAC ] | disallow ip ADDR |
+ *			    qos ... }
+ */
 static int port_set(int argc, char **argv)
 {
+	const char *dev = NULL;
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	uint16_t type = 0;
 	struct nb_addr ip = { 0 };
@@ -106,9 +118,15 @@ static int port_set(int argc, char **argv)
 			argv++;
 			continue;
 		}
+		if (!strcmp(argv[0], "qos")) {
+			if (type || ip.family)
+				return invarg("qos goes without allow, disallow and ip", argv[0]);
+			return vpc_port_qos(dev, argc - 1, argv + 1);
+		}
 		if (argc < 2)
 			return cli_needs_value(argv[0]);
 		if (!strcmp(argv[0], "dev")) {
+			dev = argv[1];
 			ifindex = if_nametoindex(argv[1]);
 			if (!ifindex)
 				return invarg("no such device", argv[1]);
@@ -126,7 +144,7 @@ static int port_set(int argc, char **argv)
 		argv += 2;
 	}
 	if (!ifindex || !type || !ip.family) {
-		fprintf(stderr, "Error: \"dev\", \"allow\" or \"disallow\", and \"ip\" are required\n");
+		fprintf(stderr, "Error: \"dev\", and \"allow\" or \"disallow\" with \"ip\", or \"qos\" are required\n");
 		return 1;
 	}
 	gs = vpc_sock();
@@ -146,6 +164,17 @@ static int port_set(int argc, char **argv)
 	if (ret)
 		return nl_error("cannot set port", ret, gs);
 	return 0;
+}
+
+/* A deleted port's classes go with it. */
+static int port_qos_gc(void)
+{
+	struct qos_ctx *ctx = vpc_qos();
+	char err[256];
+
+	if (!ctx)
+		return 2;
+	return qos_gc(ctx, err, sizeof(err)) ? vpc_qos_error(err) : 0;
 }
 
 static int port_change(int argc, char **argv, uint8_t cmd)
@@ -178,7 +207,7 @@ static int port_change(int argc, char **argv, uint8_t cmd)
 	ret = genl_talk(gs, nlh, NULL, NULL);
 	if (ret)
 		return nl_error(add ? "cannot add port" : "cannot delete port", ret, gs);
-	return 0;
+	return add ? 0 : port_qos_gc();
 }
 
 /*
@@ -228,7 +257,6 @@ int vpc_port_print_cb(const struct nlmsghdr *nlh, void *data)
 	char addrs[VPC_PORT_ADDRS_MAX * (INET6_ADDRSTRLEN + 5)], mac[18];
 	char allows[VPC_PORT_ALLOWS_MAX * (INET6_ADDRSTRLEN + 20)];
 
-	(void)data;
 	genl_parse(nlh, tb, VPC_A_MAX);
 	if (!tb[VPC_A_IFINDEX] || !tb[VPC_A_NET_ID] || !tb[VPC_A_MAC] ||
 	    mnl_attr_get_payload_len(tb[VPC_A_MAC]) != 6)
@@ -243,6 +271,8 @@ int vpc_port_print_cb(const struct nlmsghdr *nlh, void *data)
 	port_fmt_nests(nlh, VPC_A_ALLOW, allows, sizeof(allows));
 	if (allows[0])
 		out_str("allow", " allow %s", allows);
+	/* DATA: agent/qos's context for the QoS (port show, not monitor) */
+	vpc_port_print_qos(data, tb[VPC_A_QOS_CLASS]);
 	if (vpc_opts.stats && tb[VPC_A_STATS])
 		vpc_print_stats(tb[VPC_A_STATS]);
 	out_obj_end();
@@ -269,7 +299,7 @@ static int port_show(int argc, char **argv)
 	} else {
 		nlh = genl_msg(gs, buf, VPC_CMD_PORT_GET, NLM_F_REQUEST | NLM_F_DUMP);
 	}
-	ret = genl_talk(gs, nlh, vpc_port_print_cb, NULL);
+	ret = genl_talk(gs, nlh, vpc_port_print_cb, vpc_qos());
 	if (ret)
 		return nl_error("cannot show ports", ret, gs);
 	return 0;

@@ -90,7 +90,7 @@ static int prefix_parse(int argc, char **argv, const struct prefix_obj *o,
 
 static int prefix_change(int argc, char **argv, const struct prefix_obj *o, bool add)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE], what[32];
+	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct prefix_args a = { 0 };
 	struct nlmsghdr *nlh;
 	struct genl_sock *gs;
@@ -122,6 +122,8 @@ static int prefix_change(int argc, char **argv, const struct prefix_obj *o, bool
 		vpc_put_addr(nlh, o->addr_attr, &a.addr, a.addr.family == AF_INET ? 32 : 128);
 	ret = genl_talk(gs, nlh, NULL, NULL);
 	if (ret) {
+		char what[32];
+
 		snprintf(what, sizeof(what), "cannot %s %s", add ? "add" : "delete", o->name);
 		return nl_error(what, ret, gs);
 	}
@@ -254,7 +256,7 @@ int vpc_route_print_cb(const struct nlmsghdr *nlh, void *data)
 
 static int prefix_show(int argc, char **argv, const struct prefix_obj *o)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE], what[32];
+	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct prefix_args a = { 0 };
 	struct nlmsghdr *nlh;
 	struct genl_sock *gs;
@@ -272,6 +274,8 @@ static int prefix_show(int argc, char **argv, const struct prefix_obj *o)
 	ret = genl_talk(gs, nlh, o == &subnet_obj ? vpc_subnet_print_cb : vpc_route_print_cb,
 			NULL);
 	if (ret) {
+		char what[32];
+
 		snprintf(what, sizeof(what), "cannot show %ss", o->name);
 		return nl_error(what, ret, gs);
 	}

@@ -11,11 +11,15 @@
 #include "lib/genl.h"
 #include "lib/vpc_nl.h"
 
+struct qos_ctx;
+
 /* -json, -statistics, -details */
 extern struct cli_opts vpc_opts;
 
 /* The socket to the "vpc" family, opened on first use. */
 struct genl_sock *vpc_sock(void);
+/* agent/qos's context, opened on first use (NULL: the error is printed). */
+struct qos_ctx *vpc_qos(void);
 /*
  * Send a change request and report its failure as "cannot WHAT"; in a
  * batch it is queued and a failure is reported with its line later.
@@ -38,6 +42,17 @@ int vpc_map_print_cb(const struct nlmsghdr *nlh, void *data);
 int vpc_subnet_print_cb(const struct nlmsghdr *nlh, void *data);
 int vpc_route_print_cb(const struct nlmsghdr *nlh, void *data);
 int vpc_path_print_cb(const struct nlmsghdr *nlh, void *data);
+
+/* qos.c: the QoS of ports, through agent/qos. */
+int vpc_qos_error(const char *err);
+/* A RATE argument of KEY; 1 (the error printed) if it is none. */
+int vpc_parse_rate(const char *key, const char *s, uint64_t *rate);
+/* A rate: tc's units in text, bytes/s in JSON. */
+void vpc_print_rate(const char *key, const char *fmt, uint64_t rate);
+/* vpc port set dev DEV qos ARGS... */
+int vpc_port_qos(const char *dev, int argc, char **argv);
+/* The QoS of the port with class CLASS (VPC_A_QOS_CLASS, may be NULL). */
+void vpc_port_print_qos(struct qos_ctx *ctx, const struct nlattr *class);
 
 int do_net(int argc, char **argv);
 int do_monitor(int argc, char **argv);
