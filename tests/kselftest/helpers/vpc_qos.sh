@@ -9,10 +9,10 @@
 # " Sent BYTES bytes PKTS pkt (dropped D, overlimits O requeues R)".
 
 # qos_class HVNS PORT: the port's class as tc prints it (7670:10), from
-# the qos-class of `vpc -j port show` (a number or already "7670:10").
+# the qos_class of `vpc -d -j port show` (a number or already "7670:10").
 qos_class() {
 	local v
-	v=$(vpc -n "$1" -j port show dev "$2" | jq -r '.[0]["qos-class"] // empty') || return 1
+	v=$(vpc -n "$1" -d -j port show dev "$2" | jq -r '.[0].qos_class // empty') || return 1
 	case $v in
 	'' | null) echo "port $2 has no qos-class"; return 1 ;;
 	*:*) echo "$v" ;;
