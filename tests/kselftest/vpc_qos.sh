@@ -18,9 +18,11 @@
 # Rates are read from the HTB class byte counters (outer frames on ul0,
 # inner on vpc-local and vpc-ingress) over a window, against the window's
 # own elapsed time; ceilings are also checked at the receiving VM's eth0.
-# The plane is $QOS_PLANE Mbit/s (VPC_QOS_PLANE, default 20), the rates of
-# the contention cases in proportion: what a loaded TCG VM still carries
-# with three TCP streams (the calibration is in the commit log).
+# The plane is $QOS_PLANE Mbit/s (VPC_QOS_PLANE, default 10) and the
+# contention cases' rates are in the issue's proportions (min 30% each for
+# two VMs, 10/20/60% for three): a TCG VM sharing two cores with three
+# other VMs carried only 8..18 Mbit/s of TCP through vpc.ko, so the issue's
+# 40mbit plane would measure the machine, not HTB.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/helpers/vpc_topo.sh"
 . "$(dirname "$0")/helpers/vpc_qos.sh"
@@ -34,7 +36,7 @@ topo_quiet "$fab" "$hv1" "$hv2" "$big" "$a1" "$a2" "$a3" "$e" "$i" "$l" "$m" "$n
 W=$(mktemp -d /tmp/vpc-qos.XXXXXX)
 defer rm -rf "$W"
 
-QOS_PLANE=${VPC_QOS_PLANE:-20}
+QOS_PLANE=${VPC_QOS_PLANE:-10}
 PK=$((QOS_PLANE * 1000))	# the plane in kbit/s
 V1="vpc -n $hv1"
 # The trees on hv1, and the same for the class counters (qos_snap).
@@ -43,15 +45,15 @@ UL=tc:$hv1:ul0:ul
 LOCAL=tc:$hv1:vpc-local:local
 INGRESS=tc:$hv1:vpc-ingress:ingress
 
-declare -A ip=([a1]=1 [a2]=2 [a3]=3 [e]=4 [i]=5 [l]=6 [m]=7 [n]=8 [r]=11 [s]=12)
+declare -A vmip=([a1]=1 [a2]=2 [a3]=3 [e]=4 [i]=5 [l]=6 [m]=7 [n]=8 [r]=11 [s]=12)
 vm() {
 	local v=$1 hv=$2 mac
-	mac=$(printf '02:00:00:00:00:%02x' "${ip[$v]}")
-	topo_vm "${!v}" "$hv" "$v" 100 "$mac" "10.0.0.${ip[$v]}/24"
+	mac=$(printf '02:00:00:00:00:%02x' "${vmip[$v]}")
+	topo_vm "${!v}" "$hv" "$v" 100 "$mac" "10.0.0.${vmip[$v]}/24"
 }
 map() {
-	vpc -n "$1" map add net 100 ip "10.0.0.${ip[$2]}" \
-		mac "$(printf '02:00:00:00:00:%02x' "${ip[$2]}")" host "$3"
+	vpc -n "$1" map add net 100 ip "10.0.0.${vmip[$2]}" \
+		mac "$(printf '02:00:00:00:00:%02x' "${vmip[$2]}")" host "$3"
 }
 setup() {
 	local v
@@ -195,10 +197,11 @@ caps_classes() {
 }
 check "e's class on ul0 and vpc-local, i's on vpc-ingress: rate 1Mbit ceil 8Mbit" caps_classes
 
-# capped KEY RXKEY: the class carried 80..110% of 8 Mbit/s (the stream went
-# through it and was held there), and the receiving VM got at most 8.8.
+# capped KEY RXKEY: the class carried 50..110% of 8 Mbit/s (the stream went
+# through it; the upper bound is the test, the lower one only shows the
+# stream was there on a loaded machine), and the receiving VM got <= 8.8.
 capped() {
-	qos_within "$1" 6.4 8.8 && qos_within "$2" 0.5 8.8
+	qos_within "$1" 4 8.8 && qos_within "$2" 0.5 8.8
 }
 remote_caps() {
 	qos_flow_start er "$e" "$r" 10.0.0.11 5204 && qos_flow_start si "$s" "$i" 10.0.0.5 5206 &&
@@ -314,10 +317,10 @@ check_fail_output "plane 2 is refused" '^Error: argument "2" is wrong: plane mus
 check "and nothing changed" unchanged
 
 # --- A rate changed under load: the connection goes on, byte for byte. --
-# 6 MB from a1 to r (tcp_xfer: length and hash) while a1's max goes
+# 4 MB from a1 to r (tcp_xfer: length and hash) while a1's max goes
 # 8mbit -> the plane -> 4mbit -> the plane, each change when a1's class
 # has carried a given amount; at 4mbit, the class must carry <= 4.4.
-XFER=6000000
+XFER=4000000
 set_max() { $V1 port set dev a1 qos egress min "${M[1]}kbit" max "$1"; }
 # past BASE BYTES: a1's class on ul0 has carried BYTES since BASE.
 past() { qos_sent_at_least "$hv1" ul0 "$cls_a1" $(($1 + $2)) >/dev/null; }
@@ -327,11 +330,11 @@ rate_changes() {
 	base=$(qos_bytes "$hv1" ul0 "$cls_a1") || return 1
 	ip netns exec "$r" tcp_xfer recv 10.0.0.11 5301 >"$W/xfer.recv" 2>&1 &
 	ip netns exec "$a1" tcp_xfer send 10.0.0.11 5301 $XFER >"$W/xfer.send" 2>&1 &
-	busywait 30000 past "$base" 1000000 && set_max "${QOS_PLANE}mbit" &&
-	busywait 30000 past "$base" 2500000 && set_max 4mbit || return 1
+	busywait 30000 past "$base" 800000 && set_max "${QOS_PLANE}mbit" &&
+	busywait 30000 past "$base" 1600000 && set_max 4mbit || return 1
 	t0=$(date +%s%N)
 	b0=$(qos_bytes "$hv1" ul0 "$cls_a1")
-	busywait 30000 past "$base" 3500000 || return 1
+	busywait 30000 past "$base" 2400000 || return 1
 	t1=$(date +%s%N)
 	b1=$(qos_bytes "$hv1" ul0 "$cls_a1")
 	set_max "${QOS_PLANE}mbit" || return 1
@@ -345,7 +348,7 @@ rate_changes() {
 	cat "$W/at4"
 	[ -n "$sent" ] && [ "$sent" = "$got" ] && [ "${sent%% *}" -eq $XFER ]
 }
-check "max 8mbit -> ${QOS_PLANE}mbit -> 4mbit -> ${QOS_PLANE}mbit under load: all 6 MB arrive, hash intact" \
+check "max 8mbit -> ${QOS_PLANE}mbit -> 4mbit -> ${QOS_PLANE}mbit under load: all 4 MB arrive, hash intact" \
 	rate_changes
 log "$(cat "$W/at4" 2>/dev/null)"
 check "while at 4mbit, a1's class carried <= 4.4 Mbit/s" \
@@ -414,9 +417,10 @@ big_setup() {
 	ip -n "$big" -batch "$W/links" && $VB -batch "$W/ports"
 }
 check "big: $NP dummy devices made ports of VPC 300 (ip -batch, vpc -batch)" big_setup
-# 16kbit each way: 16 Mbit/s of min in all, within any plane of 20 or more.
+# Each way, min 80% of the plane over the $NP ports.
+BIGMIN=$((PK * 8 / 10 / NP))
 for ((k = 0; k < NP; k++)); do
-	echo "port set dev p$k qos egress min 16kbit max 1mbit ingress min 16kbit max 1mbit"
+	echo "port set dev p$k qos egress min ${BIGMIN}kbit max 1mbit ingress min ${BIGMIN}kbit max 1mbit"
 done >"$W/qos"
 start=$(date +%s%N)
 check "vpc -batch: qos egress and ingress on $NP ports" $VB -batch "$W/qos"
@@ -436,7 +440,7 @@ last_class() {
 	c=$(qos_class "$big" "p$((NP - 1))") || { echo "$c"; return 1; }
 	ip netns exec "$big" tc class show dev vpc-ingress classid "$c"
 }
-check_output "p$((NP - 1))'s class on vpc-ingress has its rates" "rate 16Kbit ceil 1Mbit" last_class
+check_output "p$((NP - 1))'s class on vpc-ingress has its rates" "rate $(tcrate $BIGMIN) ceil 1Mbit" last_class
 for ((k = 0; k < NP / 2; k++)); do
 	echo "port del dev p$k"
 done >"$W/dels"
@@ -448,7 +452,7 @@ vanish() {
 	for ((k = NP / 2; k < NP / 2 + 10; k++)); do
 		ip -n "$big" link del "p$k" || return 1
 	done
-	$VB port set dev "p$((NP - 1))" qos egress min 16kbit max 2mbit &&
+	$VB port set dev "p$((NP - 1))" qos egress min "${BIGMIN}kbit" max 2mbit &&
 	port_classes_are $((NP / 2 - 10))
 }
 check "10 port netdevs deleted: the next port set qos removes their classes" vanish
