@@ -10,6 +10,7 @@
 #include "netlink.h"
 #include "pernet.h"
 #include "port.h"
+#include "qos.h"
 #include "underlay.h"
 
 static int vpc_device_event(struct notifier_block *nb, unsigned long event,
@@ -38,6 +39,7 @@ static int vpc_device_event(struct notifier_block *nb, unsigned long event,
 	}
 	mutex_unlock(&pn->lock);
 	vpc_underlay_gre_gone(pn, dev);
+	vpc_qos_dev_gone(pn, dev);
 	vpc_underlay_dev_release(pn, dev);
 	return NOTIFY_DONE;
 }

@@ -9,6 +9,7 @@
 #include "map.h"
 #include "path.h"
 #include "port.h"
+#include "qos.h"
 #include "stats.h"
 #include "vnet.h"
 
@@ -39,7 +40,7 @@ void vpc_forward(struct vpc_pernet *pn, struct vpc_port *from,
 	const u8 *dest = eth_hdr(skb)->h_dest;
 
 	if (to && vpc_port_has_mac(to, dest))
-		vpc_deliver(to, skb);
+		vpc_deliver_local(pn, from, to, skb);
 	else if (!to && map && ether_addr_equal(dest, map->mac))
 		vpc_encap(pn, from, map, skb);
 	else
@@ -191,6 +192,11 @@ void vpc_encap(struct vpc_pernet *pn, struct vpc_port *from,
 		kfree_skb(skb);
 		return;
 	}
+	/*
+	 * The underlay device's HTB tree shapes it in the port's class:
+	 * whatever priority the VM's stack set goes.
+	 */
+	skb->priority = vpc_qos_egress_prio(from);
 	if (vpc_pmtu_fits(pn, from, skb, &md->u.tun_info)) {
 		vpc_stats_inc(from->stats, VPC_STATS_A_ENCAP_PACKETS);
 		vpc_gre_xmit(pn, gre, &md->u.tun_info, skb);

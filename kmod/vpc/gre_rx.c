@@ -18,6 +18,7 @@
 #include "map.h"
 #include "pernet.h"
 #include "port.h"
+#include "qos.h"
 #include "route.h"
 #include "stats.h"
 #include "vnet.h"
@@ -85,7 +86,7 @@ void vpc_gre_rx_inner(struct vpc_pernet *pn, u32 vpc, __be32 src,
 	vpc_stats_pkt(vnet->stats, VPC_STATS_A_GRE_RX_PACKETS,
 		      skb->len + ETH_HLEN);
 	skb_push(skb, ETH_HLEN);
-	vpc_deliver(port, skb);
+	vpc_deliver_ingress(pn, port, skb);
 	return;
 
 drop:

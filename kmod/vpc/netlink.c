@@ -35,6 +35,10 @@ static const struct nla_policy vpc_underlay_set_policy[VPC_A_MAX + 1] = {
 	[VPC_A_LOCAL] = { .type = NLA_BE32 },
 	[VPC_A_LOCAL1] = { .type = NLA_BE32 },
 	[VPC_A_FASTPATH] = NLA_POLICY_MAX(NLA_U8, 1),
+	[VPC_A_RATE] = { .type = NLA_U64 },
+	[VPC_A_RATE1] = { .type = NLA_U64 },
+	[VPC_A_RESERVE] = { .type = NLA_U64 },
+	[VPC_A_RESERVE1] = { .type = NLA_U64 },
 };
 
 static const struct nla_policy vpc_none_policy[VPC_A_MAX + 1] = {
@@ -78,6 +82,8 @@ static const struct nla_policy vpc_port_set_policy[VPC_A_MAX + 1] = {
 	[VPC_A_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
 	[VPC_A_ALLOW] = NLA_POLICY_NESTED(vpc_allow_policy),
 	[VPC_A_DISALLOW] = NLA_POLICY_NESTED(vpc_allow_policy),
+	[VPC_A_QOS_EGRESS] = NLA_POLICY_MAX(NLA_U8, 1),
+	[VPC_A_QOS_INGRESS] = NLA_POLICY_MAX(NLA_U8, 1),
 };
 
 static const struct nla_policy vpc_map_new_policy[VPC_A_MAX + 1] = {

@@ -9,6 +9,7 @@
 #include "netlink.h"
 #include "pernet.h"
 #include "port.h"
+#include "qos.h"
 #include "stats.h"
 #include "vip.h"
 #include "vnet.h"
@@ -71,6 +72,9 @@ static int vpc_port_put(struct sk_buff *skb, struct vpc_pernet *pn,
 	    nla_put(skb, VPC_A_MAC, ETH_ALEN, port->mac) ||
 	    vpc_port_fill_addrs(skb, port) ||
 	    vpc_port_fill_allows(skb, pn, port) ||
+	    nla_put_u32(skb, VPC_A_QOS_CLASS, port->qos_class) ||
+	    nla_put_u8(skb, VPC_A_QOS_EGRESS, port->qos_egress) ||
+	    nla_put_u8(skb, VPC_A_QOS_INGRESS, port->qos_ingress) ||
 	    vpc_stats_fill_ranges(skb, port->stats, vpc_stats_port_ranges,
 				  ARRAY_SIZE(vpc_stats_port_ranges)))
 		return -EMSGSIZE;
@@ -292,25 +296,66 @@ static int vpc_nl_get_allow(struct genl_info *info, const struct nlattr *attr,
 	return 0;
 }
 
-/* Allow or disallow an address pair (a VIP) on a port. */
+/*
+ * Classify the port's frames in its HTB class, or not, in the directions
+ * the request names; the trees must exist (a plane's rate set) to turn one
+ * on.  Checked before anything changes.
+ */
+static int vpc_nl_port_qos_check(struct vpc_pernet *pn, struct genl_info *info)
+{
+	static const int attrs[] = { VPC_A_QOS_EGRESS, VPC_A_QOS_INGRESS };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(attrs); i++) {
+		struct nlattr *attr = info->attrs[attrs[i]];
+
+		if (attr && nla_get_u8(attr) && !vpc_qos_devs_exist(pn)) {
+			NL_SET_ERR_MSG_MOD(info->extack,
+					   "no QoS trees: set a plane's rate first");
+			NL_SET_BAD_ATTR(info->extack, attr);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static void vpc_nl_port_qos_set(struct vpc_port *port, struct genl_info *info)
+{
+	struct nlattr *egress = info->attrs[VPC_A_QOS_EGRESS];
+	struct nlattr *ingress = info->attrs[VPC_A_QOS_INGRESS];
+
+	if (egress)
+		WRITE_ONCE(port->qos_egress, nla_get_u8(egress));
+	if (ingress)
+		WRITE_ONCE(port->qos_ingress, nla_get_u8(ingress));
+}
+
+/*
+ * Allow or disallow an address pair (a VIP) on a port, and/or switch its
+ * QoS classification.
+ */
 int vpc_nl_port_set(struct sk_buff *skb, struct genl_info *info)
 {
 	struct vpc_pernet *pn = vpc_pernet(genl_info_net(info));
 	struct nlattr *allow = info->attrs[VPC_A_ALLOW];
 	struct nlattr *attr = allow ?: info->attrs[VPC_A_DISALLOW];
+	bool qos = info->attrs[VPC_A_QOS_EGRESS] || info->attrs[VPC_A_QOS_INGRESS];
 	struct vpc_allow a = { 0 };
 	struct vpc_port *port;
 	int ret;
 
 	if (vpc_nl_missing(info, VPC_A_IFINDEX, "device"))
 		return -EINVAL;
-	if (!attr || (allow && info->attrs[VPC_A_DISALLOW])) {
-		NL_SET_ERR_MSG_MOD(info->extack, "give one of allow and disallow");
+	if ((!attr && !qos) || (allow && info->attrs[VPC_A_DISALLOW])) {
+		NL_SET_ERR_MSG_MOD(info->extack,
+				   "give one of allow and disallow, or qos-egress or qos-ingress");
 		return -EINVAL;
 	}
-	ret = vpc_nl_get_allow(info, attr, &a);
-	if (ret)
-		return ret;
+	if (attr) {
+		ret = vpc_nl_get_allow(info, attr, &a);
+		if (ret)
+			return ret;
+	}
 
 	mutex_lock(&pn->lock);
 	port = vpc_nl_find_port(pn, info);
@@ -318,9 +363,12 @@ int vpc_nl_port_set(struct sk_buff *skb, struct genl_info *info)
 		ret = -ENOENT;
 		goto out;
 	}
+	ret = vpc_nl_port_qos_check(pn, info);
+	if (ret)
+		goto out;
 	if (allow)
 		ret = vpc_port_allow(pn, port, &a, info->extack);
-	else
+	else if (attr)
 		ret = vpc_port_disallow(pn, port, &a.ip, info->extack);
 	if (ret == -ENOMEM)
 		NL_SET_ERR_MSG_MOD(info->extack, "out of memory for the address pair");
@@ -328,6 +376,8 @@ int vpc_nl_port_set(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_BAD_ATTR(info->extack, attr);
 		goto out;
 	}
+	vpc_nl_port_qos_set(port, info);
+	vpc_pernet_changed(pn);
 	vpc_nl_port_notify(pn, port, VPC_CMD_PORT_SET);
 out:
 	mutex_unlock(&pn->lock);

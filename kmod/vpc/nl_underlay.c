@@ -4,6 +4,7 @@
 
 #include "netlink.h"
 #include "pernet.h"
+#include "qos.h"
 #include "stats.h"
 #include "underlay.h"
 
@@ -21,6 +22,10 @@ static int vpc_underlay_put(struct sk_buff *skb, struct vpc_pernet *pn,
 	    (gre && (nla_put_u32(skb, VPC_A_IFINDEX, gre->ifindex) ||
 		     nla_put_string(skb, VPC_A_IFNAME, gre->name))) ||
 	    nla_put_u8(skb, VPC_A_FASTPATH, READ_ONCE(pn->fastpath)) ||
+	    nla_put_u64_64bit(skb, VPC_A_RATE, pn->rate[0], VPC_A_PAD) ||
+	    nla_put_u64_64bit(skb, VPC_A_RATE1, pn->rate[1], VPC_A_PAD) ||
+	    nla_put_u64_64bit(skb, VPC_A_RESERVE, pn->reserve[0], VPC_A_PAD) ||
+	    nla_put_u64_64bit(skb, VPC_A_RESERVE1, pn->reserve[1], VPC_A_PAD) ||
 	    vpc_stats_fill(skb, pn->stats, VPC_STATS_GRE_FIRST,
 			   VPC_STATS_GRE_LAST))
 		return -EMSGSIZE;
@@ -34,6 +39,40 @@ static void *vpc_nl_find_underlay(struct vpc_pernet *pn,
 	return pn;
 }
 
+/*
+ * Each plane's capacity and host reserve, for the QoS trees userspace
+ * builds (qos.c); a rate makes vpc-ingress and vpc-local.  Under RTNL.
+ */
+static int vpc_nl_underlay_qos(struct vpc_pernet *pn, struct genl_info *info)
+{
+	static const int rates[VPC_PLANES] = { VPC_A_RATE, VPC_A_RATE1 };
+	static const int reserves[VPC_PLANES] = { VPC_A_RESERVE, VPC_A_RESERVE1 };
+	struct nlattr **tb = info->attrs;
+	bool rate = false;
+	int plane, ret;
+
+	for (plane = 0; plane < VPC_PLANES; plane++)
+		if (tb[rates[plane]] && nla_get_u64(tb[rates[plane]]))
+			rate = true;
+	mutex_lock(&pn->lock);
+	if (rate) {
+		ret = vpc_qos_devs_create(pn, info->extack);
+		if (ret)
+			goto out;
+	}
+	for (plane = 0; plane < VPC_PLANES; plane++) {
+		if (tb[rates[plane]])
+			pn->rate[plane] = nla_get_u64(tb[rates[plane]]);
+		if (tb[reserves[plane]])
+			pn->reserve[plane] = nla_get_u64(tb[reserves[plane]]);
+	}
+	vpc_pernet_changed(pn);
+	ret = 0;
+out:
+	mutex_unlock(&pn->lock);
+	return ret;
+}
+
 int vpc_nl_underlay_set(struct sk_buff *skb, struct genl_info *info)
 {
 	struct vpc_pernet *pn = vpc_pernet(genl_info_net(info));
@@ -41,6 +80,7 @@ int vpc_nl_underlay_set(struct sk_buff *skb, struct genl_info *info)
 	__be32 ip[VPC_PLANES] = { 0 };
 	struct nlattr *fastpath;
 	int plane, ret = 0;
+	bool qos;
 
 	for (plane = 0; plane < VPC_PLANES; plane++) {
 		if (!info->attrs[attrs[plane]])
@@ -50,9 +90,11 @@ int vpc_nl_underlay_set(struct sk_buff *skb, struct genl_info *info)
 			return -EINVAL;
 	}
 	fastpath = info->attrs[VPC_A_FASTPATH];
-	if (!ip[0] && !ip[1] && !fastpath) {
+	qos = info->attrs[VPC_A_RATE] || info->attrs[VPC_A_RATE1] ||
+	      info->attrs[VPC_A_RESERVE] || info->attrs[VPC_A_RESERVE1];
+	if (!ip[0] && !ip[1] && !fastpath && !qos) {
 		NL_SET_ERR_MSG_MOD(info->extack,
-				   "nothing to set (local, local1 or fastpath)");
+				   "nothing to set (local, local1, fastpath, rate or reserve)");
 		return -EINVAL;
 	}
 	if (ip[0] || ip[1]) {
@@ -64,6 +106,14 @@ int vpc_nl_underlay_set(struct sk_buff *skb, struct genl_info *info)
 	}
 
 	rtnl_lock();
+	/* Its devices first: they are all this can fail to make. */
+	if (qos) {
+		ret = vpc_nl_underlay_qos(pn, info);
+		if (ret) {
+			rtnl_unlock();
+			return ret;
+		}
+	}
 	/* The switch first: the IPs set next are taken, or not, by it. */
 	if (fastpath)
 		vpc_underlay_set_fastpath(pn, nla_get_u8(fastpath));

@@ -7,6 +7,7 @@
 #include "path.h"
 #include "pernet.h"
 #include "port.h"
+#include "qos.h"
 #include "stats.h"
 #include "underlay.h"
 #include "vip.h"
@@ -24,9 +25,12 @@ static int __net_init vpc_pernet_net_init(struct net *net)
 	xa_init(&pn->nets);
 	xa_init(&pn->ports);
 	xa_init(&pn->paths);
+	vpc_qos_init(pn);
 	pn->stats = vpc_stats_alloc();
-	if (!pn->stats)
+	if (!pn->stats) {
+		vpc_qos_exit(pn);
 		return -ENOMEM;
+	}
 	ret = vpc_map_tables_init(pn);
 	if (ret)
 		goto err_stats;
@@ -49,13 +53,15 @@ err_maps:
 	vpc_map_tables_exit(pn);
 err_stats:
 	vpc_stats_free(pn->stats);
+	vpc_qos_exit(pn);
 	return ret;
 }
 
 /*
  * On netns exit the netdevs are already gone (device exits run before
  * subsystem exits) and the netdev notifier removed their ports; on module
- * unload they are not, so ports and the GRE device are torn down here,
+ * unload they are not, so ports, the GRE device and vpc-ingress and
+ * vpc-local are torn down here,
  * under RTNL.  The VPCs and their mappings go after RTNL is released (a
  * million mappings take seconds).
  */
@@ -68,6 +74,7 @@ static void __net_exit vpc_pernet_net_exit(struct net *net)
 	vpc_port_flush(pn, NULL);
 	mutex_unlock(&pn->lock);
 	vpc_underlay_teardown(pn);
+	vpc_qos_teardown(pn);
 	rtnl_unlock();
 
 	mutex_lock(&pn->lock);
@@ -80,6 +87,7 @@ static void __net_exit vpc_pernet_net_exit(struct net *net)
 	vpc_port_table_exit(pn);
 	vpc_map_tables_exit(pn);
 	vpc_stats_free(pn->stats);
+	vpc_qos_exit(pn);
 	xa_destroy(&pn->paths);
 	xa_destroy(&pn->ports);
 	xa_destroy(&pn->nets);

@@ -2,6 +2,7 @@
 #ifndef _VPC_PERNET_H
 #define _VPC_PERNET_H
 
+#include <linux/idr.h>
 #include <linux/mutex.h>
 #include <linux/in6.h>
 #include <linux/netdevice.h>
@@ -21,6 +22,13 @@ struct vpc_key {
 struct vpc_key6 {
 	u32 vpc;
 	struct in6_addr ip;
+};
+
+/* The devices whose HTB trees shape traffic between local ports (qos.c). */
+enum vpc_qos_dev_kind {
+	VPC_QOS_DEV_INGRESS,	/* to a port: its ingress class */
+	VPC_QOS_DEV_LOCAL,	/* from a port to another here: its egress class */
+	VPC_QOS_DEVS,
 };
 
 /*
@@ -47,6 +55,11 @@ struct vpc_pernet {
 	struct net_device *ul_dev[VPC_PLANES];
 	bool fastpath;		/* take GRE off them at all; RTNL */
 	struct vpc_stats __percpu *stats; /* GRE receive counters */
+	/* QoS (qos.c): each plane's capacity and host reserve, bytes/s. */
+	u64 rate[VPC_PLANES];
+	u64 reserve[VPC_PLANES];
+	struct ida qos_classes;	/* port class minors */
+	struct net_device __rcu *qos_dev[VPC_QOS_DEVS]; /* RTNL to change */
 	struct notifier_block netdev_nb; /* this netns's netdev events */
 	u32 gen;		/* bumped on every change; dumps check it */
 };

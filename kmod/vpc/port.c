@@ -16,6 +16,7 @@
 
 #include "datapath.h"
 #include "port.h"
+#include "qos.h"
 #include "stats.h"
 #include "vip.h"
 #include "vnet.h"
@@ -331,13 +332,17 @@ struct vpc_port *vpc_port_add(struct vpc_pernet *pn, struct vpc_net *vnet,
 		port->addrs[i].port = port;
 	}
 
+	ret = vpc_qos_class_get(pn, extack);
+	if (ret < 0)
+		goto err_stats;
+	port->qos_class = ret;
 	ret = xa_insert(&pn->ports, dev->ifindex, port, GFP_KERNEL);
 	if (ret) {
 		if (ret == -EBUSY) {
 			NL_SET_ERR_MSG_MOD(extack, "the device is a port already");
 			ret = -EEXIST;
 		}
-		goto err_stats;
+		goto err_class;
 	}
 	ret = vpc_port_hash(pn, port, extack);
 	if (ret)
@@ -365,6 +370,8 @@ err_hash:
 	vpc_port_unhash(pn, port, port->n_addrs);
 err_xa:
 	xa_erase(&pn->ports, dev->ifindex);
+err_class:
+	vpc_qos_class_put(pn, port->qos_class);
 err_stats:
 	vpc_stats_free(port->stats);
 err_free:
@@ -398,6 +405,7 @@ void vpc_port_del(struct vpc_pernet *pn, struct vpc_port *port)
 	vpc_port_unhash(pn, port, port->n_addrs);
 	vpc_port_allows_flush(pn, port);
 	xa_erase(&pn->ports, port->dev->ifindex);
+	vpc_qos_class_put(pn, port->qos_class);
 	netdev_put(port->dev, &port->dev_tracker);
 	/* Its VPC keeps counting what it did (frames in flight are lost). */
 	vpc_stats_accumulate(port->stats, port->vnet->retired);

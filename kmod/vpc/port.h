@@ -42,8 +42,16 @@ struct vpc_port {
 	struct vpc_stats __percpu *stats;
 	struct vpc_bucket buckets[VPC_RL_CLASSES]; /* ratelimit.c */
 	struct vpc_miss_table misses;	/* miss.c */
+	u32 qos_class;			/* its HTB class id (qos.c) */
+	bool qos_egress, qos_ingress;	/* classified; pn->lock, RCU readers */
 	struct rcu_head rcu;
 };
+
+/* The class of a frame from PORT's VM: its own, or 0 (HTB's default). */
+static inline u32 vpc_qos_egress_prio(const struct vpc_port *port)
+{
+	return READ_ONCE(port->qos_egress) ? port->qos_class : 0;
+}
 
 int vpc_port_cache_init(void);
 void vpc_port_cache_exit(void);

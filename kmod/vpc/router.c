@@ -23,6 +23,7 @@
 #include "miss.h"
 #include "pernet.h"
 #include "port.h"
+#include "qos.h"
 #include "ratelimit.h"
 #include "route.h"
 #include "stats.h"
@@ -180,7 +181,7 @@ static void vpc_router_forward(struct vpc_pernet *pn, struct vpc_port *port,
 	skb_forward_csum(skb);
 	vpc_stats_inc(port->stats, VPC_STATS_A_ROUTED_PACKETS);
 	if (to)
-		vpc_deliver(to, skb);
+		vpc_deliver_local(pn, port, to, skb);
 	else
 		vpc_encap(pn, port, map, skb);
 }
