@@ -11,7 +11,8 @@
 #   a1 a2 a3 e i l m n      r s                    1,000 dummy ports
 #
 #   VPC 100, 10.0.0.0/24: a1 .1 a2 .2 a3 .3 e .4 i .5 l .6 m .7 n .8 on
-#   hv1, r .11 s .12 on hv2; VM .N has MAC 02:00:00:00:00:NN (hex).
+#   hv1, r .11 s .12 on hv2; VM .N has MAC 02:00:00:00:00:NN (hex), and
+#   VM X's port is vmX (ip(8) would take "l", "m" or "n" for a keyword).
 #   a1..a3 contend for hv1's plane towards r; e has egress max 8mbit (to r
 #   and to l), i ingress max 8mbit (from s and from m); n has no QoS.
 #
@@ -33,6 +34,8 @@ load_module vpc
 defer unload_module vpc
 setup_ns fab hv1 hv2 big a1 a2 a3 e i l m n r s
 topo_quiet "$fab" "$hv1" "$hv2" "$big" "$a1" "$a2" "$a3" "$e" "$i" "$l" "$m" "$n" "$r" "$s"
+# stage NAME: where the time goes, as a TAP comment.
+stage() { log "at ${SECONDS} s: $*"; }
 W=$(mktemp -d /tmp/vpc-qos.XXXXXX)
 defer rm -rf "$W"
 
@@ -49,7 +52,7 @@ declare -A vmip=([a1]=1 [a2]=2 [a3]=3 [e]=4 [i]=5 [l]=6 [m]=7 [n]=8 [r]=11 [s]=1
 vm() {
 	local v=$1 hv=$2 mac
 	mac=$(printf '02:00:00:00:00:%02x' "${vmip[$v]}")
-	topo_vm "${!v}" "$hv" "$v" 100 "$mac" "10.0.0.${vmip[$v]}/24"
+	topo_vm "${!v}" "$hv" "vm$v" 100 "$mac" "10.0.0.${vmip[$v]}/24"
 }
 map() {
 	vpc -n "$1" map add net 100 ip "10.0.0.${vmip[$2]}" \
@@ -104,7 +107,7 @@ cls_a1=none cls_a2=none cls_a3=none cls_e=none cls_i=none
 classes() {
 	local v c
 	for v in "$@"; do
-		c=$(qos_class "$hv1" "$v") || { echo "$c"; return 1; }
+		c=$(qos_class "$hv1" "vm$v") || { echo "$c"; return 1; }
 		printf -v "cls_$v" '%s' "$c"
 		echo "$v: $c"
 	done
@@ -146,10 +149,11 @@ sum_within() {
 }
 
 # --- Two VMs contending: min 30% of the plane each, max the plane. -------
+stage "Two VMs contending: min 30% of the plane each, max the plane."
 MIN1=$((PK * 3 / 10))
 qos_pair() {
-	$V1 port set dev a1 qos egress min "${MIN1}kbit" max "${QOS_PLANE}mbit" &&
-	$V1 port set dev a2 qos egress min "${MIN1}kbit" max "${QOS_PLANE}mbit"
+	$V1 port set dev vma1 qos egress min "${MIN1}kbit" max "${QOS_PLANE}mbit" &&
+	$V1 port set dev vma2 qos egress min "${MIN1}kbit" max "${QOS_PLANE}mbit"
 }
 check "a1, a2: qos egress min ${MIN1}kbit max ${QOS_PLANE}mbit" qos_pair
 check_here "port show -d -j reports their qos_class" classes a1 a2
@@ -158,8 +162,9 @@ a1_class() {
 	port_class_is vpc-local "$cls_a1" "$(tcrate $MIN1)" "${QOS_PLANE}Mbit"
 }
 check "a1's class on ul0 and vpc-local: rate = min, ceil = max" a1_class
-check_output "port show lists the QoS" " qos egress min $(clirate $MIN1) max ${QOS_PLANE}mbit( |\$)" \
-	$V1 port show dev a1
+# A max equal to the plane's rate is not repeated.
+check_output "port show lists the QoS" " qos egress min $(clirate $MIN1)( max ${QOS_PLANE}mbit)?( |\$)" \
+	$V1 port show dev vma1
 
 contention2() {
 	qos_flow_start a1 "$a1" "$r" 10.0.0.11 5201 &&
@@ -185,9 +190,10 @@ check "a2 stops: a1 borrows up to its max (90..110% of ${QOS_PLANE}mbit)" \
 qos_flow_stop a1
 
 # --- Ceilings: e egress max 8mbit, i ingress max 8mbit. ------------------
+stage "Ceilings: e egress max 8mbit, i ingress max 8mbit."
 qos_caps() {
-	$V1 port set dev e qos egress min 1mbit max 8mbit &&
-	$V1 port set dev i qos ingress min 1mbit max 8mbit
+	$V1 port set dev vme qos egress min 1mbit max 8mbit &&
+	$V1 port set dev vmi qos ingress min 1mbit max 8mbit
 }
 check "e: qos egress min 1mbit max 8mbit; i: qos ingress min 1mbit max 8mbit" qos_caps
 check_here "port show -d -j reports their qos_class" classes e i
@@ -226,22 +232,23 @@ check "e -> a VM on its host: <= 8.8 Mbit/s over 10 s (e's class on vpc-local, l
 check "a VM on its host -> i: <= 8.8 Mbit/s over 10 s (i's class on vpc-ingress, i's eth0)" \
 	capped "ingress/$cls_i" i
 qos_flow_stop el mi
-check_output "port show -s: e's egress statistics" '^ *egress_bytes [1-9][0-9]*$' $V1 -s port show dev e
+check_output "port show -s: e's egress statistics" '^ *egress_bytes [1-9][0-9]*$' $V1 -s port show dev vme
 
 qos_off() {
 	[ "$cls_e" != none ] && [ "$cls_i" != none ] &&
-	$V1 port set dev e qos off && $V1 port set dev i qos off &&
+	$V1 port set dev vme qos off && $V1 port set dev vmi qos off &&
 	no_class "$cls_e" && no_class "$cls_i"
 }
 check "qos off: e's and i's classes leave the three trees" qos_off
 
 # --- Three VMs, min 10/20/60% of the plane: the spare 10% is lent in ------
 # proportion to min, so each gets min * plane / (sum of min).
+stage "Three VMs, min 10/20/60% of the plane: the spare 10% is lent in"
 M=(0 $((PK / 10)) $((PK / 5)) $((PK * 3 / 5)))
 qos_three() {
 	local k
 	for k in 1 2 3; do
-		$V1 port set dev "a$k" qos egress min "${M[k]}kbit" max "${QOS_PLANE}mbit" || return 1
+		$V1 port set dev "vma$k" qos egress min "${M[k]}kbit" max "${QOS_PLANE}mbit" || return 1
 	done
 }
 check "a1, a2, a3: qos egress min ${M[1]}/${M[2]}/${M[3]}kbit max ${QOS_PLANE}mbit" qos_three
@@ -280,6 +287,7 @@ qos_flow_stop a1 a2 a3
 
 # --- Admission control: refusals change nothing. -----------------------
 # Egress min on ul0 is 90% of the plane now; l takes half of ingress.
+stage "Admission control: refusals change nothing."
 snapshot() {
 	local d
 	for d in "${TREES[@]}"; do
@@ -289,30 +297,30 @@ snapshot() {
 	$V1 -j port show && $V1 -j underlay show
 }
 check "l: qos ingress min $((PK / 2))kbit max ${QOS_PLANE}mbit" \
-	$V1 port set dev l qos ingress min "$((PK / 2))kbit" max "${QOS_PLANE}mbit"
+	$V1 port set dev vml qos ingress min "$((PK / 2))kbit" max "${QOS_PLANE}mbit"
 snapshot >"$W/before" 2>&1
 unchanged() {
 	snapshot >"$W/after" 2>&1 && diff -u "$W/before" "$W/after"
 }
 REFUSED='^Error: refused: on [^ ]+ the ports. (egress|ingress) min .* would exceed the rate '
 check_fail_output "egress min beyond the plane (90% + 20%) is refused, with a message" "$REFUSED" \
-	$V1 port set dev n qos egress min "$((PK / 5))kbit" max "${QOS_PLANE}mbit"
+	$V1 port set dev vmn qos egress min "$((PK / 5))kbit" max "${QOS_PLANE}mbit"
 check "and changes nothing (the trees, port show, underlay show)" unchanged
 check_fail_output "ingress min beyond the planes' rate (50% + 60%) is refused" "$REFUSED" \
-	$V1 port set dev n qos ingress min "$((PK * 3 / 5))kbit" max "${QOS_PLANE}mbit"
+	$V1 port set dev vmn qos ingress min "$((PK * 3 / 5))kbit" max "${QOS_PLANE}mbit"
 check_fail_output "egress and ingress in one command, ingress refused: neither is set" "$REFUSED" \
-	$V1 port set dev n qos egress min 1mbit max 2mbit ingress min "$((PK * 3 / 5))kbit" max "${QOS_PLANE}mbit"
+	$V1 port set dev vmn qos egress min 1mbit max 2mbit ingress min "$((PK * 3 / 5))kbit" max "${QOS_PLANE}mbit"
 check_fail_output "a plane rate below the ports' min (80% < 90%) is refused" "$REFUSED" \
 	$V1 underlay set rate "$((PK * 8 / 10))kbit"
 check_fail_output "a reserve that no longer fits (90% + 20%) is refused" "$REFUSED" \
 	$V1 underlay set reserve "$((PK / 5))kbit"
 check "none of them changed anything" unchanged
-check_fail_output "min above max is refused" '^Error: egress min is above its max' $V1 port set dev n qos egress min 4mbit max 2mbit
+check_fail_output "min above max is refused" '^Error: egress min is above its max' $V1 port set dev vmn qos egress min 4mbit max 2mbit
 check_fail_output "a rate that is not a rate is refused" '^Error: argument "2parsecs" is wrong: min is a rate' \
-	$V1 port set dev n qos egress min 2parsecs max 4mbit
+	$V1 port set dev vmn qos egress min 2parsecs max 4mbit
 check_fail_output "qos on a device that is not a port is refused" '^Error: ul0 is not a port of vpc.ko' \
 	$V1 port set dev ul0 qos egress min 1mbit max 2mbit
-check_fail_output "an unknown qos word is refused" '^Error: unknown argument "sideways"' $V1 port set dev n qos sideways
+check_fail_output "an unknown qos word is refused" '^Error: unknown argument "sideways"' $V1 port set dev vmn qos sideways
 check_fail_output "plane 2 is refused" '^Error: argument "2" is wrong: plane must be 0 or 1' $V1 underlay set plane 2 rate 10mbit
 check "and nothing changed" unchanged
 
@@ -320,8 +328,9 @@ check "and nothing changed" unchanged
 # 4 MB from a1 to r (tcp_xfer: length and hash) while a1's max goes
 # 8mbit -> the plane -> 4mbit -> the plane, each change when a1's class
 # has carried a given amount; at 4mbit, the class must carry <= 4.4.
+stage "A rate changed under load: the connection goes on, byte for byte."
 XFER=4000000
-set_max() { $V1 port set dev a1 qos egress min "${M[1]}kbit" max "$1"; }
+set_max() { $V1 port set dev vma1 qos egress min "${M[1]}kbit" max "$1"; }
 # past BASE BYTES: a1's class on ul0 has carried BYTES since BASE.
 past() { qos_sent_at_least "$hv1" ul0 "$cls_a1" $(($1 + $2)) >/dev/null; }
 rate_changes() {
@@ -361,9 +370,10 @@ check "a1's class was changed in place: same id, ceil ${QOS_PLANE}Mbit" \
 # ____dev_forward_skb() zeroes skb->priority), so a clsact filter on the
 # host side of the port sets it: tc ingress runs before vpc.ko's
 # rx_handler.  vpc.ko must classify by the port, never by what it is given.
+stage "The default class: a frame that comes to vpc.ko with another port's"
 prio_as() {
-	ip netns exec "$hv1" tc qdisc add dev "$1" clsact &&
-	ip netns exec "$hv1" tc filter add dev "$1" ingress matchall \
+	ip netns exec "$hv1" tc qdisc add dev "vm$1" clsact &&
+	ip netns exec "$hv1" tc filter add dev "vm$1" ingress matchall \
 		action skbedit priority "$2"
 }
 # moved KEY... : print the bytes of the KEYs (tc:ns:dev:label specs' keys).
@@ -399,6 +409,7 @@ own_prio() {
 check "a1 with a2's class in skb->priority: a1's own class, on ul0 and vpc-local" own_prio
 
 # --- 1,000 ports with QoS on one host, through `vpc -batch`; nothing leaks.
+stage "1,000 ports with QoS on one host, through vpc -batch; nothing leaks."
 NP=1000
 VB="vpc -n $big"
 BIG_TREES=(ul0 vpc-local vpc-ingress)
@@ -462,6 +473,7 @@ gone() {
 check "net del, then underlay set rate: no port class is left on any tree" gone
 
 # --- Unloading leaves the underlay's tree to tc. ------------------------
+stage "Unloading leaves the underlay's tree to tc."
 check "module unloads with QoS configured" rmmod vpc
 check_output "hv1's ul0 keeps its tree (7670:), which tc removes" '^qdisc htb 7670: root' sh -c \
 	"ip netns exec $hv1 tc qdisc show dev ul0 && ip netns exec $hv1 tc qdisc del dev ul0 root"

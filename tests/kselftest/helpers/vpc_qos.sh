@@ -153,9 +153,9 @@ qos_flow_stop() {
 	local name
 	for name in "$@"; do
 		# shellcheck disable=SC2086
-		kill ${qos_flow_pids[$name]} 2>/dev/null
+		kill ${qos_flow_pids[$name]:-} 2>/dev/null
 		# shellcheck disable=SC2086
-		wait ${qos_flow_pids[$name]} 2>/dev/null
+		wait ${qos_flow_pids[$name]:-} 2>/dev/null
 	done
 	true
 }
