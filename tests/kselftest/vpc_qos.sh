@@ -376,7 +376,8 @@ prio_as() {
 	ip netns exec "$hv1" tc filter add dev "vm$1" ingress matchall \
 		action skbedit priority "$2"
 }
-# moved KEY... : print the bytes of the KEYs (tc:ns:dev:label specs' keys).
+# counters FILE: every class counter of hv1's ul0 and vpc-local, into FILE;
+# delta KEY: how much KEY grew from $W/c0 to $W/c1.
 counters() { qos_snap "$UL" "$LOCAL" >"$1"; }
 delta() {
 	awk -v k="$1" 'NR == FNR { if ($1 == k) b = $2; next } $1 == k { print $2 - b; f = 1 }
@@ -410,7 +411,7 @@ check "a1 with a2's class in skb->priority: a1's own class, on ul0 and vpc-local
 
 # --- 1,000 ports with QoS on one host, through `vpc -batch`; nothing leaks.
 stage "1,000 ports with QoS on one host, through vpc -batch; nothing leaks."
-NP=1000
+NP=${VPC_QOS_PORTS:-1000}	# fewer for a quick look at the rest
 VB="vpc -n $big"
 BIG_TREES=(ul0 vpc-local vpc-ingress)
 big_setup() {
