@@ -325,25 +325,26 @@ check_fail_output "plane 2 is refused" '^Error: argument "2" is wrong: plane mus
 check "and nothing changed" unchanged
 
 # --- A rate changed under load: the connection goes on, byte for byte. --
-# 4 MB from a1 to r (tcp_xfer: length and hash) while a1's max goes
-# 8mbit -> the plane -> 4mbit -> the plane, each change when a1's class
-# has carried a given amount; at 4mbit, the class must carry <= 4.4.
-stage "A rate changed under load: the connection goes on, byte for byte."
-XFER=4000000
+# 8 MB from a1 to r (tcp_xfer: length and hash) while a1's max goes 8mbit
+# -> 2mbit -> the plane.  The 2mbit phase is measured from when the change
+# has returned (a vpc command takes seconds on a loaded TCG VM) over the
+# next 1 MB (4 s: GSO frames of up to 64 kB make shorter windows coarse):
+# the class must carry <= 2.2 Mbit/s.
+stage "A rate changed under load"
+XFER=8000000
 set_max() { $V1 port set dev vma1 qos egress min "${M[1]}kbit" max "$1"; }
-# past BASE BYTES: a1's class on ul0 has carried BYTES since BASE.
-past() { qos_sent_at_least "$hv1" ul0 "$cls_a1" $(($1 + $2)) >/dev/null; }
+# grown FROM BYTES: a1's class on ul0 has carried BYTES since it was at FROM.
+grown() { qos_sent_at_least "$hv1" ul0 "$cls_a1" $(($1 + $2)) >/dev/null; }
 rate_changes() {
 	local base t0 b0 t1 b1 sent got
 	set_max 8mbit || return 1
 	base=$(qos_bytes "$hv1" ul0 "$cls_a1") || return 1
 	ip netns exec "$r" tcp_xfer recv 10.0.0.11 5301 >"$W/xfer.recv" 2>&1 &
 	ip netns exec "$a1" tcp_xfer send 10.0.0.11 5301 $XFER >"$W/xfer.send" 2>&1 &
-	busywait 30000 past "$base" 800000 && set_max "${QOS_PLANE}mbit" &&
-	busywait 30000 past "$base" 1600000 && set_max 4mbit || return 1
+	busywait 30000 grown "$base" 500000 && set_max 2mbit || return 1
 	t0=$(date +%s%N)
-	b0=$(qos_bytes "$hv1" ul0 "$cls_a1")
-	busywait 30000 past "$base" 2400000 || return 1
+	b0=$(qos_bytes "$hv1" ul0 "$cls_a1") &&
+	busywait 30000 grown "$b0" 1000000 || return 1
 	t1=$(date +%s%N)
 	b1=$(qos_bytes "$hv1" ul0 "$cls_a1")
 	set_max "${QOS_PLANE}mbit" || return 1
@@ -353,15 +354,14 @@ rate_changes() {
 	echo "sent: $sent"
 	echo "received: $got"
 	awk -v b=$((b1 - b0)) -v t=$((t1 - t0)) \
-		'BEGIN { printf "at 4mbit: %.2f Mbit/s over %.2f s\n", b * 8 / t * 1e3, t / 1e9 }' >"$W/at4"
-	cat "$W/at4"
+		'BEGIN { printf "at 2mbit: %.3f Mbit/s over %.2f s\n", b * 8 / t * 1e3, t / 1e9 }' >"$W/slow"
+	cat "$W/slow"
 	[ -n "$sent" ] && [ "$sent" = "$got" ] && [ "${sent%% *}" -eq $XFER ]
 }
-check "max 8mbit -> ${QOS_PLANE}mbit -> 4mbit -> ${QOS_PLANE}mbit under load: all 4 MB arrive, hash intact" \
-	rate_changes
-log "$(cat "$W/at4" 2>/dev/null)"
-check "while at 4mbit, a1's class carried <= 4.4 Mbit/s" \
-	awk '/^at 4mbit/ { r = $3 } END { exit !(r != "" && r <= 4.4) }' "$W/at4"
+check "max 8mbit -> 2mbit -> ${QOS_PLANE}mbit under load: all 8 MB arrive, hash intact" rate_changes
+log "$(cat "$W/slow" 2>/dev/null)"
+check "while at 2mbit, a1's class carried <= 2.2 Mbit/s (and carried some)" \
+	awk '/^at 2mbit/ { r = $3 } END { exit !(r != "" && r > 0 && r <= 2.2) }' "$W/slow"
 check "a1's class was changed in place: same id, ceil ${QOS_PLANE}Mbit" \
 	port_class_is ul0 "$cls_a1" "$(tcrate "${M[1]}")" "${QOS_PLANE}Mbit"
 
