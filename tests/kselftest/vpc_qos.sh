@@ -96,7 +96,7 @@ trees_made() {
 check "7670:1 at ${QOS_PLANE}Mbit and the default class 7670:2 on ul0, vpc-local, vpc-ingress" trees_made
 
 
-# kbit KBIT: a rate as tc prints it (6000 -> 6Mbit, 6500 -> 6500Kbit).
+# tcrate KBIT: a rate as tc prints it (6000 -> 6Mbit, 6500 -> 6500Kbit).
 tcrate() {
 	if [ $(($1 % 1000)) -eq 0 ]; then echo "$(($1 / 1000))Mbit"; else echo "${1}Kbit"; fi
 }
