@@ -160,10 +160,11 @@ no_class() {
 		! ip netns exec "$hv1" tc class show dev "$d" | grep "^class htb $1 " || return 1
 	done
 }
-# flowing VM DEV: VM's stream goes through its class on DEV (500 kB more).
+# flowing VM DEV: VM's stream goes through its class on DEV (0.4 s of the
+# plane more: 500 kB at 10mbit).
 flowing() {
 	local c=cls_$1
-	qos_flowing "$hv1" "$2" "${!c}" 500000
+	qos_flowing "$hv1" "$2" "${!c}" $((PK * 50))
 }
 # idle VM DEV: VM's class on DEV has drained (no byte in 0.2 s).
 class_idle() {
