@@ -97,12 +97,13 @@ trees_made() {
 }
 check "7670:1 at 40Mbit and the default class 7670:2 on ul0, vpc-local, vpc-ingress" trees_made 40
 
-# The plane: 60% of what three TCP streams (a1, a2, a3 -> r) carry here
+# The plane: 40% of what three TCP streams (a1, a2, a3 -> r) carry here
 # through HTB (the default class, up to 40mbit), within 2..40 Mbit/s, so
 # that the classes, not the machine, limit them: a TCG VM sharing two
 # cores with other VMs carried from 8 to 40 Mbit/s shaped (and 170 Mbit/s
-# unshaped: HTB's timers are the cost).  Every rate of the test is a share
-# of the plane in the proportions.
+# unshaped: HTB's timers are the cost), and one run carried 35 Mbit/s at
+# calibration but 18.7 of a 21mbit plane (60%) a minute later.  Every rate
+# of the test is a share of the plane in the proportions.
 calibrate() {
 	local c base
 	if [ -n "$QOS_PLANE" ]; then
@@ -116,10 +117,10 @@ calibrate() {
 	qos_window 4 "$UL" || { qos_flow_stop c1 c2 c3; return 1; }
 	qos_flow_stop c1 c2 c3
 	c=$(qos_mbit ul/7670:2) || return 1
-	QOS_PLANE=$(awk -v c="$c" 'BEGIN { p = int(c * 0.6); print (p < 2 ? 2 : (p > 40 ? 40 : p)) }')
+	QOS_PLANE=$(awk -v c="$c" 'BEGIN { p = int(c * 0.4); print (p < 2 ? 2 : (p > 40 ? 40 : p)) }')
 	echo "shaped at 40mbit: $c Mbit/s; the plane is ${QOS_PLANE}mbit"
 }
-check_here "calibration: 3 TCP streams through the default class, the plane at 60% of them" calibrate
+check_here "calibration: 3 TCP streams through the default class, the plane at 40% of them" calibrate
 log "$KSFT_OUT"
 : "${QOS_PLANE:=10}"
 PK=$((QOS_PLANE * 1000))
