@@ -388,11 +388,12 @@ rate_changes() {
 	ip netns exec "$r" tcp_xfer recv 10.0.0.11 5301 >"$W/xfer.recv" 2>&1 &
 	ip netns exec "$a1" tcp_xfer send 10.0.0.11 5301 $XFER >"$W/xfer.send" 2>&1 &
 	busywait 30000 grown "$base" 500000 && set_max "${SLOW}kbit" || return 1
-	t0=$(date +%s%N)
-	b0=$(qos_bytes "$hv1" ul0 "$cls_a1") &&
+	# Each time right after its read (see qos_snap).
+	b0=$(qos_bytes "$hv1" ul0 "$cls_a1") || return 1
+	t0=${EPOCHREALTIME/./}000
 	busywait 30000 grown "$b0" $((SLOW * 500)) || return 1
-	t1=$(date +%s%N)
-	b1=$(qos_bytes "$hv1" ul0 "$cls_a1")
+	b1=$(qos_bytes "$hv1" ul0 "$cls_a1") || return 1
+	t1=${EPOCHREALTIME/./}000
 	set_max "${QOS_PLANE}mbit" || return 1
 	wait	# the sender and the receiver, this subshell's only children
 	sent=$(cat "$W/xfer.send")
