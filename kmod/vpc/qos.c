@@ -146,9 +146,9 @@ static int vpc_qos_dev_create(struct vpc_pernet *pn,
 	if (ret) {
 		free_netdev(dev);
 		if (kind == VPC_QOS_DEV_INGRESS)
-			NL_SET_ERR_MSG_MOD(extack, "cannot create vpc-ingress (another device of that name?)");
+			NL_SET_ERR_MSG_MOD(extack, "cannot create vpc-ingress (name in use?)");
 		else
-			NL_SET_ERR_MSG_MOD(extack, "cannot create vpc-local (another device of that name?)");
+			NL_SET_ERR_MSG_MOD(extack, "cannot create vpc-local (name in use?)");
 		return ret;
 	}
 	ret = dev_open(dev, extack);
