@@ -64,6 +64,27 @@ struct qos_ctx *vpc_qos(void)
 	return vpc_qos_ctx;
 }
 
+static bool vpc_qos_gc_due;
+
+/*
+ * After a port del: the classes of ports that are gone go now, or once at
+ * the end of a batch (each pass reads every tree).
+ */
+int vpc_qos_gc(void)
+{
+	struct qos_ctx *ctx;
+	char err[256];
+
+	if (vpc_batching) {
+		vpc_qos_gc_due = true;
+		return 0;
+	}
+	ctx = vpc_qos();
+	if (!ctx)
+		return 2;
+	return qos_gc(ctx, err, sizeof(err)) ? vpc_qos_error(err) : 0;
+}
+
 static const struct cli_cmd vpc_objects[] = {
 	{ "net", do_net },
 	{ "underlay", do_underlay },
@@ -187,6 +208,9 @@ static int do_batch(const char *path)
 	}
 	/* The lines before a failure are made, whatever their group. */
 	flushed = batch_flush();
+	vpc_batching = false;
+	if (vpc_qos_gc_due && !flushed)
+		flushed = vpc_qos_gc();
 	if (vpc_qos_ctx)
 		qos_release(vpc_qos_ctx);
 	if (!ret)

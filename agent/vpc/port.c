@@ -166,17 +166,6 @@ static int port_set(int argc, char **argv)
 	return 0;
 }
 
-/* A deleted port's classes go with it. */
-static int port_qos_gc(void)
-{
-	struct qos_ctx *ctx = vpc_qos();
-	char err[256];
-
-	if (!ctx)
-		return 2;
-	return qos_gc(ctx, err, sizeof(err)) ? vpc_qos_error(err) : 0;
-}
-
 static int port_change(int argc, char **argv, uint8_t cmd)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
@@ -207,7 +196,8 @@ static int port_change(int argc, char **argv, uint8_t cmd)
 	ret = genl_talk(gs, nlh, NULL, NULL);
 	if (ret)
 		return nl_error(add ? "cannot add port" : "cannot delete port", ret, gs);
-	return add ? 0 : port_qos_gc();
+	/* A deleted port's classes go with it. */
+	return add ? 0 : vpc_qos_gc();
 }
 
 /*

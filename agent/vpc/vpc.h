@@ -20,6 +20,8 @@ extern struct cli_opts vpc_opts;
 struct genl_sock *vpc_sock(void);
 /* agent/qos's context, opened on first use (NULL: the error is printed). */
 struct qos_ctx *vpc_qos(void);
+/* Delete the classes of ports that are gone (at the end of a batch). */
+int vpc_qos_gc(void);
 /*
  * Send a change request and report its failure as "cannot WHAT"; in a
  * batch it is queued and a failure is reported with its line later.
