@@ -13,9 +13,10 @@
 #   its port allowed 198.51.100.0/24); gateway MAC 02:76:70:00:00:64.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/helpers/vpc_topo.sh"
-require_cmd vpc nl_send ping setpriv
+. "$(dirname "$0")/helpers/vpc_qos.sh"
+require_cmd vpc nl_send ping setpriv tc jq
 
-ktap_plan 52
+ktap_plan 54
 load_module vpc
 defer unload_module vpc
 setup_ns fab hv1 hv2 a1 a2 a3 nat
@@ -145,10 +146,25 @@ check "mark plane 0 down on both hosts" sh -c "vpc -n $hv1 underlay path 192.0.2
 check_output "underlay show lists the path" '^path 192\.0\.2\.2 plane 0 down$' vpc -n "$hv1" underlay show
 check_output "underlay show -j lists the path" '\{"path":"192\.0\.2\.2","plane":0,"state":"down"\}' \
 	vpc -n "$hv1" -j underlay show
+# a1 with egress QoS: a tree on each plane's device (Documentation/vpc.md, "QoS").
+qos_on() {
+	vpc -n "$hv1" underlay set rate 100mbit && vpc -n "$hv1" underlay set plane 1 rate 100mbit &&
+	vpc -n "$hv1" port set dev a1 qos egress min 1mbit max 100mbit
+}
+check "a1: qos egress, both planes at 100mbit" qos_on
+A1_CLASS=$(qos_class "$hv1" a1) || true
+A1_UL1=$(qos_bytes "$hv1" ul1 "$A1_CLASS") || A1_UL1=0
 p1=$(p1_packets)
 check "traffic moves to plane 1 (a1 -> a3)" pings "$a1" 10.0.1.3
 check "and the appliance route too" pings "$a1" 198.51.100.1
 check "plane 1 carried it" test "$(p1_packets)" -ge $((p1 + 6))
+# Then the trees go, so that the underlay shows as before.
+qos_plane1() {
+	qos_sent_at_least "$hv1" ul1 "$A1_CLASS" $((A1_UL1 + 6 * 98)) &&
+	vpc -n "$hv1" port set dev a1 qos off && vpc -n "$hv1" underlay set rate 0bit &&
+	vpc -n "$hv1" underlay set plane 1 rate 0bit
+}
+check "plane 1's tree shaped a1's frames there (a1's class on ul1)" qos_plane1
 check "plane-1 GRE is from a known host" test "$(vpc_stat "$hv1" underlay gre_drop_unknown_source)" -eq 0
 check "plane 1 down as well" vpc -n "$hv1" underlay path 192.0.2.2 plane 1 down
 check_fail_output "both planes down: no ping" '100% packet loss' ping1 "$a1" 10.0.1.3
