@@ -57,14 +57,14 @@ int cbs_client_connect(const char *server, int timeout_ms,
 	return fd;
 }
 
-int cbs_client_admin(int fd, uint16_t op, const struct cbs_admin_volume *arg,
+int cbs_client_admin(int fd, uint16_t op, const void *arg, uint32_t arg_len,
 		     void **reply, uint32_t *reply_len)
 {
 	struct cbs_request req = {
 		.magic = htole32(CBS_REQUEST_MAGIC),
 		.op = htole16(op),
 		.handle = htole64(1),
-		.length = htole32(arg ? sizeof(*arg) : 0),
+		.length = htole32(arg ? arg_len : 0),
 	};
 	struct cbs_reply rep;
 	uint32_t len;
@@ -73,7 +73,7 @@ int cbs_client_admin(int fd, uint16_t op, const struct cbs_admin_volume *arg,
 
 	ret = nb_send_all(fd, &req, sizeof(req), 0);
 	if (!ret && arg)
-		ret = nb_send_all(fd, arg, sizeof(*arg), 0);
+		ret = nb_send_all(fd, arg, arg_len, 0);
 	if (!ret)
 		ret = nb_recv_all(fd, &rep, sizeof(rep));
 	if (ret)

@@ -41,13 +41,14 @@ int cbs_client_connect(const char *server, int timeout_ms,
 		       const struct cbs_hello_req *hello, struct cbs_hello_reply *rep);
 
 /*
- * One admin request OP with payload ARG (NULL for none) on an admin
- * session.  Returns 0; the server's error as a positive errno; or a
+ * One admin request OP with payload ARG of ARG_LEN bytes (NULL for none:
+ * struct cbs_admin_volume, cbs_admin_config or cbs_admin_snapshot) on an
+ * admin session.  Returns 0; the server's error as a positive errno; or a
  * negative errno when no good reply came (-EPROTO: a malformed one).
  * With REPLY, *REPLY gets the malloc'd reply payload and *REPLY_LEN its
  * size; without, a reply with a payload is malformed.
  */
-int cbs_client_admin(int fd, uint16_t op, const struct cbs_admin_volume *arg,
+int cbs_client_admin(int fd, uint16_t op, const void *arg, uint32_t arg_len,
 		     void **reply, uint32_t *reply_len);
 
 #endif /* NIMBUS_CBS_CLIENT_H */

@@ -17,7 +17,9 @@
 /* A handshake in host byte order; name and token NUL-padded to full size. */
 struct cbs_hello_req {
 	bool admin;
+	bool replica;			/* a primary's session to a backup */
 	uint64_t generation;
+	uint64_t epoch;			/* replica session: the primary's, else 0 */
 	uint64_t session;		/* 0: no session (admin, simple tools) */
 	char name[CBS_PROTO_NAME_LEN];
 	char token[CBS_PROTO_TOKEN_LEN];
@@ -37,6 +39,7 @@ struct cbs_req {
 /* What a request is checked against: a snapshot of its session and volume. */
 struct cbs_session {
 	bool admin;
+	bool replica;			/* SNAPSHOT is allowed only here */
 	uint64_t generation;		/* from the session's handshake */
 	uint64_t volume_generation;	/* the volume's current one */
 	uint64_t size;
@@ -49,6 +52,27 @@ struct cbs_admin_req {
 	char token[CBS_PROTO_TOKEN_LEN];
 	uint64_t size;
 	uint32_t block_size;
+};
+
+/* A CONFIG, PROMOTE, SET_REPLICAS or STATUS payload in host byte order. */
+struct cbs_config_req {
+	char name[CBS_PROTO_NAME_LEN];
+	uint64_t epoch;
+	uint32_t flags;
+	uint32_t count;
+	uint32_t self;
+	uint32_t primary;
+	char members[CBS_PROTO_MAX_REPLICAS][CBS_PROTO_ADDR_LEN];
+	char peer_token[CBS_PROTO_TOKEN_LEN];
+};
+
+/* A snapshot op's payload in host byte order. */
+struct cbs_snap_req {
+	char volume[CBS_PROTO_NAME_LEN];
+	char snap[CBS_PROTO_NAME_LEN];
+	char clone[CBS_PROTO_NAME_LEN];
+	char token[CBS_PROTO_TOKEN_LEN];
+	uint32_t flags;
 };
 
 /* 1..63 printable characters, no '/', not starting with '.'. */
@@ -94,5 +118,29 @@ bool cbs_proto_op_mutates(uint16_t op);
 /* Decode and check the payload of a CREATE, DELETE or RESIZE. */
 int cbs_proto_check_admin(uint16_t op, const void *buf, size_t len,
 			  struct cbs_admin_req *out);
+
+/*
+ * A replica's address: "ADDR:PORT" as the clients and the other members
+ * reach it, 1..63 printable characters.
+ */
+bool cbs_proto_addr_ok(const char *addr);
+
+/*
+ * Decode and check the payload of CONFIG, PROMOTE, SET_REPLICAS or STATUS:
+ * the fields each op uses are well-formed and the others 0; members are
+ * distinct.  Whether an epoch is new enough is the server's business.
+ */
+int cbs_proto_check_config(uint16_t op, const void *buf, size_t len,
+			   struct cbs_config_req *out);
+void cbs_proto_encode_config(const struct cbs_config_req *req, struct cbs_admin_config *out);
+
+/*
+ * Decode and check a snapshot op's payload (SNAP_CREATE, SNAP_DELETE,
+ * SNAP_LIST, CLONE, ROLLBACK), or of a replica session's SNAPSHOT (the
+ * name alone: op CBS_OP_SNAPSHOT, 64 bytes, into out->snap).
+ */
+int cbs_proto_check_snapshot(uint16_t op, const void *buf, size_t len,
+			     struct cbs_snap_req *out);
+void cbs_proto_encode_snapshot(const struct cbs_snap_req *req, struct cbs_admin_snapshot *out);
 
 #endif /* NIMBUS_CBS_PROTO_H */

@@ -15,6 +15,7 @@
 #include "lib/sock.h"
 #include "lib/token.h"
 #include "storage/conn.h"
+#include "storage/file.h"
 #include "storage/volume.h"
 
 #define HANDSHAKE_TIMEOUT_S 10
@@ -134,55 +135,6 @@ static void pipe_open(struct cbs_conn *c)
 		pipe_close(c);
 	else
 		c->pipe_size = (size_t)size;
-}
-
-static int pread_full(int fd, char *buf, size_t len, off_t off)
-{
-	ssize_t n;
-
-	while (len) {
-		n = pread(fd, buf, len, off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0) {
-			memset(buf, 0, len);
-			return 0;
-		}
-		buf += n;
-		off += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static int pwrite_full(int fd, const char *buf, size_t len, off_t off)
-{
-	ssize_t n;
-
-	while (len) {
-		n = pwrite(fd, buf, len, off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		buf += n;
-		off += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static int zero_range(int fd, off_t off, off_t len)
-{
-	if (!fallocate(fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, off, len))
-		return 0;
-	/* tmpfs and some others have no ZERO_RANGE; a hole reads as zeros too. */
-	if (errno == EOPNOTSUPP &&
-	    !fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off, len))
-		return 0;
-	return -errno;
 }
 
 /* Discard what is left in the pipe after an error: a new, empty one. */

@@ -12,6 +12,7 @@
 
 #include "lib/log.h"
 #include "lib/token.h"
+#include "storage/file.h"
 #include "storage/volume.h"
 
 #define META_MAX 512
@@ -35,35 +36,20 @@ static void vol_path(char *buf, size_t size, const char *name, const char *suffi
 	snprintf(buf, size, "%s%s", name, suffix);
 }
 
-/* Replace NAME.meta atomically: write a temporary file, fsync, rename, fsync DIR. */
+/* Replace NAME.meta atomically. */
 static int meta_write(const struct cbs_volume *v, uint64_t size, uint64_t generation)
 {
-	char tmp[CBS_PROTO_NAME_LEN + 16], path[CBS_PROTO_NAME_LEN + 8];
+	char path[CBS_PROTO_NAME_LEN + 8];
 	char text[META_MAX];
-	int fd, len, ret = 0;
+	int len, ret;
 
-	snprintf(tmp, sizeof(tmp), ".%s.meta.tmp", v->name);
 	vol_path(path, sizeof(path), v->name, ".meta");
 	len = snprintf(text, sizeof(text),
 		       "size %llu\nblock_size %u\ngeneration %llu\ntoken %s\n",
 		       (unsigned long long)size, v->block_size,
 		       (unsigned long long)generation, v->token);
-	fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	errno = 0;
-	if (write(fd, text, (size_t)len) != len)
-		ret = errno ? -errno : -EIO;
-	else if (fsync(fd))
-		ret = -errno;
+	ret = file_replace(dir_fd, path, text, (size_t)len);
 	explicit_bzero(text, sizeof(text));
-	close(fd);
-	if (!ret && renameat(dir_fd, tmp, dir_fd, path))
-		ret = -errno;
-	if (!ret && fsync(dir_fd))
-		ret = -errno;
-	if (ret)
-		unlinkat(dir_fd, tmp, 0);
 	return ret;
 }
 
@@ -203,8 +189,8 @@ static void remove_leftovers(DIR *d)
 	rewinddir(d);
 	while ((e = readdir(d))) {
 		len = strlen(e->d_name);
-		if (e->d_name[0] == '.' && len > 9 &&
-		    !strcmp(e->d_name + len - 9, ".meta.tmp")) {
+		if (e->d_name[0] == '.' && len > 4 &&
+		    !strcmp(e->d_name + len - 4, ".tmp")) {
 			unlinkat(dir_fd, e->d_name, 0);
 			continue;
 		}

@@ -134,7 +134,7 @@ static int admin_op(const struct volume_args *a, uint16_t op, const char *what,
 			a->server, fd == -EACCES ? "wrong admin token" : strerror(-fd));
 		return 2;
 	}
-	ret = cbs_client_admin(fd, op, arg, reply, reply_len);
+	ret = cbs_client_admin(fd, op, arg, arg ? sizeof(*arg) : 0, reply, reply_len);
 	close(fd);
 	if (ret > 0)
 		ret = -ret;	/* the server's answer, printed as our own errors */

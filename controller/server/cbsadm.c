@@ -37,7 +37,7 @@ static int admin_op(const char *address, const char *admin_token, uint16_t op,
 			 ret == EACCES ? "wrong admin token" : strerror(ret));
 	if (ret)
 		goto out;
-	ret = cbs_client_admin(fd, op, vol, NULL, NULL);
+	ret = cbs_client_admin(fd, op, vol, vol ? sizeof(*vol) : 0, NULL, NULL);
 	if (ret == -EPROTO)
 		snprintf(err, errlen, "storage server %s: malformed reply", address);
 	else if (ret)

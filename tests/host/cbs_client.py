@@ -17,7 +17,7 @@ import struct
 import sys
 import time
 
-VERSION = 2
+VERSION = 3
 HELLO_MAGIC, HELLO_REPLY_MAGIC = 0x4E424831, 0x4E425231
 REQUEST_MAGIC, REPLY_MAGIC = 0x4E425131, 0x4E425031
 OP_READ, OP_WRITE, OP_FLUSH, OP_DISCARD, OP_WRITE_ZEROES = 0, 1, 2, 3, 4
@@ -25,8 +25,8 @@ F_FUA = 1
 MAX_LEN = 32 << 20
 SLOT_CAP = 4096  # slots the server tracks per session (storage/attempt.h)
 
-HELLO = struct.Struct("<IHHQ64s64sQ")
-HELLO_REPLY = struct.Struct("<IHHIIQQ")
+HELLO = struct.Struct("<IHHQ64s64sQQ")
+HELLO_REPLY = struct.Struct("<IHHIIQQQ64s")
 REQUEST = struct.Struct("<IHHQQQII")
 REPLY = struct.Struct("<IIQII")
 
@@ -69,9 +69,9 @@ class Session:
         self.sock = socket.create_connection((host, int(port)), timeout=10)
         self.generation = generation
         self.sock.sendall(HELLO.pack(HELLO_MAGIC, VERSION, 0, generation,
-                                     name.encode(), token.encode(), session))
+                                     name.encode(), token.encode(), session, 0))
         (magic, version, self.flags, self.error, self.block_size, self.size,
-         self.volume_generation) = HELLO_REPLY.unpack(recv_all(self.sock, HELLO_REPLY.size))
+         self.volume_generation, self.epoch, self.primary) = HELLO_REPLY.unpack(recv_all(self.sock, HELLO_REPLY.size))
         expect(magic == HELLO_REPLY_MAGIC and version == VERSION, "bad handshake reply")
         self.handle = 0
 
