@@ -17,6 +17,7 @@
 #include "storage/conn.h"
 #include "storage/file.h"
 #include "storage/replica.h"
+#include "storage/store.h"
 #include "storage/volume.h"
 
 #define HANDSHAKE_TIMEOUT_S 10
@@ -165,17 +166,21 @@ static int stream_discard(struct cbs_conn *c, size_t len)
 }
 
 /*
- * A READ's data: a large one is spliced from the file into the pipe (page
- * references, no copy); whatever that leaves (a small read, a short
- * splice) is copied into buf.  The reply sends the pipe's part first.
+ * A READ's data: a large one that one file holds is spliced from it into
+ * the pipe (page references, no copy); whatever that leaves (a small read,
+ * a short splice, a range spread over several files) is copied into buf.
+ * The reply sends the pipe's part first.
  */
-static int read_data(struct cbs_conn *c, int fd, uint32_t len, off_t off)
+static int read_data(struct cbs_conn *c, uint32_t len, uint64_t off)
 {
-	loff_t pos = off;
+	struct cbs_volume *v = c->vol;
+	loff_t pos = (loff_t)off;
 	ssize_t n = 0;
-	int ret;
+	int fd = -1, ret;
 
-	if (c->pipe[0] >= 0 && len >= SPLICE_MIN) {
+	if (c->pipe[0] >= 0 && len >= SPLICE_MIN)
+		fd = store_read_file(v, off, len);
+	if (fd >= 0) {
 		/* The pipe is empty, so this never waits for room in it. */
 		n = splice(fd, &pos, c->pipe[1], NULL, len, 0);
 		/* On failure the copy below meets the same error, or succeeds. */
@@ -185,7 +190,7 @@ static int read_data(struct cbs_conn *c, int fd, uint32_t len, off_t off)
 	}
 	ret = buf_reserve(c, len - (size_t)n);
 	if (!ret)
-		ret = pread_full(fd, c->buf, len - (size_t)n, off + n);
+		ret = store_read(v, c->buf, len - (uint32_t)n, off + (uint64_t)n);
 	if (ret && c->pipe_len) {
 		c->pipe_len = 0;
 		pipe_reset(c);
@@ -231,24 +236,24 @@ static void write_step_done(const struct cbs_conn *c, const struct cbs_req *req)
 /* Called with the volume's io_lock held for reading, after the checks. */
 static int io_exec(struct cbs_conn *c, const struct cbs_req *req, uint32_t *out_len)
 {
-	int fd = c->vol->fd, ret;
-	off_t off = (off_t)req->offset;
+	struct cbs_volume *v = c->vol;
+	uint64_t off = req->offset;
+	int ret;
 
 	switch (req->op) {
 	case CBS_OP_READ:
-		ret = read_data(c, fd, req->length, off);
+		ret = read_data(c, req->length, off);
 		if (!ret)
 			*out_len = req->length;
 		return ret;
 	case CBS_OP_WRITE:
-		return pwrite_full(fd, c->buf, req->length, off);
+		return store_write(v, c->buf, req->length, off);
 	case CBS_OP_FLUSH:
 		return 0;
 	case CBS_OP_DISCARD:
-		return fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-				 off, req->length) ? -errno : 0;
+		return store_discard(v, off, req->length);
 	case CBS_OP_WRITE_ZEROES:
-		return zero_range(fd, off, req->length);
+		return store_write_zeroes(v, off, req->length);
 	default:
 		return -EOPNOTSUPP;
 	}
@@ -274,9 +279,8 @@ static int apply_local(void *arg)
 	struct apply_arg *a = arg;
 	int ret = io_exec(a->c, a->req, a->out_len);
 
-	if (!ret && (a->req->op == CBS_OP_FLUSH || (a->req->flags & CBS_REQ_F_FUA)) &&
-	    fdatasync(a->c->vol->fd))
-		ret = -errno;
+	if (!ret && (a->req->op == CBS_OP_FLUSH || (a->req->flags & CBS_REQ_F_FUA)))
+		ret = store_sync(a->c->vol);
 	return ret;
 }
 
@@ -319,9 +323,8 @@ static int do_io(struct cbs_conn *c, const struct cbs_req *req, uint32_t *out_le
 		write_step_done(c, req);
 	}
 	/* Outside the slot's lock: the data is in place, only durability waits. */
-	if (!ret && !synced && (req->op == CBS_OP_FLUSH || (req->flags & CBS_REQ_F_FUA)) &&
-	    fdatasync(v->fd))
-		ret = -errno;
+	if (!ret && !synced && (req->op == CBS_OP_FLUSH || (req->flags & CBS_REQ_F_FUA)))
+		ret = store_sync(v);
 	pthread_rwlock_unlock(&v->io_lock);
 	return ret;
 }
@@ -368,7 +371,7 @@ static int write_spliced(struct cbs_conn *c, const struct cbs_req *req, int *err
 	n = n < left ? n : left;
 	if (!*err) {
 		if (n)
-			*err = pwrite_full(v->fd, c->in + c->in_head, n, pos);
+			*err = store_write(v, c->in + c->in_head, (uint32_t)n, (uint64_t)pos);
 		write_step_done(c, req);
 	}
 	pthread_rwlock_unlock(&v->io_lock);
@@ -387,7 +390,16 @@ static int write_spliced(struct cbs_conn *c, const struct cbs_req *req, int *err
 		pthread_rwlock_rdlock(&v->io_lock);
 		*err = check_locked(c, req);
 		if (!*err) {
-			*err = splice_out(c, v->fd, &pos, (size_t)r, 0);
+			/* The bytes count for what they reached, even on a short splice. */
+			loff_t start = pos;
+
+			*err = splice_out(c, store_write_file(v), &pos, (size_t)r, 0);
+			if (pos > start) {
+				int done = store_write_done(v, (uint64_t)start,
+							    (uint64_t)(pos - start));
+
+				*err = *err ? *err : done;
+			}
 			write_step_done(c, req);
 		}
 		pthread_rwlock_unlock(&v->io_lock);
@@ -398,8 +410,7 @@ static int write_spliced(struct cbs_conn *c, const struct cbs_req *req, int *err
 		return stream_discard(c, left);
 	if (req->flags & CBS_REQ_F_FUA) {
 		pthread_rwlock_rdlock(&v->io_lock);
-		if (fdatasync(v->fd))
-			*err = -errno;
+		*err = store_sync(v);
 		pthread_rwlock_unlock(&v->io_lock);
 	}
 	return 0;

@@ -26,11 +26,12 @@ static uint64_t take_u64(const uint8_t **data, size_t *size)
 
 static void fuzz_request(const uint8_t *data, size_t size)
 {
-	struct cbs_session s;
+	struct cbs_session s = { 0 };
 	struct cbs_req req;
 	uint64_t bits = take_u64(&data, &size);
 
 	s.admin = bits & 1;
+	s.replica = bits & 4;
 	s.block_size = bits & 2 ? 4096 : 512;
 	s.generation = take_u64(&data, &size);
 	s.volume_generation = take_u64(&data, &size);
@@ -41,6 +42,11 @@ static void fuzz_request(const uint8_t *data, size_t size)
 		abort();
 	if (cbs_proto_check_request(&req, &s) || s.admin || req.op == CBS_OP_FLUSH)
 		return;
+	if (req.op == CBS_OP_SNAPSHOT) {
+		if (!s.replica || req.offset || req.length != CBS_PROTO_NAME_LEN)
+			abort();
+		return;
+	}
 	if (req.generation < s.volume_generation || !req.length ||
 	    req.length > CBS_PROTO_MAX_LEN || req.offset % s.block_size ||
 	    req.offset > s.size || req.length > s.size - req.offset)
