@@ -15,6 +15,7 @@
 #include "lib/log.h"
 #include "lib/token.h"
 #include "storage/file.h"
+#include "storage/replica.h"
 #include "storage/store.h"
 #include "storage/volume.h"
 
@@ -459,7 +460,8 @@ int vol_open(const struct cbs_hello_req *h, struct cbs_volume **out,
 
 	pthread_mutex_lock(&table_lock);
 	v = vol_find(h->name);
-	if (!v || !nb_token_equal(v->token, h->token, CBS_PROTO_TOKEN_LEN)) {
+	/* A replica session's token is the admin token, checked by the caller. */
+	if (!v || (!h->replica && !nb_token_equal(v->token, h->token, CBS_PROTO_TOKEN_LEN))) {
 		pthread_mutex_unlock(&table_lock);
 		return v ? -EACCES : -ENOENT;
 	}
@@ -1079,15 +1081,14 @@ int vol_clone(const char *volume, const char *snap, const char *clone, const cha
 	}
 	c->next = table;
 	table = c;
-	/*
-	 * TODO(issue 13): a replicated source's clone gets its replica set:
-	 * replica_copy(v, c) from storage/replica.h once that is on main.
-	 */
 	nb_log("volume %s cloned from %s@%s", clone, volume, snap);
 unlock:
 	pthread_rwlock_unlock(&v->io_lock);
 out:
 	pthread_mutex_unlock(&table_lock);
+	/* A replicated source's clone gets its members and primary, at epoch 1. */
+	if (!ret && replica_copy(volume, clone))
+		nb_log("volume %s: its replica set could not be copied from %s", clone, volume);
 	return ret;
 }
 

@@ -166,10 +166,11 @@ static int cbs_recv_read_data(struct cbs_conn *conn, struct request *rq)
 }
 
 /*
- * Receive one reply and complete its request.  Any protocol violation kills
- * the connection (returns an error): its requests are then retried on
- * another link, which is safe because every operation is idempotent and the
- * server refuses a late attempt.
+ * Receive one reply and complete its request.  Any protocol violation, or
+ * a server that is no longer the primary, kills the connection (returns an
+ * error): its requests are then retried on another link, which is safe
+ * because every operation is idempotent and the server refuses a late
+ * attempt.
  */
 static int cbs_wire_recv_one(struct cbs_conn *conn)
 {
@@ -204,6 +205,17 @@ static int cbs_wire_recv_one(struct cbs_conn *conn)
 	}
 	err = le32_to_cpu(reply.error);
 	len = le32_to_cpu(reply.length);
+	if (err == CBS_ERR_NOT_PRIMARY) {
+		/*
+		 * A newer epoch made another server the primary: this link
+		 * is as good as dead, not fenced.  The request stays on the
+		 * link (conn_id unchanged), so declaring the link dead
+		 * requeues it with the others, and the reconnect logic finds
+		 * the new primary.  The guest sees no error.
+		 */
+		ret = -EREMCHG;
+		goto out;
+	}
 	if (!err && req_op(rq) == REQ_OP_READ) {
 		if (len != blk_rq_bytes(rq)) {
 			ret = -EPROTO;
@@ -235,6 +247,9 @@ void cbs_wire_recv_work(struct work_struct *work)
 	} while (!ret);
 	if (ret == -EPROTO)
 		pr_warn_ratelimited("cbs%d: protocol error on connection %u\n",
+				    conn->dev->index, conn->slot);
+	else if (ret == -EREMCHG)
+		pr_info_ratelimited("cbs%d: server is not the primary on connection %u, reconnecting\n",
 				    conn->dev->index, conn->slot);
 	else if (ret == -ETIMEDOUT)
 		pr_warn_ratelimited("cbs%d: server stalled in a reply on connection %u\n",

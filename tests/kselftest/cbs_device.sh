@@ -10,7 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 require_cmd cbs cbs-server mkfs.ext4 nl_send
 
-ktap_plan 65
+ktap_plan 74
 load_module cbs
 defer unload_module cbs
 
@@ -169,5 +169,34 @@ check "discarded blocks read as zeros" cmp -n 1048576 "$B512" /dev/zero
 cbs_stop_server
 check_fail_output "after the dead timeout I/O fails with EIO" 'Input/output error' \
 	timeout 60 dd if="$B512" of=/dev/null bs=4k count=1 iflag=direct
+
+# A server that is no longer the primary answers a WRITE with
+# CBS_ERR_NOT_PRIMARY (EREMCHG): a dead link, not a fence.  The link is
+# reset, LINK_DEAD multicast, cbs map reconnect hands in a new socket, the
+# write is re-sent, and the writer sees no error.  The stand-in server
+# refuses only the first WRITE it gets.
+FAKE=127.0.0.1:17002
+/usr/bin/python3 "$REPO/tests/kselftest/helpers/cbs_fake_primary.py" "$FAKE" $((16 << 20)) \
+	"$CBS_WORK/fake.log" 2>>"$CBS_WORK/fake.err" &
+defer kill $!
+check "the stand-in server listens" busywait 10000 \
+	bash -c "exec 3<>/dev/tcp/${FAKE%:*}/${FAKE#*:}"
+cbs map fake server "$FAKE" token tokf reconnect io-timeout 5 dead-timeout 60 \
+	>"$CBS_WORK/mapf.out" 2>"$CBS_WORK/mapf.err" &
+MAPF_PID=$!
+defer kill "$MAPF_PID"
+check "cbs map reconnect maps the stand-in's volume" busywait 10000 grep -q /dev/cbs "$CBS_WORK/mapf.out"
+FDEV=$(cat "$CBS_WORK/mapf.out")
+head -c 4M /dev/urandom >"$CBS_WORK/f.ref"
+check "a writer through a not-primary reply sees no error" \
+	timeout 60 dd if="$CBS_WORK/f.ref" of="$FDEV" bs=1M oflag=direct status=none
+check_output "the server did refuse a write as not primary" '^not-primary$' cat "$CBS_WORK/fake.log"
+check "every byte arrived" cmp -n $((4 << 20)) "$FDEV" "$CBS_WORK/f.ref"
+check_output "the device is not fenced and its link is back" 'live 1 state up' cbs show "$FDEV"
+check "cbs monitor reports the reset link" grep -q "^link-dead dev $FDEV conn 0 live 0" "$CBS_WORK/monitor.out"
+check_output "cbs map reconnect opened a second session" '^2$' grep -c '^hello$' "$CBS_WORK/fake.log"
+kill "$MAPF_PID"
+wait "$MAPF_PID" 2>/dev/null
+check "the stand-in's device unmaps" cbs unmap "$FDEV"
 
 ktap_finished
