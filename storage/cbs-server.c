@@ -20,6 +20,7 @@
 #include "lib/sock.h"
 #include "lib/token.h"
 #include "storage/conn.h"
+#include "storage/replica.h"
 #include "storage/volume.h"
 
 #define DEFAULT_MAX_CONNS 1024
@@ -29,6 +30,7 @@ struct config {
 	char data[4096];
 	char admin_token[CBS_PROTO_TOKEN_LEN];
 	unsigned int max_conns;
+	unsigned int replica_timeout;	/* seconds */
 };
 
 static void usage(FILE *f)
@@ -36,7 +38,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: cbs-server --listen ADDR:PORT --data DIR\n"
 		"                  { --admin-token TOKEN | --admin-token-file PATH }\n"
-		"                  [--max-connections N] [--config FILE]\n");
+		"                  [--max-connections N] [--replica-timeout SECONDS]\n"
+		"                  [--config FILE]\n");
 }
 
 static int copy_opt(char *dst, size_t size, const char *value)
@@ -68,6 +71,12 @@ static int set_option(struct config *cfg, const char *key, const char *value)
 		ret = errno || *end || !n || n > 65536 ? -EINVAL : 0;
 		if (!ret)
 			cfg->max_conns = (unsigned int)n;
+	} else if (!strcmp(key, "replica-timeout")) {
+		errno = 0;
+		n = strtoul(value, &end, 10);
+		ret = errno || *end || !n || n > 3600 ? -EINVAL : 0;
+		if (!ret)
+			cfg->replica_timeout = (unsigned int)n;
 	} else {
 		fprintf(stderr, "cbs-server: unknown option \"%s\"\n", key);
 		return -EINVAL;
@@ -118,6 +127,7 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 		{ "admin-token", required_argument, NULL, 0 },
 		{ "admin-token-file", required_argument, NULL, 0 },
 		{ "max-connections", required_argument, NULL, 0 },
+		{ "replica-timeout", required_argument, NULL, 0 },
 		{ "config", required_argument, NULL, 0 },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -284,16 +294,25 @@ int main(int argc, char **argv)
 		nb_log("data directory %s: %s", cfg.data, strerror(-ret));
 		return 1;
 	}
+	ret = replica_init(cfg.data, cfg.replica_timeout);
+	if (ret) {
+		nb_log("data directory %s: %s", cfg.data, strerror(-ret));
+		vol_table_exit();
+		return 1;
+	}
 	conn_init(cfg.admin_token, cfg.max_conns);
 	explicit_bzero(cfg.admin_token, sizeof(cfg.admin_token));
 	lfd = open_listener(cfg.listen);
 	if (lfd < 0) {
+		replica_exit();
 		vol_table_exit();
 		return 1;
 	}
 	ret = run(lfd, sfd);
 	close(lfd);
+	replica_stop();
 	conn_stop_all();
+	replica_exit();
 	vol_table_exit();
 	close(sfd);
 	nb_log("stopped");

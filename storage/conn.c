@@ -16,6 +16,7 @@
 #include "lib/token.h"
 #include "storage/conn.h"
 #include "storage/file.h"
+#include "storage/replica.h"
 #include "storage/store.h"
 #include "storage/volume.h"
 
@@ -32,6 +33,10 @@ struct cbs_conn {
 	struct cbs_volume *vol;		/* NULL in an admin session */
 	uint64_t generation;
 	struct attempt_table *attempts;	/* NULL without a session id */
+	struct replica_vol *rv;		/* the volume's replica set; NULL for admin */
+	bool replica;			/* a primary's replica session: this is a backup */
+	uint64_t epoch;			/* replica session: its epoch */
+	struct replica_links links;	/* client session: to the backups */
 	void *buf;			/* payloads, grown up to CBS_PROTO_MAX_LEN */
 	size_t buf_size;
 	char *in;			/* received, not yet parsed: in[in_head, in_tail) */
@@ -254,19 +259,71 @@ static int io_exec(struct cbs_conn *c, const struct cbs_req *req, uint32_t *out_
 	}
 }
 
+/* Whether a client's request goes to the backups too. */
+static bool forwarded(const struct cbs_conn *c, const struct cbs_req *req)
+{
+	return !c->replica &&
+	       (cbs_proto_op_mutates(req->op) || req->op == CBS_OP_FLUSH) &&
+	       replica_has_backups(c->rv);
+}
+
+struct apply_arg {
+	struct cbs_conn *c;
+	const struct cbs_req *req;
+	uint32_t *out_len;
+};
+
+/* The local step of a request, durable where FLUSH or FUA ask. */
+static int apply_local(void *arg)
+{
+	struct apply_arg *a = arg;
+	int ret = io_exec(a->c, a->req, a->out_len);
+
+	if (!ret && (a->req->op == CBS_OP_FLUSH || (a->req->flags & CBS_REQ_F_FUA)))
+		ret = store_sync(a->c->vol);
+	return ret;
+}
+
+/*
+ * io_lock is taken before the replica set's lock (replica.h), here and on
+ * every path; a backup's request holds its epoch check (the replica lock)
+ * until its write is durable, so a CONFIG that records a newer epoch waits
+ * for it and none of the old epoch's writes lands after.
+ */
 static int do_io(struct cbs_conn *c, const struct cbs_req *req, uint32_t *out_len)
 {
+	struct apply_arg a = { .c = c, .req = req, .out_len = out_len };
 	struct cbs_volume *v = c->vol;
+	bool synced = false;
 	int ret;
 
+	if (!c->replica) {
+		ret = replica_check_client(c->rv);
+		if (ret)
+			return ret;
+	}
 	pthread_rwlock_rdlock(&v->io_lock);
 	ret = check_locked(c, req);
 	if (!ret) {
-		ret = io_exec(c, req, out_len);
+		if (c->replica) {
+			ret = replica_backup_begin(c->rv, c->epoch);
+			if (!ret) {
+				ret = apply_local(&a);
+				replica_backup_end(c->rv);
+			}
+			synced = true;
+		} else if (forwarded(c, req)) {
+			/* The slot stays claimed until every replica has the write. */
+			ret = replica_write(c->rv, &c->links, c->generation, req, c->buf,
+					    apply_local, &a);
+			synced = true;
+		} else {
+			ret = io_exec(c, req, out_len);
+		}
 		write_step_done(c, req);
 	}
 	/* Outside the slot's lock: the data is in place, only durability waits. */
-	if (!ret && (req->op == CBS_OP_FLUSH || (req->flags & CBS_REQ_F_FUA)))
+	if (!ret && !synced && (req->op == CBS_OP_FLUSH || (req->flags & CBS_REQ_F_FUA)))
 		ret = store_sync(v);
 	pthread_rwlock_unlock(&v->io_lock);
 	return ret;
@@ -359,7 +416,70 @@ static int write_spliced(struct cbs_conn *c, const struct cbs_req *req, int *err
 	return 0;
 }
 
-/* *list: the malloc'd payload of a LIST reply. */
+/* LIST: each entry's epoch and this server's role (replica.c). */
+static void list_roles(void *list, uint32_t len)
+{
+	struct cbs_list_header *h = list;
+	struct cbs_list_entry *e = (struct cbs_list_entry *)(h + 1);
+	uint32_t i, n = le32toh(h->count), role;
+	uint64_t epoch;
+
+	if (len < sizeof(*h) || n > (len - sizeof(*h)) / sizeof(*e))
+		return;
+	for (i = 0; i < n; i++, e++) {
+		e->name[sizeof(e->name) - 1] = '\0';
+		replica_list_info(e->name, &epoch, &role);
+		e->epoch = htole64(epoch);
+		e->role = htole32(role);
+	}
+}
+
+/* CONFIG, PROMOTE, SET_REPLICAS, STATUS; *reply: STATUS's payload. */
+static int do_replica_admin(struct cbs_conn *c, const struct cbs_req *req,
+			    void **reply, uint32_t *out_len)
+{
+	struct cbs_replica_status *st;
+	struct cbs_config_req r;
+	int ret;
+
+	ret = cbs_proto_check_config(req->op, c->buf, req->length, &r);
+	if (ret)
+		return ret;
+	switch (req->op) {
+	case CBS_OP_CONFIG:
+		ret = replica_config(&r);
+		break;
+	case CBS_OP_PROMOTE:
+		ret = replica_promote(&r);
+		break;
+	case CBS_OP_STATUS:
+		st = malloc(sizeof(*st));
+		if (!st) {
+			ret = -ENOMEM;
+			break;
+		}
+		ret = replica_status(r.name, st);
+		if (ret) {
+			free(st);
+			break;
+		}
+		*reply = st;
+		*out_len = sizeof(*st);
+		break;
+	default:
+		ret = -EOPNOTSUPP;
+		break;
+	}
+	if (ret)
+		nb_log("%s: %s of %s refused: %s", c->peer,
+			req->op == CBS_OP_CONFIG ? "CONFIG" : req->op == CBS_OP_PROMOTE ?
+			"PROMOTE" : req->op == CBS_OP_STATUS ? "STATUS" : "SET_REPLICAS",
+			r.name, strerror(-ret));
+	explicit_bzero(&r, sizeof(r));
+	return ret;
+}
+
+/* *list: the malloc'd payload of a LIST or STATUS reply. */
 static int do_admin(struct cbs_conn *c, const struct cbs_req *req,
 		    void **list, uint32_t *out_len)
 {
@@ -370,17 +490,28 @@ static int do_admin(struct cbs_conn *c, const struct cbs_req *req,
 	ret = cbs_proto_check_request(req, &s);
 	if (ret)
 		return ret;
-	if (req->op == CBS_OP_LIST)
-		return vol_list(list, out_len);
+	if (req->op == CBS_OP_LIST) {
+		ret = vol_list(list, out_len);
+		if (!ret)
+			list_roles(*list, *out_len);
+		return ret;
+	}
+	if (req->op >= CBS_OP_CONFIG && req->op <= CBS_OP_STATUS)
+		return do_replica_admin(c, req, list, out_len);
 	ret = cbs_proto_check_admin(req->op, c->buf, req->length, &a);
 	if (ret)
 		return ret;
 	switch (req->op) {
 	case CBS_OP_CREATE:
+		/* A new volume is standalone, whatever a deleted namesake was. */
 		ret = vol_create(&a);
+		if (!ret)
+			replica_forget(a.name);
 		break;
 	case CBS_OP_DELETE:
 		ret = vol_delete(a.name);
+		if (!ret)
+			replica_forget(a.name);
 		break;
 	default:
 		ret = vol_resize(a.name, a.size);
@@ -473,11 +604,16 @@ static int serve(struct cbs_conn *c)
 		plen = cbs_proto_payload_len(&req);
 		list = NULL;
 		out_len = 0;
+		/* A replicated write is received into buf, to be sent on. */
 		if (c->vol && req.op == CBS_OP_WRITE && plen >= SPLICE_MIN &&
-		    c->pipe[0] >= 0) {
+		    c->pipe[0] >= 0 && !c->replica && !replica_has_backups(c->rv) &&
+		    !replica_check_client(c->rv)) {
 			ret = write_spliced(c, &req, &err);
 			if (ret)
 				return ret;
+			/* A newer epoch recorded meanwhile: no acknowledgement. */
+			if (!err)
+				err = replica_check_client(c->rv);
 		} else {
 			ret = buf_reserve(c, plen);
 			if (!ret)
@@ -505,6 +641,7 @@ static int handshake(struct cbs_conn *c)
 	};
 	struct cbs_hello_req h = { 0 };
 	struct cbs_hello raw;
+	uint64_t epoch = 0;
 	int ret, sret;
 
 	ret = nb_recv_all(c->fd, &raw, sizeof(raw));
@@ -514,12 +651,22 @@ static int handshake(struct cbs_conn *c)
 	explicit_bzero(&raw, sizeof(raw));
 	if (ret == -EPROTO)
 		return ret;
-	if (!ret && h.admin)
+	/* A replica session authenticates with this server's admin token. */
+	if (!ret && (h.admin || h.replica))
 		ret = nb_token_equal(h.token, admin_token, sizeof(admin_token)) ? 0 : -EACCES;
-	else if (!ret)
+	/* The role first: a server that is not the primary raises no generation. */
+	if (!ret && !h.admin)
+		ret = replica_get(h.name, &c->rv);
+	if (!ret && !h.admin) {
+		ret = replica_hello(c->rv, h.replica, h.epoch, &epoch, rep.primary);
+		rep.epoch = htole64(epoch);
+	}
+	if (!ret && !h.admin)
 		ret = vol_open(&h, &c->vol, &c->attempts);
 	explicit_bzero(h.token, sizeof(h.token));
 	if (!ret && c->vol) {
+		c->replica = h.replica;
+		c->epoch = h.epoch;
 		c->generation = h.generation;
 		pthread_rwlock_rdlock(&c->vol->io_lock);
 		rep.size = htole64(c->vol->size);
@@ -533,13 +680,16 @@ static int handshake(struct cbs_conn *c)
 	sret = nb_send_all(c->fd, &rep, sizeof(rep), 0);
 	if (ret) {
 		nb_log("%s: %s handshake refused%s%s: %s", c->peer,
-			h.admin ? "admin" : "volume",
+			h.admin ? "admin" : h.replica ? "replica" : "volume",
 			cbs_proto_name_ok(h.name) ? " for " : "",
 			cbs_proto_name_ok(h.name) ? h.name : "", strerror(-ret));
 		return ret;
 	}
 	/* The session id tells which connections are one device's. */
-	if (!sret && c->vol)
+	if (!sret && c->replica)
+		nb_log("%s: replica session for %s, epoch %llu", c->peer,
+			c->vol->name, (unsigned long long)h.epoch);
+	else if (!sret && c->vol)
 		nb_log("%s: volume session for %s, session id %016llx", c->peer,
 			c->vol->name, (unsigned long long)h.session);
 	else if (!sret)
@@ -568,6 +718,7 @@ static void *conn_main(void *arg)
 		nb_log("%s: malformed frame, connection closed", c->peer);
 	if (c->vol)
 		vol_close(c->vol, c->attempts);
+	replica_links_close(&c->links);
 	pipe_close(c);
 	free(c->in);
 	free(c->buf);
@@ -597,6 +748,7 @@ int conn_start(int fd, const char *peer)
 		return -ENOMEM;
 	c->fd = fd;
 	c->pipe[0] = c->pipe[1] = -1;
+	replica_links_init(&c->links);
 	strncpy(c->peer, peer, sizeof(c->peer) - 1);
 	pthread_mutex_lock(&conns_lock);
 	if (nconns >= max_conns) {

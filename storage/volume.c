@@ -268,7 +268,8 @@ int vol_open(const struct cbs_hello_req *h, struct cbs_volume **out,
 
 	pthread_mutex_lock(&table_lock);
 	v = vol_find(h->name);
-	if (!v || !nb_token_equal(v->token, h->token, CBS_PROTO_TOKEN_LEN)) {
+	/* A replica session's token is the admin token, checked by the caller. */
+	if (!v || (!h->replica && !nb_token_equal(v->token, h->token, CBS_PROTO_TOKEN_LEN))) {
 		pthread_mutex_unlock(&table_lock);
 		return v ? -EACCES : -ENOENT;
 	}

@@ -8,6 +8,19 @@ if the server behaved as expected, 1 (with a message) if not:
   cbs_client.py CASE HOST:PORT VOLUME TOKEN [GENERATION [SIZE...]]
 
 SIZE (bytes) only for the cases about a resize: fill, intact, resized.
+
+Tools for the replica-set tests (tests/host/cbs_replica.sh) print what the
+server answered ("ok", or the errno's name, with details) and exit 0 if it
+is what the test expects (--expect ERRNO, default ok):
+
+  cbs_client.py create ADDR ADMIN NAME SIZE TOKEN
+  cbs_client.py config ADDR ADMIN NAME EPOCH SELF PRIMARY M1[,M2[,M3]] [PEER_TOKEN]
+  cbs_client.py promote ADDR ADMIN NAME EPOCH [force] [PEER_TOKEN]
+  cbs_client.py status ADDR ADMIN NAME
+  cbs_client.py hello ADDR NAME TOKEN GEN
+  cbs_client.py put ADDR NAME TOKEN GEN OFFSET SEED LEN [fua]
+  cbs_client.py get ADDR NAME TOKEN GEN OFFSET SEED LEN
+  cbs_client.py raw ADDR ADMIN OP HEX_PAYLOAD
 """
 import errno
 import os
@@ -21,6 +34,13 @@ VERSION = 3
 HELLO_MAGIC, HELLO_REPLY_MAGIC = 0x4E424831, 0x4E425231
 REQUEST_MAGIC, REPLY_MAGIC = 0x4E425131, 0x4E425031
 OP_READ, OP_WRITE, OP_FLUSH, OP_DISCARD, OP_WRITE_ZEROES = 0, 1, 2, 3, 4
+OP_CREATE, OP_LIST = 16, 19
+OP_CONFIG, OP_PROMOTE, OP_SET_REPLICAS, OP_STATUS = 20, 21, 22, 23
+F_ADMIN = 1
+F_FORCE = 1
+ERR_NOT_PRIMARY = 78  # EREMCHG
+ROLES = {0: "primary", 1: "backup", 2: "stale"}
+STATES = {0: "in-sync", 1: "catching-up", 2: "down"}
 F_FUA = 1
 MAX_LEN = 32 << 20
 SLOT_CAP = 4096  # slots the server tracks per session (storage/attempt.h)
@@ -29,6 +49,10 @@ HELLO = struct.Struct("<IHHQ64s64sQQ")
 HELLO_REPLY = struct.Struct("<IHHIIQQQ64s")
 REQUEST = struct.Struct("<IHHQQQII")
 REPLY = struct.Struct("<IIQII")
+ADMIN_VOLUME = struct.Struct("<64s64sQII")
+CONFIG = struct.Struct("<64sQIIII64s64s64s64s")
+STATUS = struct.Struct("<QIIII")
+STATUS_ENTRY = struct.Struct("<64sQQII")
 
 
 class Fail(Exception):
@@ -104,6 +128,123 @@ class Session:
     def write(self, offset, data, flags=0):
         err, _ = self.call(OP_WRITE, offset, len(data), data, flags)
         expect(err == 0, "WRITE at %d: %s" % (offset, os.strerror(err)))
+
+
+class Admin(Session):
+    """An admin session; call() sends admin ops."""
+
+    def __init__(self, addr, token):
+        host, port = addr.rsplit(":", 1)
+        self.sock = socket.create_connection((host, int(port)), timeout=30)
+        self.generation = 0
+        self.sock.sendall(HELLO.pack(HELLO_MAGIC, VERSION, F_ADMIN, 0, b"",
+                                     token.encode(), 0, 0))
+        reply = HELLO_REPLY.unpack(recv_all(self.sock, HELLO_REPLY.size))
+        self.error = reply[3]
+        self.handle = 0
+
+
+def config_payload(name, epoch=0, flags=0, members=(), self_index=0, primary=0, peer=""):
+    m = [a.encode() for a in members] + [b""] * (3 - len(members))
+    return CONFIG.pack(name.encode(), epoch, flags, len(members), self_index, primary,
+                       m[0], m[1], m[2], peer.encode())
+
+
+def errname(err):
+    return "ok" if err == 0 else errno.errorcode.get(err, str(err))
+
+
+def tool_create(addr, admin, name, size, token):
+    a = Admin(addr, admin)
+    payload = ADMIN_VOLUME.pack(name.encode(), token.encode(), int(size), 4096, 0)
+    return a.call(OP_CREATE, length=len(payload), data=payload)[0], ""
+
+
+def tool_config(addr, admin, name, epoch, self_index, primary, members, peer=None):
+    a = Admin(addr, admin)
+    payload = config_payload(name, int(epoch), 0, members.split(","), int(self_index),
+                             int(primary), peer or admin)
+    return a.call(OP_CONFIG, length=len(payload), data=payload)[0], ""
+
+
+def tool_promote(addr, admin, name, epoch, *rest):
+    force = "force" in rest
+    rest = [r for r in rest if r != "force"]
+    a = Admin(addr, admin)
+    payload = config_payload(name, int(epoch), F_FORCE if force else 0,
+                             peer=rest[0] if rest else admin)
+    return a.call(OP_PROMOTE, length=len(payload), data=payload)[0], ""
+
+
+def tool_status(addr, admin, name):
+    a = Admin(addr, admin)
+    payload = config_payload(name)
+    err, data = a.call(OP_STATUS, length=len(payload), data=payload)
+    if err:
+        return err, ""
+    epoch, count, self_index, primary, _ = STATUS.unpack(data[:STATUS.size])
+    out = "epoch %d count %d self %d primary %d" % (epoch, count, self_index, primary)
+    for i in range(count):
+        addr_m, m_epoch, lag, role, state = STATUS_ENTRY.unpack_from(
+            data, STATUS.size + i * STATUS_ENTRY.size)
+        out += " | %s %s %s epoch %d lag %d" % (addr_m.rstrip(b"\0").decode(), ROLES[role],
+                                                STATES[state], m_epoch, lag)
+    return 0, out
+
+
+def tool_hello(addr, name, token, gen):
+    s = Session(addr, name, token, int(gen))
+    return s.error, "epoch %d primary %s generation %d" % (
+        s.epoch, s.primary.rstrip(b"\0").decode(), s.volume_generation)
+
+
+def tool_put(addr, name, token, gen, offset, seed, length, *flags):
+    s = Session(addr, name, token, int(gen))
+    if s.error:
+        return s.error, "handshake"
+    err, _ = s.call(OP_WRITE, int(offset), int(length), pattern(int(seed), int(length)),
+                    F_FUA if "fua" in flags else 0)
+    return err, ""
+
+
+def tool_get(addr, name, token, gen, offset, seed, length):
+    s = Session(addr, name, token, int(gen))
+    if s.error:
+        return s.error, "handshake"
+    err, data = s.call(OP_READ, int(offset), int(length))
+    if not err and data != pattern(int(seed), int(length)):
+        return errno.EILSEQ, "data differs"
+    return err, ""
+
+
+def tool_raw(addr, admin, op, payload):
+    a = Admin(addr, admin)
+    data = bytes.fromhex(payload)
+    return a.call(int(op), length=len(data), data=data)[0], ""
+
+
+TOOLS = {
+    "create": tool_create,
+    "config": tool_config,
+    "promote": tool_promote,
+    "status": tool_status,
+    "hello": tool_hello,
+    "put": tool_put,
+    "get": tool_get,
+    "raw": tool_raw,
+}
+
+
+def tool_main(argv):
+    want = "ok"
+    if "--expect" in argv:
+        i = argv.index("--expect")
+        want = argv[i + 1]
+        del argv[i:i + 2]
+    err, detail = TOOLS[argv[1]](*argv[2:])
+    got = errname(err)
+    print(got + (" " + detail if detail else ""))
+    return 0 if got == want else 1
 
 
 def open_ok(addr, name, token, gen, session=0):
@@ -573,6 +714,12 @@ CASES = {
 
 
 def main():
+    if len(sys.argv) > 1 and sys.argv[1] in TOOLS:
+        try:
+            return tool_main(sys.argv[:])
+        except (Fail, OSError) as e:
+            sys.stderr.write("%s: %s\n" % (sys.argv[1], e))
+            return 1
     if len(sys.argv) < 5 or sys.argv[1] not in CASES:
         sys.stderr.write("usage: %s {%s} HOST:PORT VOLUME TOKEN [GENERATION [SIZE...]]\n"
                          % (sys.argv[0], "|".join(CASES)))
