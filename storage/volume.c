@@ -1106,14 +1106,14 @@ int vol_rollback(const char *volume, const char *snap)
 		ret = -ENOENT;
 		goto out;
 	}
-	if (v->sessions) {
-		ret = -EBUSY;
-		goto out;
-	}
 	pthread_rwlock_wrlock(&v->io_lock);
 	s = snap_find(v, snap);
 	if (!s) {
 		ret = -ENOENT;
+		goto unlock;
+	}
+	if (v->sessions) {
+		ret = -EBUSY;
 		goto unlock;
 	}
 	/* A new empty top over the snapshot, its size; the old top goes. */
