@@ -39,6 +39,7 @@ start_server() {
 	"$BIN/cbs-server" --listen 127.0.0.1:0 --data "$tmp/d$1" --admin-token "$ADMIN" \
 		2>>"$tmp/log$1" &
 	pids[$1]=$!
+	disown "${pids[$1]}"	# killed on purpose: no "Killed" from the shell
 	defer "kill -9 ${pids[$1]}"
 	busywait 10000 grep -q 'listening on' "$tmp/log$1" || return 1
 	srv[$1]=127.0.0.1:$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$tmp/log$1")
@@ -64,7 +65,7 @@ unchanged() {
 	done
 }
 
-ktap_plan 37
+ktap_plan 43
 
 check_here "three servers start" eval 'start_server 0 && start_server 1 && start_server 2'
 ALL=${srv[0]},${srv[1]},${srv[2]}
@@ -123,7 +124,7 @@ check_fail_output "create where the second server has the volume: EEXIST named" 
 check_no_match "the first server's new volume is deleted again" '^taken ' cbs volume list $(on 0)
 check_output "the second server's own volume stays" '^taken ' cbs volume list $(on 1)
 kill -9 "${pids[2]}"
-{ wait "${pids[2]}"; } 2>/dev/null
+busywait 10000 eval "! kill -0 ${pids[2]} 2>/dev/null"
 check_fail_output "create with the third server down" "with ${srv[2]}: Connection refused" \
 	cbs volume create v3 size 1M token t server "$ALL" "${adm[@]}"
 check_no_match "no volume left behind" '^v3 ' cbs volume list server "${srv[0]},${srv[1]}" "${adm[@]}"
@@ -154,12 +155,39 @@ check_if replication check_output "B is the primary now" '^rv .* epoch 2 role pr
 	cbs volume list $(on 1)
 check_if replication check_output "promote with force says what it risks" 'two primaries may' \
 	cbs volume promote rv epoch 3 $(on 1) force
+check_if snapshots check "snapshot create on the set finds its primary, B" \
+	cbs snapshot create rv@s1 server "$ALL" "${adm[@]}"
+check_if snapshots check_output "B has the snapshot" '^rv@s1 created' \
+	cbs snapshot list rv $(on 1)
 
 # Snapshots and images.
 check_if snapshots check "snapshot create (to the primary)" \
 	cbs snapshot create solo@s1 $(on 0)
 check_if snapshots check_output "snapshot list" '^solo@s1 created' \
 	cbs snapshot list solo $(on 0)
+check_if snapshots check "clone a snapshot" \
+	cbs volume clone solo@s1 solo-c token ct $(on 0)
+check_if snapshots check_output "the clone lists its parent" '^solo-c .* parent solo@s1' \
+	cbs volume list $(on 0)
+# A volume session held open, as a mapped device holds it.
+python3 - "${srv[0]}" >"$tmp/session.out" 2>&1 <<-'PY' &
+	import sys, time
+	sys.path.insert(0, "tests/host")
+	import cbs_client
+	s = cbs_client.open_ok(sys.argv[1], "solo", "t", 1)
+	print("open", flush=True)
+	time.sleep(60)
+	PY
+SESSION_PID=$!
+defer "kill $SESSION_PID"
+busywait 10000 grep -q open "$tmp/session.out"
+check_if snapshots check_fail_output "rollback while mapped: EBUSY, said clearly" \
+	'Device or resource busy: the volume is mapped' \
+	cbs volume rollback solo@s1 $(on 0)
+kill "$SESSION_PID"
+{ wait "$SESSION_PID"; } 2>/dev/null
+check_if snapshots check "rollback once unmapped" \
+	busywait 10000 cbs volume rollback solo@s1 $(on 0)
 head -c 300000 /dev/urandom >"$tmp/img"
 check_if snapshots check_output "image import: volume and protected snapshot" \
 	'^img snapshot img@image size 303104 written 303104 token' \
