@@ -21,6 +21,7 @@
 #include "lib/sock.h"
 #include "lib/token.h"
 #include "storage/conn.h"
+#include "storage/fsck.h"
 #include "storage/replica.h"
 #include "storage/volume.h"
 
@@ -33,6 +34,7 @@ struct config {
 	unsigned int max_conns;
 	unsigned int replica_timeout;	/* seconds */
 	uint64_t resync_rate;		/* bytes/s */
+	bool fsck;			/* --fsck: check --data and exit */
 };
 
 static void usage(FILE *f)
@@ -41,7 +43,8 @@ static void usage(FILE *f)
 		"Usage: cbs-server --listen ADDR:PORT --data DIR\n"
 		"                  { --admin-token TOKEN | --admin-token-file PATH }\n"
 		"                  [--max-connections N] [--replica-timeout SECONDS]\n"
-		"                  [--resync-rate BYTES/S] [--config FILE]\n");
+		"                  [--resync-rate BYTES/S] [--config FILE]\n"
+		"       cbs-server --fsck --data DIR\n");
 }
 
 static int copy_opt(char *dst, size_t size, const char *value)
@@ -136,6 +139,7 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 		{ "replica-timeout", required_argument, NULL, 0 },
 		{ "resync-rate", required_argument, NULL, 0 },
 		{ "config", required_argument, NULL, 0 },
+		{ "fsck", no_argument, NULL, 0 },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -148,6 +152,10 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 		}
 		if (c != 0)
 			return -EINVAL;
+		if (!strcmp(opts[idx].name, "fsck")) {
+			cfg->fsck = true;
+			continue;
+		}
 		if (!strcmp(opts[idx].name, "config"))
 			ret = read_config(cfg, optarg);
 		else
@@ -159,7 +167,11 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 		fprintf(stderr, "cbs-server: unexpected argument \"%s\"\n", argv[optind]);
 		return -EINVAL;
 	}
-	if (!cfg->listen[0] || !cfg->data[0] || !cfg->admin_token[0]) {
+	if (cfg->fsck && !cfg->data[0]) {
+		fprintf(stderr, "cbs-server: --fsck needs --data\n");
+		return -EINVAL;
+	}
+	if (!cfg->fsck && (!cfg->listen[0] || !cfg->data[0] || !cfg->admin_token[0])) {
 		fprintf(stderr, "cbs-server: --listen, --data and an admin token are required\n");
 		return -EINVAL;
 	}
@@ -278,6 +290,11 @@ int main(int argc, char **argv)
 	if (parse_args(&cfg, argc, argv)) {
 		usage(stderr);
 		return 1;
+	}
+	/* Offline: nothing is served, nothing on disk changes. */
+	if (cfg.fsck) {
+		explicit_bzero(cfg.admin_token, sizeof(cfg.admin_token));
+		return fsck_run(cfg.data);
 	}
 	/* Each connection and each volume holds an fd. */
 	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {

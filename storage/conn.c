@@ -518,6 +518,8 @@ static int do_admin(struct cbs_conn *c, const struct cbs_req *req,
 	}
 	if ((req->op >= CBS_OP_CONFIG && req->op <= CBS_OP_STATUS) || req->op == CBS_OP_DIRTY)
 		return do_replica_admin(c, req, list, out_len);
+	if (req->op >= CBS_OP_SNAP_CREATE && req->op <= CBS_OP_ROLLBACK)
+		return vol_snap_admin(req->op, c->buf, req->length, list, out_len);
 	ret = cbs_proto_check_admin(req->op, c->buf, req->length, &a);
 	if (ret)
 		return ret;

@@ -63,4 +63,5 @@ check-storage: $(BIN)/cbs-server $(BIN)/cbs $(B)/unit/test_cbs_proto $(B)/fuzz/f
 	CMOCKA_MESSAGE_OUTPUT=TAP $(B)/unit/test_cbs_proto
 	BIN=$(BIN) tests/host/cbs_server.sh
 	BIN=$(BIN) tests/host/cbs_replica.sh
+	BIN=$(BIN) tests/host/cbs_cli_replica.sh
 	$(FUZZ_RUN)

@@ -332,3 +332,101 @@ cbs_stop_server() {
 cbs_admin() {
 	cbs volume "$@" server "$CBS_SERVER" admin-token "$CBS_ADMIN"
 }
+
+# cbs replica sets: N cbs-servers, each in a network namespace of its own
+# behind a veth pair to the initial namespace (where cbs.ko and the cbs
+# command run), so that one can be cut off with cbs_cut_server.  Server I
+# (1..N) listens on 10.201.I.2:PORT in namespace CBS_NS[I]; the initial
+# namespace has 10.201.I.1 on its end (c<PORT>r<I>) and routes between
+# them.  Every server has the admin token CBS_ADMIN and its data in
+# $CBS_WORK/dataI (tmpfs: keep volumes thin and small).
+#
+# cbs_replicas_setup N PORT: make the namespaces and links, set CBS_SRV[I]
+# (ADDR:PORT), CBS_SERVERS (all of them, comma separated), CBS_WORK and
+# CBS_ADMIN; kill the servers and unmap every cbs device at exit.
+cbs_replicas_setup() {
+	local n=$1 port=$2 i ns ifname fwd
+	CBS_WORK=$(mktemp -d /tmp/cbs-test.XXXXXX)
+	CBS_ADMIN=admin-$port
+	CBS_PORT=$port
+	CBS_NREPLICAS=$n
+	CBS_NS=() CBS_SRV=() CBS_PID=() CBS_LINK=()
+	defer rm -rf "$CBS_WORK"
+	fwd=$(sysctl -n net.ipv4.ip_forward)
+	defer sysctl -qw net.ipv4.ip_forward="$fwd"
+	sysctl -qw net.ipv4.ip_forward=1 || return 1
+	for ((i = 1; i <= n; i++)); do
+		setup_ns ns || return 1
+		ns=$ns
+		ifname=c${port}r$i
+		ip link add "$ifname" type veth peer name eth0 netns "$ns" || return 1
+		ip addr add "10.201.$i.1/24" dev "$ifname" &&
+			ip link set "$ifname" up &&
+			ip -n "$ns" addr add "10.201.$i.2/24" dev eth0 &&
+			ip -n "$ns" link set eth0 up &&
+			ip -n "$ns" route add default via "10.201.$i.1" || return 1
+		CBS_NS[i]=$ns
+		CBS_LINK[i]=$ifname
+		CBS_SRV[i]=10.201.$i.2:$port
+		mkdir -p "$CBS_WORK/data$i"
+	done
+	CBS_SERVERS=$(IFS=,; echo "${CBS_SRV[*]}")
+	defer cbs_kill_all_servers
+	defer 'for d in /sys/block/cbs*; do cbs unmap "${d##*/}" force; done'
+}
+
+# cbs_start I: start server I in its namespace (not under check: the pid
+# must reach the test's shell); cbs_answers I: busywait until it answers.
+cbs_start() {
+	ip netns exec "${CBS_NS[$1]}" cbs-server --listen "${CBS_SRV[$1]}" \
+		--data "$CBS_WORK/data$1" --admin-token "$CBS_ADMIN" \
+		${CBS_SERVER_OPTS:-} >>"$CBS_WORK/server$1.log" 2>&1 &
+	CBS_PID[$1]=$!
+}
+
+cbs_answers() {
+	busywait 20000 cbs volume list server "${CBS_SRV[$1]}" admin-token "$CBS_ADMIN" >/dev/null
+}
+
+# cbs_kill I: kill -9 server I and reap it.
+cbs_kill() {
+	[ -n "${CBS_PID[$1]:-}" ] || return 0
+	kill -9 "${CBS_PID[$1]}" 2>/dev/null
+	wait "${CBS_PID[$1]}" 2>/dev/null
+	CBS_PID[$1]=
+}
+
+cbs_kill_all_servers() {
+	local i
+	for ((i = 1; i <= CBS_NREPLICAS; i++)); do
+		cbs_kill "$i"
+	done
+}
+
+# cbs_cut I / cbs_heal I: take server I's link down (no RST, no FIN: every
+# connection to it just stops) / bring it back up.
+cbs_cut() {
+	ip link set "${CBS_LINK[$1]}" down
+}
+
+cbs_heal() {
+	ip link set "${CBS_LINK[$1]}" up &&
+		ip -n "${CBS_NS[$1]}" route replace default via "10.201.$1.1"
+}
+
+# cbs_fsck I: cbs-server --fsck on server I's data (the server stopped).
+cbs_fsck() {
+	cbs-server --fsck --data "$CBS_WORK/data$1"
+}
+
+# cbs_on I CMD ARGS...: cbs CMD ARGS... server ADDR_I admin-token T.
+cbs_on() {
+	local i=$1
+	shift
+	cbs "$@" server "${CBS_SRV[$i]}" admin-token "$CBS_ADMIN"
+}
+
+# cbs_all CMD ARGS...: the same against every server (the list).
+cbs_all() {
+	cbs "$@" server "$CBS_SERVERS" admin-token "$CBS_ADMIN"
+}
