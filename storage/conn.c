@@ -36,6 +36,7 @@ struct cbs_conn {
 	struct replica_vol *rv;		/* the volume's replica set; NULL for admin */
 	bool replica;			/* a primary's replica session: this is a backup */
 	uint64_t epoch;			/* replica session: its epoch */
+	struct replica_pending pending;	/* replica session: its last write */
 	struct replica_links links;	/* client session: to the backups */
 	void *buf;			/* payloads, grown up to CBS_PROTO_MAX_LEN */
 	size_t buf_size;
@@ -308,14 +309,16 @@ static int do_io(struct cbs_conn *c, const struct cbs_req *req, uint32_t *out_le
 		if (c->replica) {
 			ret = replica_backup_begin(c->rv, c->epoch);
 			if (!ret) {
-				ret = apply_local(&a);
+				ret = replica_backup_track(c->rv, v->size, &c->pending, req);
+				if (!ret)
+					ret = apply_local(&a);
 				replica_backup_end(c->rv);
 			}
 			synced = true;
 		} else if (forwarded(c, req)) {
 			/* The slot stays claimed until every replica has the write. */
-			ret = replica_write(c->rv, &c->links, c->generation, req, c->buf,
-					    apply_local, &a);
+			ret = replica_write(c->rv, &c->links, v->size, c->generation, req,
+					    c->buf, apply_local, &a);
 			synced = true;
 		} else {
 			ret = io_exec(c, req, out_len);
@@ -434,7 +437,23 @@ static void list_roles(void *list, uint32_t len)
 	}
 }
 
-/* CONFIG, PROMOTE, SET_REPLICAS, STATUS; *reply: STATUS's payload. */
+static const char *replica_op_name(uint16_t op)
+{
+	switch (op) {
+	case CBS_OP_CONFIG:
+		return "CONFIG";
+	case CBS_OP_PROMOTE:
+		return "PROMOTE";
+	case CBS_OP_SET_REPLICAS:
+		return "SET_REPLICAS";
+	case CBS_OP_STATUS:
+		return "STATUS";
+	default:
+		return "DIRTY";
+	}
+}
+
+/* CONFIG, PROMOTE, SET_REPLICAS, STATUS, DIRTY; *reply: STATUS's or DIRTY's payload. */
 static int do_replica_admin(struct cbs_conn *c, const struct cbs_req *req,
 			    void **reply, uint32_t *out_len)
 {
@@ -452,6 +471,12 @@ static int do_replica_admin(struct cbs_conn *c, const struct cbs_req *req,
 	case CBS_OP_PROMOTE:
 		ret = replica_promote(&r);
 		break;
+	case CBS_OP_SET_REPLICAS:
+		ret = replica_set_replicas(&r);
+		break;
+	case CBS_OP_DIRTY:
+		ret = replica_take_dirty(r.name, reply, out_len);
+		break;
 	case CBS_OP_STATUS:
 		st = malloc(sizeof(*st));
 		if (!st) {
@@ -466,14 +491,9 @@ static int do_replica_admin(struct cbs_conn *c, const struct cbs_req *req,
 		*reply = st;
 		*out_len = sizeof(*st);
 		break;
-	default:
-		ret = -EOPNOTSUPP;
-		break;
 	}
 	if (ret)
-		nb_log("%s: %s of %s refused: %s", c->peer,
-			req->op == CBS_OP_CONFIG ? "CONFIG" : req->op == CBS_OP_PROMOTE ?
-			"PROMOTE" : req->op == CBS_OP_STATUS ? "STATUS" : "SET_REPLICAS",
+		nb_log("%s: %s of %s refused: %s", c->peer, replica_op_name(req->op),
 			r.name, strerror(-ret));
 	explicit_bzero(&r, sizeof(r));
 	return ret;
@@ -496,7 +516,7 @@ static int do_admin(struct cbs_conn *c, const struct cbs_req *req,
 			list_roles(*list, *out_len);
 		return ret;
 	}
-	if (req->op >= CBS_OP_CONFIG && req->op <= CBS_OP_STATUS)
+	if ((req->op >= CBS_OP_CONFIG && req->op <= CBS_OP_STATUS) || req->op == CBS_OP_DIRTY)
 		return do_replica_admin(c, req, list, out_len);
 	if (req->op >= CBS_OP_SNAP_CREATE && req->op <= CBS_OP_ROLLBACK)
 		return vol_snap_admin(req->op, c->buf, req->length, list, out_len);
@@ -603,6 +623,9 @@ static int serve(struct cbs_conn *c)
 		ret = cbs_proto_decode_request(&raw, sizeof(raw), &req);
 		if (ret)
 			return ret;
+		/* The primary sends the next request once all backups had the last. */
+		if (c->replica)
+			replica_backup_next(c->rv, &c->pending);
 		plen = cbs_proto_payload_len(&req);
 		list = NULL;
 		out_len = 0;

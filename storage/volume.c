@@ -497,6 +497,19 @@ int vol_open(const struct cbs_hello_req *h, struct cbs_volume **out,
 	return 0;
 }
 
+int vol_get(const char *name, struct cbs_volume **out)
+{
+	struct cbs_volume *v;
+
+	pthread_mutex_lock(&table_lock);
+	v = vol_find(name);
+	if (v)
+		v->sessions++;
+	pthread_mutex_unlock(&table_lock);
+	*out = v;
+	return v ? 0 : -ENOENT;
+}
+
 void vol_close(struct cbs_volume *v, struct attempt_table *attempts)
 {
 	pthread_mutex_lock(&table_lock);

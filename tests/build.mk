@@ -68,4 +68,5 @@ check-storage: $(BIN)/cbs-server $(BIN)/cbs $(B)/unit/test_cbs_proto $(B)/unit/t
 	CMOCKA_MESSAGE_OUTPUT=TAP $(B)/unit/test_store
 	BIN=$(BIN) tests/host/cbs_server.sh
 	BIN=$(BIN) tests/host/cbs_replica.sh
+	BIN=$(BIN) tests/host/cbs_cli_replica.sh
 	$(FUZZ_RUN)

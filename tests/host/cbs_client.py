@@ -21,6 +21,8 @@ is what the test expects (--expect ERRNO, default ok):
   cbs_client.py hello ADDR NAME TOKEN GEN
   cbs_client.py put ADDR NAME TOKEN GEN OFFSET SEED LEN [fua]
   cbs_client.py get ADDR NAME TOKEN GEN OFFSET SEED LEN
+  cbs_client.py rput ADDR ADMIN NAME EPOCH GEN OFFSET SEED LEN  (a replica session's write)
+  cbs_client.py set-replicas ADDR ADMIN NAME EPOCH M1[,M2[,M3]]
   cbs_client.py raw ADDR ADMIN OP HEX_PAYLOAD
 """
 import errno
@@ -276,6 +278,26 @@ def tool_get(addr, name, token, gen, offset, seed, length):
     return err, ""
 
 
+def tool_rput(addr, admin, name, epoch, gen, offset, seed, length):
+    """As a primary that died having sent one write to this backup only."""
+    host, port = addr.rsplit(":", 1)
+    s = Session.__new__(Session)
+    s.sock = socket.create_connection((host, int(port)), timeout=10)
+    s.generation, s.handle = int(gen), 0
+    s.sock.sendall(HELLO.pack(HELLO_MAGIC, VERSION, 2, int(gen), name.encode(),
+                              admin.encode(), 0, int(epoch)))
+    err = HELLO_REPLY.unpack(recv_all(s.sock, HELLO_REPLY.size))[3]
+    if err:
+        return err, "handshake"
+    return s.call(OP_WRITE, int(offset), int(length), pattern(int(seed), int(length)))[0], ""
+
+
+def tool_set_replicas(addr, admin, name, epoch, members):
+    a = Admin(addr, admin)
+    payload = config_payload(name, int(epoch), 0, members.split(","), peer=admin)
+    return a.call(OP_SET_REPLICAS, length=len(payload), data=payload)[0], ""
+
+
 def tool_raw(addr, admin, op, payload):
     a = Admin(addr, admin)
     data = bytes.fromhex(payload)
@@ -291,6 +313,8 @@ TOOLS = {
     "put": tool_put,
     "get": tool_get,
     "raw": tool_raw,
+    "rput": tool_rput,
+    "set-replicas": tool_set_replicas,
 }
 
 
