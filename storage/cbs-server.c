@@ -294,7 +294,7 @@ int main(int argc, char **argv)
 	/* Offline: nothing is served, nothing on disk changes. */
 	if (cfg.fsck) {
 		explicit_bzero(cfg.admin_token, sizeof(cfg.admin_token));
-		return fsck_run(cfg.data);
+		return fsck_run(cfg.data, stdout);
 	}
 	/* Each connection and each volume holds an fd. */
 	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
