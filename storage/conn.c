@@ -215,6 +215,7 @@ static int check_locked(const struct cbs_conn *c, const struct cbs_req *req)
 {
 	const struct cbs_volume *v = c->vol;
 	const struct cbs_session s = {
+		.replica = c->replica,
 		.generation = c->generation,
 		.volume_generation = v->generation,
 		.size = v->size,
@@ -286,6 +287,31 @@ static int apply_local(void *arg)
 }
 
 /*
+ * A replica session's SNAPSHOT: the primary took it with no write in
+ * flight, and sends it between the writes before and after it; here it is
+ * taken with io_lock held for writing, as vol_snap_create() does.
+ */
+static int do_snapshot(struct cbs_conn *c, const struct cbs_req *req)
+{
+	struct cbs_volume *v = c->vol;
+	struct cbs_snap_req sr;
+	int ret;
+
+	pthread_rwlock_wrlock(&v->io_lock);
+	ret = check_locked(c, req);
+	if (!ret)
+		ret = cbs_proto_check_snapshot(CBS_OP_SNAPSHOT, c->buf, req->length, &sr);
+	if (!ret)
+		ret = replica_backup_begin(c->rv, c->epoch);
+	if (!ret) {
+		ret = vol_snap_create_locked(v, sr.snap, 0);
+		replica_backup_end(c->rv);
+	}
+	pthread_rwlock_unlock(&v->io_lock);
+	return ret;
+}
+
+/*
  * io_lock is taken before the replica set's lock (replica.h), here and on
  * every path; a backup's request holds its epoch check (the replica lock)
  * until its write is durable, so a CONFIG that records a newer epoch waits
@@ -298,6 +324,8 @@ static int do_io(struct cbs_conn *c, const struct cbs_req *req, uint32_t *out_le
 	bool synced = false;
 	int ret;
 
+	if (c->replica && req->op == CBS_OP_SNAPSHOT)
+		return do_snapshot(c, req);
 	if (!c->replica) {
 		ret = replica_check_client(c->rv);
 		if (ret)

@@ -379,6 +379,14 @@ int replica_check_client(struct replica_vol *rv)
 	return ret;
 }
 
+int replica_check_name(const char *name)
+{
+	struct replica_vol *rv;
+	int ret = replica_get(name, &rv);
+
+	return ret ? ret : replica_check_client(rv);
+}
+
 int replica_backup_begin(struct replica_vol *rv, uint64_t session_epoch)
 {
 	pthread_rwlock_rdlock(&rv->lock);
@@ -1057,4 +1065,52 @@ void replica_backup_next(struct replica_vol *rv, struct replica_pending *p)
 	if (rv->dirty)
 		dirty_end(rv->dirty, p->off, p->len);
 	pthread_mutex_unlock(&rv->dirty_lock);
+}
+
+int replica_snapshot(struct cbs_volume *v, const char *snap)
+{
+	struct cbs_req req = { .op = CBS_OP_SNAPSHOT, .length = CBS_PROTO_NAME_LEN };
+	struct replica_link l[CBS_PROTO_MAX_REPLICAS];
+	char np[CBS_PROTO_ADDR_LEN], name[CBS_PROTO_NAME_LEN] = { 0 };
+	enum link_result res[CBS_PROTO_MAX_REPLICAS];
+	bool use[CBS_PROTO_MAX_REPLICAS];
+	struct cbs_config_req c;
+	struct replica_vol *rv;
+	uint64_t newer = 0;
+	uint32_t i;
+	int ret, err;
+
+	ret = replica_get(v->name, &rv);
+	if (ret)
+		return ret;
+	pthread_rwlock_rdlock(&rv->lock);
+	c = rv->cfg;
+	for (i = 0; i < CBS_PROTO_MAX_REPLICAS; i++)
+		use[i] = i < c.count && i != c.self && rv->state[i] == CBS_REPLICA_IN_SYNC;
+	ret = c.epoch && !replica_is_primary(rv) ? -CBS_ERR_NOT_PRIMARY : 0;
+	pthread_rwlock_unlock(&rv->lock);
+	snprintf(name, sizeof(name), "%s", snap);
+	for (i = 0; i < CBS_PROTO_MAX_REPLICAS; i++) {
+		memset(&l[i], 0, sizeof(l[i]));
+		l[i].fd = -1;
+		if (ret || !use[i])
+			continue;
+		res[i] = link_open(&l[i], &c, v->generation, c.members[i], &newer, np);
+		if (res[i] == LINK_OK)
+			res[i] = link_send(&l[i], &req, name);
+	}
+	for (i = 0; i < c.count && !ret; i++) {
+		if (!use[i])
+			continue;
+		if (res[i] == LINK_OK)
+			res[i] = link_reply(&l[i], &err);
+		if (res[i] == LINK_OK)
+			continue;
+		nb_log("volume %s: snapshot %s not taken on %s", v->name, snap, c.members[i]);
+		ret = -EIO;
+	}
+	for (i = 0; i < CBS_PROTO_MAX_REPLICAS; i++)
+		link_close(&l[i]);
+	explicit_bzero(&c, sizeof(c));
+	return ret;
 }

@@ -74,6 +74,8 @@ int replica_hello(struct replica_vol *rv, bool replica, uint64_t session_epoch,
 
 /* A client request: 0 if this server is still the primary. */
 int replica_check_client(struct replica_vol *rv);
+/* The same for volume name: its primary (or standalone) takes snapshots. */
+int replica_check_name(const char *name);
 
 /*
  * A backup's replica request of session_epoch: 0 with lock held for
@@ -123,6 +125,14 @@ int replica_take_dirty(const char *name, void **bits, uint32_t *len);
 void replica_list_info(const char *name, uint64_t *epoch, uint32_t *role);
 /* The volume was created or deleted: it has no configuration. */
 void replica_forget(const char *name);
+/*
+ * Snapshot snap just taken on v, its io_lock held for writing: SNAPSHOT to
+ * every in-sync backup, on a replica session, before the next write.  0,
+ * or -EIO if a backup does not have it (with three members a silent
+ * backup is dropped instead, and lacks it when it rejoins).
+ */
+struct cbs_volume;
+int replica_snapshot(struct cbs_volume *v, const char *snap);
 /* A clone dst of src: src's members and primary, at epoch 1.  0 or -errno. */
 int replica_copy(const char *src, const char *dst);
 

@@ -210,7 +210,7 @@ enum link_result link_open(struct replica_link *l, const struct cbs_config_req *
 enum link_result link_send(struct replica_link *l, const struct cbs_req *req,
 				  const void *payload)
 {
-	uint32_t plen = req->op == CBS_OP_WRITE ? req->length : 0;
+	uint32_t plen = cbs_proto_payload_len(req);
 	struct cbs_request raw = {
 		.magic = htole32(CBS_REQUEST_MAGIC),
 		.op = htole16(req->op),

@@ -953,11 +953,12 @@ int vol_snap_create(const char *volume, const char *snap, uint32_t flags)
 	}
 	/* No write in flight: they hold io_lock for reading until acknowledged. */
 	pthread_rwlock_wrlock(&v->io_lock);
-	ret = vol_snap_create_locked(v, snap, flags);
-	/*
-	 * Replication (storage/replica.c) goes here: SNAPSHOT to every backup
-	 * on its replica session, before the lock lets the next write in.
-	 */
+	/* Only the primary takes it, then every backup (storage/replica.c). */
+	ret = replica_check_name(volume);
+	if (!ret)
+		ret = vol_snap_create_locked(v, snap, flags);
+	if (!ret)
+		ret = replica_snapshot(v, snap);
 	pthread_rwlock_unlock(&v->io_lock);
 out:
 	pthread_mutex_unlock(&table_lock);
