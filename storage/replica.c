@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -274,6 +275,17 @@ out:
 	pthread_mutex_unlock(&vols_lock);
 	*out = rv;
 	return 0;
+}
+
+int replica_freeze(struct cbs_volume *v)
+{
+	struct timespec until;
+	int ret;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 2 * (time_t)replica_timeout_s;
+	ret = pthread_rwlock_timedwrlock(&v->io_lock, &until);
+	return ret == ETIMEDOUT ? -EBUSY : -ret;
 }
 
 unsigned int replica_vols(struct replica_vol **out, unsigned int max)
@@ -723,7 +735,11 @@ int replica_promote(const struct cbs_config_req *r)
 	if (ret)
 		return ret;
 	/* Frozen from the start: the old primary's writes wait, or fail. */
-	pthread_rwlock_wrlock(&v->io_lock);
+	ret = replica_freeze(v);
+	if (ret) {
+		vol_close(v, NULL);
+		return ret;
+	}
 	pthread_mutex_lock(&rv->change);
 	pthread_rwlock_rdlock(&rv->lock);
 	old = rv->cfg;
