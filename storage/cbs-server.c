@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 
 #include "lib/log.h"
+#include "lib/parse.h"
 #include "lib/sock.h"
 #include "lib/token.h"
 #include "storage/conn.h"
@@ -32,6 +33,7 @@ struct config {
 	char admin_token[CBS_PROTO_TOKEN_LEN];
 	unsigned int max_conns;
 	unsigned int replica_timeout;	/* seconds */
+	uint64_t resync_rate;		/* bytes/s */
 	bool fsck;			/* --fsck: check --data and exit */
 };
 
@@ -41,7 +43,7 @@ static void usage(FILE *f)
 		"Usage: cbs-server --listen ADDR:PORT --data DIR\n"
 		"                  { --admin-token TOKEN | --admin-token-file PATH }\n"
 		"                  [--max-connections N] [--replica-timeout SECONDS]\n"
-		"                  [--config FILE]\n"
+		"                  [--resync-rate BYTES/S] [--config FILE]\n"
 		"       cbs-server --fsck --data DIR\n");
 }
 
@@ -80,6 +82,10 @@ static int set_option(struct config *cfg, const char *key, const char *value)
 		ret = errno || *end || !n || n > 3600 ? -EINVAL : 0;
 		if (!ret)
 			cfg->replica_timeout = (unsigned int)n;
+	} else if (!strcmp(key, "resync-rate")) {
+		ret = parse_size(value, &cfg->resync_rate);
+		if (!ret && !cfg->resync_rate)
+			ret = -EINVAL;
 	} else {
 		fprintf(stderr, "cbs-server: unknown option \"%s\"\n", key);
 		return -EINVAL;
@@ -131,6 +137,7 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 		{ "admin-token-file", required_argument, NULL, 0 },
 		{ "max-connections", required_argument, NULL, 0 },
 		{ "replica-timeout", required_argument, NULL, 0 },
+		{ "resync-rate", required_argument, NULL, 0 },
 		{ "config", required_argument, NULL, 0 },
 		{ "fsck", no_argument, NULL, 0 },
 		{ "help", no_argument, NULL, 'h' },
@@ -287,7 +294,7 @@ int main(int argc, char **argv)
 	/* Offline: nothing is served, nothing on disk changes. */
 	if (cfg.fsck) {
 		explicit_bzero(cfg.admin_token, sizeof(cfg.admin_token));
-		return fsck_run(cfg.data);
+		return fsck_run(cfg.data, stdout);
 	}
 	/* Each connection and each volume holds an fd. */
 	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
@@ -311,7 +318,7 @@ int main(int argc, char **argv)
 		nb_log("data directory %s: %s", cfg.data, strerror(-ret));
 		return 1;
 	}
-	ret = replica_init(cfg.data, cfg.replica_timeout);
+	ret = replica_init(cfg.data, cfg.replica_timeout, cfg.resync_rate);
 	if (ret) {
 		nb_log("data directory %s: %s", cfg.data, strerror(-ret));
 		vol_table_exit();

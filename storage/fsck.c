@@ -35,6 +35,7 @@ struct fsck_layer {
 };
 
 struct fsck {
+	FILE *out;
 	int dir, layers_dir;
 	struct fsck_layer *layers;
 	size_t nlayers, cap;
@@ -46,9 +47,9 @@ static void problem(struct fsck *f, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	printf("problem: ");
-	vprintf(fmt, ap);
-	printf("\n");
+	fprintf(f->out, "problem: ");
+	vfprintf(f->out, fmt, ap);
+	fprintf(f->out, "\n");
 	va_end(ap);
 	f->problems++;
 }
@@ -58,9 +59,9 @@ static void leftover(struct fsck *f, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	printf("leftover: ");
-	vprintf(fmt, ap);
-	printf(" (swept at the next start)\n");
+	fprintf(f->out, "leftover: ");
+	vfprintf(f->out, fmt, ap);
+	fprintf(f->out, " (swept at the next start)\n");
 	va_end(ap);
 	f->leftovers++;
 }
@@ -344,15 +345,15 @@ static void check_layers(struct fsck *f)
 	}
 }
 
-int fsck_run(const char *dir)
+int fsck_run(const char *dir, FILE *out)
 {
-	struct fsck f = { .dir = -1, .layers_dir = -1 };
+	struct fsck f = { .out = out, .dir = -1, .layers_dir = -1 };
 	unsigned int live = 0;
 	int ret;
 
 	f.dir = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (f.dir < 0) {
-		printf("problem: %s: %s\n", dir, strerror(errno));
+		fprintf(out, "problem: %s: %s\n", dir, strerror(errno));
 		return 1;
 	}
 	f.layers_dir = openat(f.dir, "layers", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -369,7 +370,7 @@ int fsck_run(const char *dir)
 	check_layers(&f);
 	for (size_t i = 0; i < f.nlayers; i++)
 		live += f.layers[i].live;
-	printf("%s: %u volumes, %u layers, %u problems, %u leftovers\n", dir, f.volumes,
+	fprintf(out, "%s: %u volumes, %u layers, %u problems, %u leftovers\n", dir, f.volumes,
 	       live, f.problems, f.leftovers);
 	free(f.layers);
 	if (f.layers_dir >= 0)

@@ -3,7 +3,9 @@
 #ifndef NIMBUS_CBS_FSCK_H
 #define NIMBUS_CBS_FSCK_H
 
-/* Check DIR, print each problem and leftover; 0 clean, 1 problems. */
-int fsck_run(const char *dir);
+#include <stdio.h>
+
+/* Check DIR, print each problem and leftover to out; 0 clean, 1 problems. */
+int fsck_run(const char *dir, FILE *out);
 
 #endif /* NIMBUS_CBS_FSCK_H */

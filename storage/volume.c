@@ -497,6 +497,19 @@ int vol_open(const struct cbs_hello_req *h, struct cbs_volume **out,
 	return 0;
 }
 
+int vol_get(const char *name, struct cbs_volume **out)
+{
+	struct cbs_volume *v;
+
+	pthread_mutex_lock(&table_lock);
+	v = vol_find(name);
+	if (v)
+		v->sessions++;
+	pthread_mutex_unlock(&table_lock);
+	*out = v;
+	return v ? 0 : -ENOENT;
+}
+
 void vol_close(struct cbs_volume *v, struct attempt_table *attempts)
 {
 	pthread_mutex_lock(&table_lock);
@@ -936,11 +949,12 @@ int vol_snap_create(const char *volume, const char *snap, uint32_t flags)
 	}
 	/* No write in flight: they hold io_lock for reading until acknowledged. */
 	pthread_rwlock_wrlock(&v->io_lock);
-	ret = vol_snap_create_locked(v, snap, flags);
-	/*
-	 * Replication (storage/replica.c) goes here: SNAPSHOT to every backup
-	 * on its replica session, before the lock lets the next write in.
-	 */
+	/* Only the primary takes it, then every backup (storage/replica.c). */
+	ret = replica_check_name(volume);
+	if (!ret)
+		ret = vol_snap_create_locked(v, snap, flags);
+	if (!ret)
+		ret = replica_snapshot(v, snap);
 	pthread_rwlock_unlock(&v->io_lock);
 out:
 	pthread_mutex_unlock(&table_lock);
@@ -1106,14 +1120,14 @@ int vol_rollback(const char *volume, const char *snap)
 		ret = -ENOENT;
 		goto out;
 	}
-	if (v->sessions) {
-		ret = -EBUSY;
-		goto out;
-	}
 	pthread_rwlock_wrlock(&v->io_lock);
 	s = snap_find(v, snap);
 	if (!s) {
 		ret = -ENOENT;
+		goto unlock;
+	}
+	if (v->sessions) {
+		ret = -EBUSY;
 		goto unlock;
 	}
 	/* A new empty top over the snapshot, its size; the old top goes. */

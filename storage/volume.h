@@ -98,6 +98,12 @@ void vol_table_exit(void);
 int vol_open(const struct cbs_hello_req *h, struct cbs_volume **out,
 	     struct attempt_table **attempts);
 void vol_close(struct cbs_volume *v, struct attempt_table *attempts);
+/*
+ * The server's own use of a volume (replica resync): held like a session
+ * (no delete meanwhile), without a token or a generation.  Pair with
+ * vol_close(v, NULL).
+ */
+int vol_get(const char *name, struct cbs_volume **out);
 
 int vol_create(const struct cbs_admin_req *r);
 int vol_delete(const char *name);

@@ -21,9 +21,15 @@ is what the test expects (--expect ERRNO, default ok):
   cbs_client.py hello ADDR NAME TOKEN GEN
   cbs_client.py put ADDR NAME TOKEN GEN OFFSET SEED LEN [fua]
   cbs_client.py get ADDR NAME TOKEN GEN OFFSET SEED LEN
+  cbs_client.py rput ADDR ADMIN NAME EPOCH GEN OFFSET SEED LEN  (a replica session's write)
+  cbs_client.py set-replicas ADDR ADMIN NAME EPOCH M1[,M2[,M3]]
+  cbs_client.py digest ADDR ADMIN NAME TOKEN LEN  (sha256 of what the server holds)
+  cbs_client.py snap ADDR ADMIN NAME SNAP
+  cbs_client.py snaps ADDR ADMIN NAME
   cbs_client.py raw ADDR ADMIN OP HEX_PAYLOAD
 """
 import errno
+import hashlib
 import os
 import random
 import socket
@@ -36,7 +42,7 @@ HELLO_MAGIC, HELLO_REPLY_MAGIC = 0x4E424831, 0x4E425231
 REQUEST_MAGIC, REPLY_MAGIC = 0x4E425131, 0x4E425031
 OP_READ, OP_WRITE, OP_FLUSH, OP_DISCARD, OP_WRITE_ZEROES = 0, 1, 2, 3, 4
 OP_CONFIG, OP_PROMOTE, OP_SET_REPLICAS, OP_STATUS = 20, 21, 22, 23
-F_ADMIN = 1
+F_ADMIN, F_REPLICA = 1, 2
 F_FORCE = 1
 ERR_NOT_PRIMARY = 78  # EREMCHG
 ROLES = {0: "primary", 1: "backup", 2: "stale"}
@@ -96,12 +102,12 @@ def closed_by_server(sock, timeout=5):
 
 
 class Session:
-    def __init__(self, addr, name, token, generation, session=0, flags=0):
+    def __init__(self, addr, name, token, generation, session=0, flags=0, epoch=0):
         host, port = addr.rsplit(":", 1)
         self.sock = socket.create_connection((host, int(port)), timeout=10)
         self.generation = generation
         self.sock.sendall(HELLO.pack(HELLO_MAGIC, VERSION, flags, generation,
-                                     name.encode(), token.encode(), session, 0))
+                                     name.encode(), token.encode(), session, epoch))
         (magic, version, self.flags, self.error, self.block_size, self.size,
          self.volume_generation, self.epoch, self.primary) = HELLO_REPLY.unpack(recv_all(self.sock, HELLO_REPLY.size))
         expect(magic == HELLO_REPLY_MAGIC and version == VERSION, "bad handshake reply")
@@ -276,6 +282,49 @@ def tool_get(addr, name, token, gen, offset, seed, length):
     return err, ""
 
 
+def tool_rput(addr, admin, name, epoch, gen, offset, seed, length):
+    """As a primary that died having sent one write to this backup only."""
+    s = Session(addr, name, admin, int(gen), flags=F_REPLICA, epoch=int(epoch))
+    if s.error:
+        return s.error, "handshake"
+    return s.call(OP_WRITE, int(offset), int(length), pattern(int(seed), int(length)))[0], ""
+
+
+def tool_digest(addr, admin, name, token, length):
+    """The volume's first LENGTH bytes as this server has them: through a
+    volume session on the primary, a replica session (its epoch) on a
+    backup.  Whatever its files look like."""
+    a = Admin(addr, admin)
+    err, data = a.op(OP_STATUS, config_payload(name))
+    if err:
+        return err, "STATUS"
+    epoch, _, self_index, primary, _ = STATUS.unpack_from(data)
+    if self_index == primary:
+        s = Session(addr, name, token, 1)
+    else:
+        s = Session(addr, name, admin, 1, flags=F_REPLICA, epoch=epoch)
+    if s.error:
+        return s.error, "handshake"
+    h = hashlib.sha256()
+    for off in range(0, int(length), 1 << 20):
+        h.update(s.read(off, min(1 << 20, int(length) - off)))
+    return 0, h.hexdigest()
+
+
+def tool_snap(addr, admin, name, snap):
+    return Admin(addr, admin).snap(OP_SNAP_CREATE, name, snap)[0], ""
+
+
+def tool_snaps(addr, admin, name):
+    return 0, " ".join(sorted(Admin(addr, admin).snap_list(name)))
+
+
+def tool_set_replicas(addr, admin, name, epoch, members):
+    a = Admin(addr, admin)
+    payload = config_payload(name, int(epoch), 0, members.split(","), peer=admin)
+    return a.call(OP_SET_REPLICAS, length=len(payload), data=payload)[0], ""
+
+
 def tool_raw(addr, admin, op, payload):
     a = Admin(addr, admin)
     data = bytes.fromhex(payload)
@@ -291,6 +340,11 @@ TOOLS = {
     "put": tool_put,
     "get": tool_get,
     "raw": tool_raw,
+    "rput": tool_rput,
+    "digest": tool_digest,
+    "snap": tool_snap,
+    "snaps": tool_snaps,
+    "set-replicas": tool_set_replicas,
 }
 
 

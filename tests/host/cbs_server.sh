@@ -391,11 +391,14 @@ check "after a restart: snapshots and clones as they were, then all deleted" \
 check "cbs-server --fsck: the snapshot data directory is clean" \
 	"$BIN/cbs-server" --fsck --data "$sdir"
 fsck_finds() {
-	local f
-	f=$(find "$sdir/layers" -name '*.map' | head -n 1)
-	[ -n "$f" ] && truncate -s 1 "$f" && rm -f "$(find "$sdir/layers" -name '*.layer' | tail -n 1)" &&
+	local map id layer
+	map=$(find "$sdir/layers" -name '*.map' | head -n 1)
+	id=$(basename "$map" .map)
+	layer=$(find "$sdir/layers" -name '*.layer' ! -name "$id.layer" | head -n 1)
+	[ -n "$map" ] && [ -n "$layer" ] && truncate -s 1 "$map" && rm "$layer" &&
 		! "$BIN/cbs-server" --fsck --data "$sdir" >"$tmp/fsck" 2>&1 &&
-		cat "$tmp/fsck" && grep -q 'bitmap' "$tmp/fsck"
+		cat "$tmp/fsck" && grep -q "layer $id: bitmap of 1 bytes" "$tmp/fsck" &&
+		grep -q "$(basename "$layer" .layer).* no readable .layer file" "$tmp/fsck"
 }
 check "cbs-server --fsck: a cut bitmap and a lost layer are reported (exit 1)" fsck_finds
 
