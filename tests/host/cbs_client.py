@@ -22,7 +22,7 @@ is what the test expects (--expect ERRNO, default ok):
   cbs_client.py put ADDR NAME TOKEN GEN OFFSET SEED LEN [fua]
   cbs_client.py get ADDR NAME TOKEN GEN OFFSET SEED LEN
   cbs_client.py rput ADDR ADMIN NAME EPOCH GEN OFFSET SEED LEN  (a replica session's write)
-  cbs_client.py set-replicas ADDR ADMIN NAME EPOCH M1[,M2[,M3]]
+  cbs_client.py set-replicas ADDR ADMIN NAME EPOCH M1[,M2[,M3]] [force]
   cbs_client.py digest ADDR ADMIN NAME TOKEN LEN  (sha256 of what the server holds)
   cbs_client.py snap ADDR ADMIN NAME SNAP
   cbs_client.py snaps ADDR ADMIN NAME
@@ -319,9 +319,10 @@ def tool_snaps(addr, admin, name):
     return 0, " ".join(sorted(Admin(addr, admin).snap_list(name)))
 
 
-def tool_set_replicas(addr, admin, name, epoch, members):
+def tool_set_replicas(addr, admin, name, epoch, members, *force):
     a = Admin(addr, admin)
-    payload = config_payload(name, int(epoch), 0, members.split(","), peer=admin)
+    payload = config_payload(name, int(epoch), F_FORCE if "force" in force else 0,
+                             members.split(","), peer=admin)
     return a.call(OP_SET_REPLICAS, length=len(payload), data=payload)[0], ""
 
 
