@@ -4,10 +4,14 @@
 # cbs-server's data on the virtio disk, write through a cbs device with
 # O_SYNC (FUA/flush) and record each acknowledged block on the host; shrink
 # three volumes, one to completion and two held by strace mid-way (before
-# the metadata's rename, and after it at the data file's ftruncate), then
-# reset the VM at once.  "verify": after a fresh boot, every acknowledged
-# block must read back, and each shrunk volume must have its old size and
-# all its data or its new size and all the data below it.
+# the metadata's rename, and after it at the data file's ftruncate); take
+# a snapshot and write over it with FUA, and hold two more snapshots by
+# strace mid-way (at the metadata's rename, and after it), then reset the
+# VM at once.  "verify": after a fresh boot, cbs-server --fsck finds no
+# problem in any data directory; every acknowledged block must read back,
+# each shrunk volume must have its old size and all its data or its new
+# size and all the data below it, and each snapshot must be whole or (if
+# cut before its commit) absent, its volume intact.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 export PATH=$PWD/build/bin:$PATH
@@ -26,6 +30,11 @@ SHRINK_NEW=$((1 << 20))
 # holds the server's volume table): "volume port syscall-numbers-it-stops-at".
 # x86_64: renameat 264, renameat2 316, ftruncate 77.
 IN_FLIGHT=("shrink-pre 17201 264 316" "shrink-post 17202 77")
+# Snapshots in flight, likewise: "volume port inject-spec"; a flat volume's
+# first snapshot renames three files (its layer's, the new top's, the
+# metadata, the commit point), then unlinks NAME.vol (263).
+SNAP_IN_FLIGHT=("snap-pre 17203 264,316:when=3" "snap-post 17204 263")
+export CBS_ADMIN_TOKEN=$ADMIN
 
 modprobe ext4
 insmod kmod/cbs/cbs.ko || exit 1
@@ -93,6 +102,43 @@ shrink_in_flight() {
 	return 1
 }
 
+# snap_in_flight NAME PORT SPEC: on a server of its own, a volume of
+# SHRINK_OLD bytes, every block written; its snapshot NAME@crash held by
+# strace (inject=SPEC); records NAME once the server is in that syscall.
+snap_in_flight() {
+	local name=$1 addr=127.0.0.1:$2 spec=$3 pid nrs
+	start_server "$addr" "$mnt/data-$name" && shrink_volume "$addr" "$name" || return 1
+	pid=$server_pid
+	nrs=${spec%%:*}
+	strace -f -qq -p "$pid" -o /dev/null -e trace=renameat,renameat2,unlinkat \
+		-e inject="$nrs:delay_enter=600000000${spec#"$nrs"}" 2>/dev/null &
+	for _ in $(seq 100); do
+		! grep -q '^TracerPid:[[:space:]]*0$' /proc/"$pid"/task/*/status && break
+		sleep 0.1
+	done
+	python3 "$CLIENT" snap-create "$addr" "$name" tok-shrink >/dev/null 2>&1 &
+	for _ in $(seq 300); do
+		# shellcheck disable=SC2086 # the syscall numbers
+		if in_syscall "$pid" ${nrs//,/ }; then
+			echo "$name in-flight" >>"$acked.snap"
+			return 0
+		fi
+		sleep 0.1
+	done
+	return 1
+}
+
+# Before anything starts: a power cut leaves no problem (leftovers are fine).
+if [ "$phase" = verify ]; then
+	fsck_bad=0
+	for d in "$mnt"/data*; do
+		cbs-server --fsck --data "$d" >/tmp/fsck.out 2>&1 || {
+			fsck_bad=1
+			sed 's/^/# /' /tmp/fsck.out
+		}
+	done
+fi
+
 start_server "$SERVER" "$mnt/data"
 
 if [ "$phase" = write ]; then
@@ -128,7 +174,16 @@ if [ "$phase" = write ]; then
 		# shellcheck disable=SC2086 # "name port nr..."
 		shrink_in_flight $f
 	done
-	sync "$acked" "$acked.shrink"
+	# A snapshot acknowledged, then FUA writes over it; two in flight.
+	: >"$acked.snap"
+	shrink_volume "$SERVER" snap-acked &&
+		python3 "$CLIENT" snap-ack-write "$SERVER" snap-acked tok-shrink &&
+		echo "snap-acked acknowledged" >>"$acked.snap"
+	for f in "${SNAP_IN_FLIGHT[@]}"; do
+		# shellcheck disable=SC2086 # "name port spec"
+		snap_in_flight $f
+	done
+	sync "$acked" "$acked.shrink" "$acked.snap"
 	# Power cut: reset now, nothing more reaches the disk.
 	echo b >/proc/sysrq-trigger
 	sleep 30
@@ -187,7 +242,49 @@ for f in "${IN_FLIGHT[@]}"; do
 		resized "$SHRINK_OLD" "$SHRINK_NEW"
 	n=$((n + 1))
 done
+# check_snap N NAME STATE ADDR WHAT CASE: NAME reached STATE before the cut,
+# and now passes cbs_client.py CASE.
+snap_failed=0
+check_snap() {
+	local n=$1 name=$2 state=$3 addr=$4 what=$5 out=
+	if grep -q "^$name $state\$" "$acked.snap" &&
+	   out=$(python3 "$CLIENT" "$6" "$addr" "$name" tok-shrink 2>&1); then
+		echo "ok $n powercut: $what${out:+ ($out)}"
+	else
+		echo "not ok $n powercut: $what"
+		echo "# ${out:-never $state before the reset}"
+		snap_failed=1
+	fi
+}
+check_snap 7 snap-acked acknowledged "$SERVER" \
+	"a snapshot acknowledged before the cut is whole, and the FUA writes over it survived" \
+	snap-ack-check
+n=8
+for f in "${SNAP_IN_FLIGHT[@]}"; do
+	read -r name port _ <<<"$f"
+	start_server "127.0.0.1:$port" "$mnt/data-$name"
+	pids="$pids $server_pid"
+	case $name in
+	snap-pre) what="a snapshot cut at its commit: whole or absent, its volume intact" ;;
+	*) what="a snapshot cut after its commit: whole, its volume intact" ;;
+	esac
+	check_snap "$n" "$name" in-flight "127.0.0.1:$port" "$what" snap-crashed
+	n=$((n + 1))
+done
 # shellcheck disable=SC2086
 kill $pids
+wait 2>/dev/null
+for d in "$mnt"/data*; do
+	cbs-server --fsck --data "$d" >/tmp/fsck.out 2>&1 || {
+		fsck_bad=1
+		sed 's/^/# /' /tmp/fsck.out
+	}
+done
+if [ "$fsck_bad" -eq 0 ]; then
+	echo "ok 10 powercut: cbs-server --fsck finds no problem after the cut, nor after the restart"
+else
+	echo "not ok 10 powercut: cbs-server --fsck finds no problem after the cut, nor after the restart"
+fi
 umount "$mnt" 2>/dev/null
-[ "$bad" -eq 0 ] && [ "$total" -eq $((2 * BLOCKS + 2)) ] && [ "$shrink_failed" -eq 0 ]
+[ "$bad" -eq 0 ] && [ "$total" -eq $((2 * BLOCKS + 2)) ] && [ "$shrink_failed" -eq 0 ] &&
+	[ "$snap_failed" -eq 0 ] && [ "$fsck_bad" -eq 0 ]

@@ -14,8 +14,8 @@ trap 'rm -f "$disk"' EXIT
 truncate -s 512M "$disk"
 
 echo "TAP version 13"
-echo "1..6"
-out=$(scripts/vm-run --timeout 300 --disk "$disk" -- tests/powercut/guest.sh write "$acked" 2>&1)
+echo "1..10"
+out=$(scripts/vm-run --timeout 900 --disk "$disk" -- tests/powercut/guest.sh write "$acked" 2>&1)
 rc=$?
 # 125: the VM stopped before COMMAND ended, which is what a reset does.
 if [ "$rc" -eq 125 ]; then
@@ -24,4 +24,4 @@ else
 	echo "not ok 1 powercut: the writing VM was reset mid-command, kernel log clean (vm-run $rc)"
 	printf '%s\n' "$out" | tail -n 20 | sed 's/^/# /'
 fi
-scripts/vm-run --timeout 300 --disk "$disk" -- tests/powercut/guest.sh verify "$acked"
+scripts/vm-run --timeout 900 --disk "$disk" -- tests/powercut/guest.sh verify "$acked"
