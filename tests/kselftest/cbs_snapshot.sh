@@ -152,7 +152,7 @@ log "snapshot during fio: $((t1 - t0)) ms, ordered blocks acknowledged $n0 befor
 check "the ordered writer goes on after the snapshot" busywait 60000 acked_past $((n1 + 20))
 kill "$SEQ_PID"
 wait "$SEQ_PID" 2>/dev/null
-check "fio is not disturbed by the snapshot: no error, every block verifies" fio_ok "$FIO1" "$W/fio1"
+check_here "fio is not disturbed by the snapshot: no error, every block verifies" fio_ok "$FIO1" "$W/fio1"
 check_output "snapshot list sv shows s1" 's1' snap list sv
 check "clone sv@s1 as c1" cbs_admin clone sv@s1 c1 token "$TOK"
 check_here "map c1" map c1
@@ -257,7 +257,7 @@ cbs_stop_server
 check "--fsck is clean after kill -9 under fio" cbs-server --fsck --data "$W/data"
 cbs_start_server
 check "server restarts" cbs_server_answers
-check "fio on vm1 survives the kill -9 and verifies" fio_ok "$FIO_PID" "$W/fio2"
+check_here "fio on vm1 survives the kill -9 and verifies" fio_ok "$FIO_PID" "$W/fio2"
 check "vm1 still reads the image where fio did not write" region_is "$DEV" 0 4 "$W/img.raw"
 check_here "map c1 again" map c1
 check "c1 still reads right after the restart" same_md5 "$DEV_c1" "$T_MD5"
