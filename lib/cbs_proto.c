@@ -117,6 +117,7 @@ uint32_t cbs_proto_payload_len(const struct cbs_req *req)
 	case CBS_OP_PROMOTE:
 	case CBS_OP_SET_REPLICAS:
 	case CBS_OP_STATUS:
+	case CBS_OP_DIRTY:
 	case CBS_OP_SNAP_CREATE:
 	case CBS_OP_SNAP_DELETE:
 	case CBS_OP_SNAP_LIST:
@@ -141,6 +142,7 @@ static uint32_t admin_payload_size(uint16_t op)
 	case CBS_OP_PROMOTE:
 	case CBS_OP_SET_REPLICAS:
 	case CBS_OP_STATUS:
+	case CBS_OP_DIRTY:
 		return sizeof(struct cbs_admin_config);
 	default:
 		return sizeof(struct cbs_admin_snapshot);
@@ -229,6 +231,7 @@ int cbs_proto_check_request(const struct cbs_req *req, const struct cbs_session 
 	case CBS_OP_PROMOTE:
 	case CBS_OP_SET_REPLICAS:
 	case CBS_OP_STATUS:
+	case CBS_OP_DIRTY:
 	case CBS_OP_SNAP_CREATE:
 	case CBS_OP_SNAP_DELETE:
 	case CBS_OP_SNAP_LIST:
@@ -336,7 +339,7 @@ int cbs_proto_check_config(uint16_t op, const void *buf, size_t len,
 	out->primary = le32toh(c.primary);
 	if (out->flags & ~CBS_CONFIG_F_FORCE)
 		return -EINVAL;
-	if (op == CBS_OP_STATUS)
+	if (op == CBS_OP_STATUS || op == CBS_OP_DIRTY)
 		return out->epoch || out->flags || out->count || out->self || out->primary ||
 		       out->peer_token[0] || !all_zero(c.members, sizeof(c.members)) ?
 		       -EINVAL : 0;

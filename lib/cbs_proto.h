@@ -54,7 +54,7 @@ struct cbs_admin_req {
 	uint32_t block_size;
 };
 
-/* A CONFIG, PROMOTE, SET_REPLICAS or STATUS payload in host byte order. */
+/* A CONFIG, PROMOTE, SET_REPLICAS, STATUS or DIRTY payload in host byte order. */
 struct cbs_config_req {
 	char name[CBS_PROTO_NAME_LEN];
 	uint64_t epoch;
@@ -126,7 +126,7 @@ int cbs_proto_check_admin(uint16_t op, const void *buf, size_t len,
 bool cbs_proto_addr_ok(const char *addr);
 
 /*
- * Decode and check the payload of CONFIG, PROMOTE, SET_REPLICAS or STATUS:
+ * Decode and check the payload of CONFIG, PROMOTE, SET_REPLICAS, STATUS or DIRTY:
  * the fields each op uses are well-formed and the others 0; members are
  * distinct.  Whether an epoch is new enough is the server's business.
  */

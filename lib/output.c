@@ -8,6 +8,9 @@ static bool out_json;
 static bool out_open;		/* a JSON array is being printed */
 static unsigned long out_count;	/* objects printed in it */
 static json_t *out_cur;
+static bool out_nested;		/* objects go to a list of the current one */
+static json_t *out_parent;	/* JSON: the object that list belongs to */
+static json_t *out_list;
 
 void out_init(bool json)
 {
@@ -28,6 +31,13 @@ void out_obj_begin(void)
  */
 void out_obj_end(void)
 {
+	if (out_nested) {
+		/* Text: a nested object's fields carry their own line breaks. */
+		if (out_json)
+			json_array_append_new(out_list, out_cur);
+		out_cur = out_parent;
+		return;
+	}
 	if (!out_json) {
 		putchar('\n');
 		return;
@@ -36,6 +46,24 @@ void out_obj_end(void)
 	json_dumpf(out_cur, stdout, JSON_COMPACT);
 	json_decref(out_cur);
 	out_cur = NULL;
+}
+
+void out_list_begin(const char *key)
+{
+	out_nested = true;
+	out_parent = out_cur;
+	if (!out_json)
+		return;
+	out_list = json_array();
+	json_object_set_new(out_cur, key, out_list);
+}
+
+void out_list_end(void)
+{
+	out_nested = false;
+	out_cur = out_parent;
+	out_parent = NULL;
+	out_list = NULL;
 }
 
 void out_uint(const char *key, const char *fmt, uint64_t v)

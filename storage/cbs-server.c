@@ -17,9 +17,11 @@
 #include <sys/socket.h>
 
 #include "lib/log.h"
+#include "lib/parse.h"
 #include "lib/sock.h"
 #include "lib/token.h"
 #include "storage/conn.h"
+#include "storage/fsck.h"
 #include "storage/replica.h"
 #include "storage/volume.h"
 
@@ -31,6 +33,8 @@ struct config {
 	char admin_token[CBS_PROTO_TOKEN_LEN];
 	unsigned int max_conns;
 	unsigned int replica_timeout;	/* seconds */
+	uint64_t resync_rate;		/* bytes/s */
+	bool fsck;			/* --fsck: check --data and exit */
 };
 
 static void usage(FILE *f)
@@ -39,7 +43,8 @@ static void usage(FILE *f)
 		"Usage: cbs-server --listen ADDR:PORT --data DIR\n"
 		"                  { --admin-token TOKEN | --admin-token-file PATH }\n"
 		"                  [--max-connections N] [--replica-timeout SECONDS]\n"
-		"                  [--config FILE]\n");
+		"                  [--resync-rate BYTES/S] [--config FILE]\n"
+		"       cbs-server --fsck --data DIR\n");
 }
 
 static int copy_opt(char *dst, size_t size, const char *value)
@@ -77,6 +82,10 @@ static int set_option(struct config *cfg, const char *key, const char *value)
 		ret = errno || *end || !n || n > 3600 ? -EINVAL : 0;
 		if (!ret)
 			cfg->replica_timeout = (unsigned int)n;
+	} else if (!strcmp(key, "resync-rate")) {
+		ret = parse_size(value, &cfg->resync_rate);
+		if (!ret && !cfg->resync_rate)
+			ret = -EINVAL;
 	} else {
 		fprintf(stderr, "cbs-server: unknown option \"%s\"\n", key);
 		return -EINVAL;
@@ -128,7 +137,9 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 		{ "admin-token-file", required_argument, NULL, 0 },
 		{ "max-connections", required_argument, NULL, 0 },
 		{ "replica-timeout", required_argument, NULL, 0 },
+		{ "resync-rate", required_argument, NULL, 0 },
 		{ "config", required_argument, NULL, 0 },
+		{ "fsck", no_argument, NULL, 0 },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -141,6 +152,10 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 		}
 		if (c != 0)
 			return -EINVAL;
+		if (!strcmp(opts[idx].name, "fsck")) {
+			cfg->fsck = true;
+			continue;
+		}
 		if (!strcmp(opts[idx].name, "config"))
 			ret = read_config(cfg, optarg);
 		else
@@ -152,7 +167,11 @@ static int parse_args(struct config *cfg, int argc, char **argv)
 		fprintf(stderr, "cbs-server: unexpected argument \"%s\"\n", argv[optind]);
 		return -EINVAL;
 	}
-	if (!cfg->listen[0] || !cfg->data[0] || !cfg->admin_token[0]) {
+	if (cfg->fsck && !cfg->data[0]) {
+		fprintf(stderr, "cbs-server: --fsck needs --data\n");
+		return -EINVAL;
+	}
+	if (!cfg->fsck && (!cfg->listen[0] || !cfg->data[0] || !cfg->admin_token[0])) {
 		fprintf(stderr, "cbs-server: --listen, --data and an admin token are required\n");
 		return -EINVAL;
 	}
@@ -272,6 +291,11 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 1;
 	}
+	/* Offline: nothing is served, nothing on disk changes. */
+	if (cfg.fsck) {
+		explicit_bzero(cfg.admin_token, sizeof(cfg.admin_token));
+		return fsck_run(cfg.data, stdout);
+	}
 	/* Each connection and each volume holds an fd. */
 	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
@@ -294,7 +318,7 @@ int main(int argc, char **argv)
 		nb_log("data directory %s: %s", cfg.data, strerror(-ret));
 		return 1;
 	}
-	ret = replica_init(cfg.data, cfg.replica_timeout);
+	ret = replica_init(cfg.data, cfg.replica_timeout, cfg.resync_rate);
 	if (ret) {
 		nb_log("data directory %s: %s", cfg.data, strerror(-ret));
 		vol_table_exit();

@@ -36,6 +36,7 @@ struct cbs_conn {
 	struct replica_vol *rv;		/* the volume's replica set; NULL for admin */
 	bool replica;			/* a primary's replica session: this is a backup */
 	uint64_t epoch;			/* replica session: its epoch */
+	struct replica_pending pending;	/* replica session: its last write */
 	struct replica_links links;	/* client session: to the backups */
 	void *buf;			/* payloads, grown up to CBS_PROTO_MAX_LEN */
 	size_t buf_size;
@@ -214,6 +215,7 @@ static int check_locked(const struct cbs_conn *c, const struct cbs_req *req)
 {
 	const struct cbs_volume *v = c->vol;
 	const struct cbs_session s = {
+		.replica = c->replica,
 		.generation = c->generation,
 		.volume_generation = v->generation,
 		.size = v->size,
@@ -285,6 +287,31 @@ static int apply_local(void *arg)
 }
 
 /*
+ * A replica session's SNAPSHOT: the primary took it with no write in
+ * flight, and sends it between the writes before and after it; here it is
+ * taken with io_lock held for writing, as vol_snap_create() does.
+ */
+static int do_snapshot(struct cbs_conn *c, const struct cbs_req *req)
+{
+	struct cbs_volume *v = c->vol;
+	struct cbs_snap_req sr;
+	int ret;
+
+	pthread_rwlock_wrlock(&v->io_lock);
+	ret = check_locked(c, req);
+	if (!ret)
+		ret = cbs_proto_check_snapshot(CBS_OP_SNAPSHOT, c->buf, req->length, &sr);
+	if (!ret)
+		ret = replica_backup_begin(c->rv, c->epoch);
+	if (!ret) {
+		ret = vol_snap_create_locked(v, sr.snap, 0);
+		replica_backup_end(c->rv);
+	}
+	pthread_rwlock_unlock(&v->io_lock);
+	return ret;
+}
+
+/*
  * io_lock is taken before the replica set's lock (replica.h), here and on
  * every path; a backup's request holds its epoch check (the replica lock)
  * until its write is durable, so a CONFIG that records a newer epoch waits
@@ -297,6 +324,8 @@ static int do_io(struct cbs_conn *c, const struct cbs_req *req, uint32_t *out_le
 	bool synced = false;
 	int ret;
 
+	if (c->replica && req->op == CBS_OP_SNAPSHOT)
+		return do_snapshot(c, req);
 	if (!c->replica) {
 		ret = replica_check_client(c->rv);
 		if (ret)
@@ -308,14 +337,16 @@ static int do_io(struct cbs_conn *c, const struct cbs_req *req, uint32_t *out_le
 		if (c->replica) {
 			ret = replica_backup_begin(c->rv, c->epoch);
 			if (!ret) {
-				ret = apply_local(&a);
+				ret = replica_backup_track(c->rv, v->size, &c->pending, req);
+				if (!ret)
+					ret = apply_local(&a);
 				replica_backup_end(c->rv);
 			}
 			synced = true;
 		} else if (forwarded(c, req)) {
 			/* The slot stays claimed until every replica has the write. */
-			ret = replica_write(c->rv, &c->links, c->generation, req, c->buf,
-					    apply_local, &a);
+			ret = replica_write(c->rv, &c->links, v->size, c->generation, req,
+					    c->buf, apply_local, &a);
 			synced = true;
 		} else {
 			ret = io_exec(c, req, out_len);
@@ -434,7 +465,23 @@ static void list_roles(void *list, uint32_t len)
 	}
 }
 
-/* CONFIG, PROMOTE, SET_REPLICAS, STATUS; *reply: STATUS's payload. */
+static const char *replica_op_name(uint16_t op)
+{
+	switch (op) {
+	case CBS_OP_CONFIG:
+		return "CONFIG";
+	case CBS_OP_PROMOTE:
+		return "PROMOTE";
+	case CBS_OP_SET_REPLICAS:
+		return "SET_REPLICAS";
+	case CBS_OP_STATUS:
+		return "STATUS";
+	default:
+		return "DIRTY";
+	}
+}
+
+/* CONFIG, PROMOTE, SET_REPLICAS, STATUS, DIRTY; *reply: STATUS's or DIRTY's payload. */
 static int do_replica_admin(struct cbs_conn *c, const struct cbs_req *req,
 			    void **reply, uint32_t *out_len)
 {
@@ -452,6 +499,12 @@ static int do_replica_admin(struct cbs_conn *c, const struct cbs_req *req,
 	case CBS_OP_PROMOTE:
 		ret = replica_promote(&r);
 		break;
+	case CBS_OP_SET_REPLICAS:
+		ret = replica_set_replicas(&r);
+		break;
+	case CBS_OP_DIRTY:
+		ret = replica_take_dirty(r.name, reply, out_len);
+		break;
 	case CBS_OP_STATUS:
 		st = malloc(sizeof(*st));
 		if (!st) {
@@ -466,14 +519,9 @@ static int do_replica_admin(struct cbs_conn *c, const struct cbs_req *req,
 		*reply = st;
 		*out_len = sizeof(*st);
 		break;
-	default:
-		ret = -EOPNOTSUPP;
-		break;
 	}
 	if (ret)
-		nb_log("%s: %s of %s refused: %s", c->peer,
-			req->op == CBS_OP_CONFIG ? "CONFIG" : req->op == CBS_OP_PROMOTE ?
-			"PROMOTE" : req->op == CBS_OP_STATUS ? "STATUS" : "SET_REPLICAS",
+		nb_log("%s: %s of %s refused: %s", c->peer, replica_op_name(req->op),
 			r.name, strerror(-ret));
 	explicit_bzero(&r, sizeof(r));
 	return ret;
@@ -496,8 +544,10 @@ static int do_admin(struct cbs_conn *c, const struct cbs_req *req,
 			list_roles(*list, *out_len);
 		return ret;
 	}
-	if (req->op >= CBS_OP_CONFIG && req->op <= CBS_OP_STATUS)
+	if ((req->op >= CBS_OP_CONFIG && req->op <= CBS_OP_STATUS) || req->op == CBS_OP_DIRTY)
 		return do_replica_admin(c, req, list, out_len);
+	if (req->op >= CBS_OP_SNAP_CREATE && req->op <= CBS_OP_ROLLBACK)
+		return vol_snap_admin(req->op, c->buf, req->length, list, out_len);
 	ret = cbs_proto_check_admin(req->op, c->buf, req->length, &a);
 	if (ret)
 		return ret;
@@ -601,6 +651,9 @@ static int serve(struct cbs_conn *c)
 		ret = cbs_proto_decode_request(&raw, sizeof(raw), &req);
 		if (ret)
 			return ret;
+		/* The primary sends the next request once all backups had the last. */
+		if (c->replica)
+			replica_backup_next(c->rv, &c->pending);
 		plen = cbs_proto_payload_len(&req);
 		list = NULL;
 		out_len = 0;

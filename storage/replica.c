@@ -10,70 +10,63 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 
-#include "lib/cbs_client.h"
 #include "lib/log.h"
-#include "lib/sock.h"
 #include "lib/token.h"
 #include "storage/file.h"
-#include "storage/replica.h"
+#include "storage/replica_int.h"
 
-#define CONFIG_MAX 1024
+#define CONFIG_MAX 2048
 /* A down backup is tried again this often while writes wait for it. */
 #define RETRY_MS 1000
 
-struct replica_vol {
-	char name[CBS_PROTO_NAME_LEN];
-	pthread_rwlock_t lock;
-	pthread_mutex_t change;
-	struct cbs_config_req cfg;	/* lock; epoch 0: standalone */
-	/*
-	 * lock: a backup refused this server's replica session or request
-	 * for a newer epoch: it is no longer the primary, until a newer
-	 * configuration is recorded here.  Not persisted: after a restart the
-	 * backups refuse it again.
-	 */
-	bool deposed;
-	uint64_t newest_epoch;		/* lock: learnt from a backup, else 0 */
-	char newest_primary[CBS_PROTO_ADDR_LEN];	/* lock */
-	uint8_t state[CBS_PROTO_MAX_REPLICAS];	/* lock: the primary's view */
-	struct replica_vol *next;	/* vols_lock; never freed before exit */
-};
-
 static pthread_mutex_t vols_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct replica_vol *vols;	/* vols_lock */
-static int dir_fd = -1;
-static unsigned int timeout_s = REPLICA_DEFAULT_TIMEOUT_S;
-static volatile bool stopping;
+int replica_dir_fd = -1;
+unsigned int replica_timeout_s = REPLICA_DEFAULT_TIMEOUT_S;
+uint64_t replica_resync_rate = REPLICA_DEFAULT_RESYNC_RATE;
+volatile bool replica_stopping;
 
-int replica_init(const char *dir, unsigned int timeout)
+int replica_init(const char *dir, unsigned int timeout, uint64_t resync_rate)
 {
-	dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dir_fd < 0)
+	int ret;
+
+	replica_dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (replica_dir_fd < 0)
 		return -errno;
 	if (timeout)
-		timeout_s = timeout;
-	return 0;
+		replica_timeout_s = timeout;
+	if (resync_rate)
+		replica_resync_rate = resync_rate;
+	ret = resync_start();
+	if (ret) {
+		close(replica_dir_fd);
+		replica_dir_fd = -1;
+	}
+	return ret;
 }
 
 void replica_stop(void)
 {
-	stopping = true;
+	replica_stopping = true;
 }
 
 void replica_exit(void)
 {
 	struct replica_vol *rv;
 
+	resync_stop();
 	while ((rv = vols)) {
 		vols = rv->next;
+		dirty_close(rv->dirty);
 		pthread_rwlock_destroy(&rv->lock);
 		pthread_mutex_destroy(&rv->change);
+		pthread_mutex_destroy(&rv->dirty_lock);
 		explicit_bzero(rv->cfg.peer_token, sizeof(rv->cfg.peer_token));
 		free(rv);
 	}
-	if (dir_fd >= 0)
-		close(dir_fd);
-	dir_fd = -1;
+	if (replica_dir_fd >= 0)
+		close(replica_dir_fd);
+	replica_dir_fd = -1;
 }
 
 static void config_path(char *buf, size_t size, const char *name)
@@ -81,8 +74,9 @@ static void config_path(char *buf, size_t size, const char *name)
 	snprintf(buf, size, "%s.replica", name);
 }
 
-/* Text, one "key value" a line; members in order. */
-static int config_write(const struct cbs_config_req *c)
+/* Text, one "key value" a line; members in order, then the absent ones. */
+static int config_write(const struct cbs_config_req *c, const struct replica_absent *absent,
+			uint32_t nabsent)
 {
 	char path[CBS_PROTO_NAME_LEN + 16], text[CONFIG_MAX];
 	int len, ret;
@@ -94,9 +88,12 @@ static int config_write(const struct cbs_config_req *c)
 	for (i = 0; i < c->count; i++)
 		len += snprintf(text + len, sizeof(text) - (size_t)len, "member %s\n",
 				c->members[i]);
+	for (i = 0; i < nabsent; i++)
+		len += snprintf(text + len, sizeof(text) - (size_t)len, "absent %s %s\n",
+				absent[i].addr, absent[i].full ? "full" : "map");
 	len += snprintf(text + len, sizeof(text) - (size_t)len, "peer_token %s\n",
 			c->peer_token);
-	ret = file_replace(dir_fd, path, text, (size_t)len);
+	ret = file_replace(replica_dir_fd, path, text, (size_t)len);
 	explicit_bzero(text, sizeof(text));
 	return ret;
 }
@@ -114,10 +111,11 @@ static int parse_u32(const char *s, uint32_t *out)
 	return 0;
 }
 
-static int config_parse(struct cbs_config_req *c, char *text)
+static int config_parse(struct cbs_config_req *c, struct replica_absent *absent,
+			uint32_t *nabsent, char *text)
 {
 	unsigned long long epoch;
-	char *line, *save = NULL, *end;
+	char *line, *save = NULL, *end, *kind;
 	int ret = 0;
 
 	for (line = strtok_r(text, "\n", &save); line && !ret;
@@ -136,6 +134,14 @@ static int config_parse(struct cbs_config_req *c, char *text)
 			    strlen(line + 7) >= CBS_PROTO_ADDR_LEN)
 				return -EINVAL;
 			strcpy(c->members[c->count++], line + 7);
+		} else if (!strncmp(line, "absent ", 7)) {
+			kind = strrchr(line, ' ');
+			*kind++ = '\0';
+			if (*nabsent >= CBS_PROTO_MAX_REPLICAS ||
+			    strlen(line + 7) >= CBS_PROTO_ADDR_LEN)
+				return -EINVAL;
+			strcpy(absent[*nabsent].addr, line + 7);
+			absent[(*nabsent)++].full = strcmp(kind, "map");
 		} else if (!strncmp(line, "peer_token ", 11)) {
 			ret = cbs_token_set(c->peer_token, line + 11);
 		} else {
@@ -148,16 +154,52 @@ static int config_parse(struct cbs_config_req *c, char *text)
 	return 0;
 }
 
+/* The absent entry of addr; lock held (or rv not shared yet). */
+static struct replica_absent *absent_find(struct replica_vol *rv, const char *addr)
+{
+	uint32_t i;
+
+	for (i = 0; i < rv->nabsent; i++)
+		if (!strcmp(rv->absent[i].addr, addr))
+			return &rv->absent[i];
+	return NULL;
+}
+
+void replica_absent_add_locked(struct replica_vol *rv, const char *addr, bool full)
+{
+	struct replica_absent *a = absent_find(rv, addr);
+
+	if (!a && rv->nabsent < CBS_PROTO_MAX_REPLICAS) {
+		a = &rv->absent[rv->nabsent++];
+		memset(a, 0, sizeof(*a));
+		snprintf(a->addr, sizeof(a->addr), "%s", addr);
+		a->full = full;
+	} else if (a) {
+		a->full |= full;
+	}
+}
+
+static void absent_remove_locked(struct replica_vol *rv, const char *addr)
+{
+	struct replica_absent *a = absent_find(rv, addr);
+
+	if (a) {
+		*a = rv->absent[--rv->nabsent];
+		memset(&rv->absent[rv->nabsent], 0, sizeof(*a));
+	}
+}
+
 /* The recorded configuration of rv, if any; vols_lock held. */
 static void config_load(struct replica_vol *rv)
 {
 	char path[CBS_PROTO_NAME_LEN + 16], text[CONFIG_MAX];
 	struct cbs_config_req c = { 0 };
+	uint32_t i;
 	ssize_t n;
 	int fd;
 
 	config_path(path, sizeof(path), rv->name);
-	fd = openat(dir_fd, path, O_RDONLY | O_CLOEXEC);
+	fd = openat(replica_dir_fd, path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno != ENOENT)
 			nb_log("volume %s: cannot read its replica configuration: %m", rv->name);
@@ -169,13 +211,17 @@ static void config_load(struct replica_vol *rv)
 		return;
 	text[n] = '\0';
 	memcpy(c.name, rv->name, sizeof(c.name));
-	if (config_parse(&c, text)) {
+	if (config_parse(&c, rv->absent, &rv->nabsent, text)) {
 		/* Serving it as standalone could make a second primary: refuse all. */
 		nb_log("volume %s: bad replica configuration %s, the volume is not served",
 			rv->name, path);
 		rv->deposed = true;
 	} else {
 		rv->cfg = c;
+		/* What it knew of its backups' sync is in the absent list. */
+		for (i = 0; i < CBS_PROTO_MAX_REPLICAS; i++)
+			rv->state[i] = i < c.count && !absent_find(rv, c.members[i]) ?
+				       CBS_REPLICA_IN_SYNC : CBS_REPLICA_DOWN;
 	}
 	explicit_bzero(text, sizeof(text));
 	explicit_bzero(&c, sizeof(c));
@@ -198,7 +244,7 @@ static bool volume_exists(const char *name)
 	char path[CBS_PROTO_NAME_LEN + 8];
 
 	snprintf(path, sizeof(path), "%s.meta", name);
-	return !faccessat(dir_fd, path, F_OK, 0);
+	return !faccessat(replica_dir_fd, path, F_OK, 0);
 }
 
 int replica_get(const char *name, struct replica_vol **out)
@@ -220,6 +266,7 @@ int replica_get(const char *name, struct replica_vol **out)
 	snprintf(rv->name, sizeof(rv->name), "%s", name);
 	pthread_rwlock_init(&rv->lock, NULL);
 	pthread_mutex_init(&rv->change, NULL);
+	pthread_mutex_init(&rv->dirty_lock, NULL);
 	config_load(rv);
 	rv->next = vols;
 	vols = rv;
@@ -229,8 +276,36 @@ out:
 	return 0;
 }
 
-/* lock held. */
-static bool is_primary(const struct replica_vol *rv)
+unsigned int replica_vols(struct replica_vol **out, unsigned int max)
+{
+	struct replica_vol *rv;
+	unsigned int n = 0;
+
+	pthread_mutex_lock(&vols_lock);
+	for (rv = vols; rv && n < max; rv = rv->next)
+		out[n++] = rv;
+	pthread_mutex_unlock(&vols_lock);
+	return n;
+}
+
+struct dirty_map *replica_dirty(struct replica_vol *rv, uint64_t size)
+{
+	struct dirty_map *m;
+	int ret;
+
+	pthread_mutex_lock(&rv->dirty_lock);
+	if (!rv->dirty) {
+		ret = dirty_open(replica_dir_fd, rv->name, size, &rv->dirty);
+		if (ret)
+			nb_log("volume %s: cannot open its dirty-region map: %s", rv->name,
+				strerror(-ret));
+	}
+	m = rv->dirty;
+	pthread_mutex_unlock(&rv->dirty_lock);
+	return m;
+}
+
+bool replica_is_primary(const struct replica_vol *rv)
 {
 	return !rv->deposed && rv->cfg.self == rv->cfg.primary;
 }
@@ -248,18 +323,48 @@ static uint64_t newest(const struct replica_vol *rv, char primary[CBS_PROTO_ADDR
 	return rv->cfg.epoch;
 }
 
+/*
+ * A replica session of session_epoch may write here: this is a backup of
+ * exactly that epoch, or the session is a newer epoch's primary catching
+ * this server up (it is not a member of that epoch yet).  lock held.
+ */
+static bool replica_ok(const struct replica_vol *rv, uint64_t session_epoch)
+{
+	if (session_epoch > rv->cfg.epoch)
+		return true;
+	return !rv->deposed && rv->cfg.epoch && session_epoch == rv->cfg.epoch &&
+	       rv->cfg.self != rv->cfg.primary;
+}
+
+/* A peer speaks for epoch, newer than the recorded one: no longer primary. */
+static void learn_epoch(struct replica_vol *rv, uint64_t epoch)
+{
+	pthread_rwlock_wrlock(&rv->lock);
+	if (epoch > rv->cfg.epoch && epoch > rv->newest_epoch) {
+		if (rv->cfg.epoch && rv->cfg.self == rv->cfg.primary && !rv->deposed)
+			nb_log("volume %s: a primary of epoch %llu exists: no longer primary",
+				rv->name, (unsigned long long)epoch);
+		rv->newest_epoch = epoch;
+		memset(rv->newest_primary, 0, sizeof(rv->newest_primary));
+		if (rv->cfg.epoch)
+			rv->deposed = true;
+	}
+	pthread_rwlock_unlock(&rv->lock);
+}
+
 int replica_hello(struct replica_vol *rv, bool replica, uint64_t session_epoch,
 		  uint64_t *epoch, char primary[CBS_PROTO_ADDR_LEN])
 {
 	int ret;
 
+	if (replica && session_epoch > 1)
+		learn_epoch(rv, session_epoch);
 	pthread_rwlock_rdlock(&rv->lock);
 	*epoch = newest(rv, primary);
 	if (replica)
-		ret = !rv->deposed && rv->cfg.epoch && session_epoch == rv->cfg.epoch &&
-		      rv->cfg.self != rv->cfg.primary ? 0 : -CBS_ERR_NOT_PRIMARY;
+		ret = replica_ok(rv, session_epoch) ? 0 : -CBS_ERR_NOT_PRIMARY;
 	else
-		ret = is_primary(rv) ? 0 : -CBS_ERR_NOT_PRIMARY;
+		ret = replica_is_primary(rv) ? 0 : -CBS_ERR_NOT_PRIMARY;
 	pthread_rwlock_unlock(&rv->lock);
 	return ret;
 }
@@ -269,16 +374,23 @@ int replica_check_client(struct replica_vol *rv)
 	int ret;
 
 	pthread_rwlock_rdlock(&rv->lock);
-	ret = is_primary(rv) ? 0 : -CBS_ERR_NOT_PRIMARY;
+	ret = replica_is_primary(rv) ? 0 : -CBS_ERR_NOT_PRIMARY;
 	pthread_rwlock_unlock(&rv->lock);
 	return ret;
+}
+
+int replica_check_name(const char *name)
+{
+	struct replica_vol *rv;
+	int ret = replica_get(name, &rv);
+
+	return ret ? ret : replica_check_client(rv);
 }
 
 int replica_backup_begin(struct replica_vol *rv, uint64_t session_epoch)
 {
 	pthread_rwlock_rdlock(&rv->lock);
-	if (!rv->deposed && rv->cfg.epoch == session_epoch &&
-	    rv->cfg.self != rv->cfg.primary)
+	if (replica_ok(rv, session_epoch))
 		return 0;
 	pthread_rwlock_unlock(&rv->lock);
 	return -CBS_ERR_NOT_PRIMARY;
@@ -299,12 +411,21 @@ bool replica_has_backups(struct replica_vol *rv)
 	return ret;
 }
 
-/* Install c as rv's configuration, durably first; lock held for writing. */
-static int install_locked(struct replica_vol *rv, const struct cbs_config_req *c)
+int replica_save_locked(struct replica_vol *rv)
 {
-	int ret = config_write(c);
-	uint32_t i;
+	return config_write(&rv->cfg, rv->absent, rv->nabsent);
+}
 
+int replica_install_locked(struct replica_vol *rv, const struct cbs_config_req *c)
+{
+	uint32_t i;
+	int ret;
+
+	/* The absent list is the primary's; nobody is absent from itself. */
+	if (c->self != c->primary)
+		rv->nabsent = 0;
+	absent_remove_locked(rv, c->members[c->self]);
+	ret = config_write(c, rv->absent, rv->nabsent);
 	if (ret)
 		return ret;
 	if (rv->cfg.epoch != c->epoch)
@@ -315,7 +436,8 @@ static int install_locked(struct replica_vol *rv, const struct cbs_config_req *c
 	rv->cfg = *c;
 	rv->deposed = false;
 	for (i = 0; i < CBS_PROTO_MAX_REPLICAS; i++)
-		rv->state[i] = i < c->count ? CBS_REPLICA_IN_SYNC : CBS_REPLICA_DOWN;
+		rv->state[i] = i < c->count && !absent_find(rv, c->members[i]) ?
+			       CBS_REPLICA_IN_SYNC : CBS_REPLICA_DOWN;
 	return 0;
 }
 
@@ -331,7 +453,7 @@ int replica_config(const struct cbs_config_req *r)
 	if (r->epoch <= rv->cfg.epoch)
 		ret = -ESTALE;
 	else
-		ret = install_locked(rv, r);
+		ret = replica_install_locked(rv, r);
 	pthread_rwlock_unlock(&rv->lock);
 	return ret;
 }
@@ -340,7 +462,7 @@ int replica_status(const char *name, struct cbs_replica_status *out)
 {
 	struct replica_vol *rv;
 	struct cbs_replica_entry *e;
-	uint32_t i;
+	uint32_t i, n;
 	int ret;
 
 	ret = replica_get(name, &rv);
@@ -356,7 +478,6 @@ int replica_status(const char *name, struct cbs_replica_status *out)
 		goto out;
 	}
 	out->epoch = htole64(rv->cfg.epoch);
-	out->count = htole32(rv->cfg.count);
 	out->self = htole32(rv->cfg.self);
 	out->primary = htole32(rv->cfg.primary);
 	for (i = 0; i < rv->cfg.count; i++) {
@@ -368,6 +489,28 @@ int replica_status(const char *name, struct cbs_replica_status *out)
 	}
 	if (rv->deposed)
 		out->members[rv->cfg.self].role = htole32(CBS_ROLE_STALE);
+	/* Then the servers catching up to join, as far as there is room. */
+	n = rv->cfg.count;
+	for (i = 0; i < rv->nabsent; i++) {
+		struct replica_absent *a = &rv->absent[i];
+		uint32_t j;
+
+		for (j = 0; j < rv->cfg.count && strcmp(rv->cfg.members[j], a->addr); j++)
+			;
+		if (j == rv->cfg.count) {
+			if (n == CBS_PROTO_MAX_REPLICAS)
+				continue;
+			e = &out->members[n++];
+			memcpy(e->addr, a->addr, sizeof(e->addr));
+			e->role = htole32(CBS_ROLE_STALE);
+		} else {
+			e = &out->members[j];
+		}
+		e->state = htole32(a->copying ? CBS_REPLICA_CATCHING_UP : CBS_REPLICA_DOWN);
+		e->lag = htole64(a->lag);
+		e->epoch = 0;
+	}
+	out->count = htole32(n);
 out:
 	pthread_rwlock_unlock(&rv->lock);
 	return 0;
@@ -396,19 +539,27 @@ void replica_forget(const char *name)
 	struct replica_vol *rv;
 
 	config_path(path, sizeof(path), name);
-	if (unlinkat(dir_fd, path, 0) == 0)
-		fsync(dir_fd);
+	unlinkat(replica_dir_fd, path, 0);
+	dirty_remove(replica_dir_fd, name);
+	fsync(replica_dir_fd);
 	pthread_mutex_lock(&vols_lock);
 	rv = replica_find(name);
 	pthread_mutex_unlock(&vols_lock);
 	if (!rv)
 		return;
+	pthread_mutex_lock(&rv->change);
 	pthread_rwlock_wrlock(&rv->lock);
 	memset(&rv->cfg, 0, sizeof(rv->cfg));
 	memcpy(rv->cfg.name, rv->name, sizeof(rv->cfg.name));
 	rv->deposed = false;
 	rv->newest_epoch = 0;
+	rv->nabsent = 0;
+	pthread_mutex_lock(&rv->dirty_lock);
+	dirty_close(rv->dirty);
+	rv->dirty = NULL;
+	pthread_mutex_unlock(&rv->dirty_lock);
 	pthread_rwlock_unlock(&rv->lock);
+	pthread_mutex_unlock(&rv->change);
 }
 
 int replica_copy(const char *src, const char *dst)
@@ -430,154 +581,151 @@ int replica_copy(const char *src, const char *dst)
 	memcpy(c.name, rd->name, sizeof(c.name));
 	c.epoch = 1;
 	pthread_rwlock_wrlock(&rd->lock);
-	ret = install_locked(rd, &c);
+	rd->nabsent = 0;
+	ret = replica_install_locked(rd, &c);
 	pthread_rwlock_unlock(&rd->lock);
 	explicit_bzero(&c, sizeof(c));
 	return ret;
 }
 
-/* ---- Talking to the peers ---- */
-
-static void set_timeouts(int fd)
+int replica_take_dirty(const char *name, void **bits, uint32_t *len)
 {
-	struct timeval tv = { .tv_sec = timeout_s };
+	struct replica_vol *rv;
+	struct cbs_volume *v;
+	struct dirty_map *m;
+	int ret;
 
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-}
-
-/* An admin session to a peer: its fd, or -errno. */
-static int peer_admin(const char *addr, const char *token)
-{
-	struct cbs_hello_req h = { .admin = true };
-	struct cbs_hello_reply rep;
-	int fd;
-
-	memcpy(h.token, token, sizeof(h.token));
-	fd = cbs_client_connect(addr, (int)timeout_s * 1000, &h, &rep);
-	explicit_bzero(&h, sizeof(h));
-	if (fd >= 0)
-		set_timeouts(fd);
-	return fd;
-}
-
-/* CONFIG c on the peer at addr; 0 or -errno. */
-static int peer_config(const char *addr, const struct cbs_config_req *c)
-{
-	struct cbs_admin_config raw;
-	int fd, ret;
-
-	fd = peer_admin(addr, c->peer_token);
-	if (fd < 0)
-		return fd;
-	cbs_proto_encode_config(c, &raw);
-	ret = cbs_client_admin(fd, CBS_OP_CONFIG, &raw, sizeof(raw), NULL, NULL);
-	explicit_bzero(&raw, sizeof(raw));
-	close(fd);
-	return ret > 0 ? -ret : ret;
-}
-
-/* STATUS of name on the peer at addr: its recorded epoch. */
-static int peer_epoch(const char *addr, const char *token, const char *name,
-		      uint64_t *epoch)
-{
-	struct cbs_config_req q = { 0 };
-	struct cbs_admin_config raw;
-	struct cbs_replica_status *st;
-	void *reply = NULL;
-	uint32_t len = 0;
-	int fd, ret;
-
-	fd = peer_admin(addr, token);
-	if (fd < 0)
-		return fd;
-	memcpy(q.name, name, sizeof(q.name));
-	cbs_proto_encode_config(&q, &raw);
-	ret = cbs_client_admin(fd, CBS_OP_STATUS, &raw, sizeof(raw), &reply, &len);
-	close(fd);
+	ret = replica_get(name, &rv);
+	if (!ret)
+		ret = vol_get(name, &v);
 	if (ret)
-		return ret > 0 ? -ret : ret;
-	if (len != sizeof(*st)) {
-		free(reply);
-		return -EPROTO;
-	}
-	st = reply;
-	*epoch = le64toh(st->epoch);
-	free(reply);
+		return ret;
+	m = replica_dirty(rv, v->size);
+	ret = m ? dirty_take_flight(m, bits, len) : -EIO;
+	vol_close(v, NULL);
+	return ret;
+}
+
+/*
+ * The start of a new configuration nc after old, for the request r:
+ * -EINVAL for a standalone volume (CONFIG makes a replica set), -ESTALE
+ * unless r's epoch is newer.
+ */
+static int new_config(struct cbs_config_req *nc, const struct cbs_config_req *old,
+		      const struct cbs_config_req *r)
+{
+	if (!old->epoch)
+		return -EINVAL;
+	if (r->epoch <= old->epoch)
+		return -ESTALE;
+	memset(nc, 0, sizeof(*nc));
+	memcpy(nc->name, old->name, sizeof(nc->name));
+	memcpy(nc->peer_token, r->peer_token, sizeof(nc->peer_token));
+	nc->epoch = r->epoch;
 	return 0;
 }
 
 /*
- * c with this server's index: members in c's order, self the index of
- * addr.  The config each member records differs only in self.
+ * The members' flight maps, merged into this server's: regions whose last
+ * writes some member may have and another not.
  */
-static void config_for(struct cbs_config_req *out, const struct cbs_config_req *c,
-		       uint32_t self)
+static void gather_flight(struct replica_vol *rv, struct dirty_map *m,
+			  const struct cbs_config_req *nc, const bool ok[CBS_PROTO_MAX_REPLICAS])
 {
-	*out = *c;
-	out->flags = 0;
-	out->self = self;
-}
-
-/*
- * Record the new configuration nc (self = this server, primary) on its
- * other members; mark those that recorded it in ok[].  Returns how many.
- */
-static unsigned int record_on_peers(const struct cbs_config_req *nc,
-				    bool ok[CBS_PROTO_MAX_REPLICAS])
-{
-	struct cbs_config_req pc;
-	unsigned int n = 0;
-	uint32_t i;
+	uint32_t i, len;
+	void *bits;
 	int ret;
 
 	for (i = 0; i < nc->count; i++) {
-		ok[i] = false;
-		if (i == nc->self)
+		if (i == nc->self || !ok[i])
 			continue;
-		config_for(&pc, nc, i);
-		ret = peer_config(nc->members[i], &pc);
-		explicit_bzero(&pc, sizeof(pc));
+		ret = peer_dirty(nc->members[i], nc->peer_token, nc->name, &bits, &len);
 		if (ret) {
-			nb_log("volume %s: %s did not record epoch %llu: %s", nc->name,
-				nc->members[i], (unsigned long long)nc->epoch, strerror(-ret));
+			/* Its unacknowledged writes are unknown: it needs a full copy. */
+			nb_log("volume %s: no dirty map from %s: %s", rv->name,
+				nc->members[i], strerror(-ret));
+			pthread_rwlock_wrlock(&rv->lock);
+			replica_absent_add_locked(rv, nc->members[i], true);
+			pthread_rwlock_unlock(&rv->lock);
 			continue;
 		}
-		ok[i] = true;
-		n++;
+		dirty_merge(m, DIRTY_FLIGHT, bits, len);
+		free(bits);
 	}
-	return n;
+}
+
+/*
+ * Become the primary of nc, recorded where ok[] says, with v frozen: its
+ * io_lock held for writing, so no write is in flight and none starts until
+ * the members are in step.  Members not reached or that did not record nc
+ * catch up later (a full copy); those that did get every region of the
+ * merged flight map copied from here before the first new write.
+ */
+static int take_over(struct replica_vol *rv, struct cbs_volume *v, struct cbs_config_req *nc,
+		     bool ok[CBS_PROTO_MAX_REPLICAS], const struct cbs_config_req *old)
+{
+	struct dirty_map *m = replica_dirty(rv, v->size);
+	uint32_t i, j;
+	int ret;
+
+	if (!m)
+		return -EIO;
+	gather_flight(rv, m, nc, ok);
+	pthread_rwlock_wrlock(&rv->lock);
+	if (rv->cfg.epoch >= nc->epoch) {
+		pthread_rwlock_unlock(&rv->lock);
+		return -ESTALE;
+	}
+	for (i = 0; i < old->count; i++) {
+		for (j = 0; j < nc->count && strcmp(nc->members[j], old->members[i]); j++)
+			;
+		if (j == nc->count || !ok[j])
+			replica_absent_add_locked(rv, old->members[i], true);
+	}
+	ret = replica_install_locked(rv, nc);
+	pthread_rwlock_unlock(&rv->lock);
+	if (ret)
+		return ret;
+	ok[nc->self] = false;
+	resync_flight(rv, v, nc, ok);
+	pthread_rwlock_wrlock(&rv->lock);
+	for (i = 0; i < nc->count; i++) {
+		if (i != nc->self && !ok[i]) {
+			replica_absent_add_locked(rv, nc->members[i], true);
+			rv->state[i] = CBS_REPLICA_DOWN;
+		}
+	}
+	ret = replica_save_locked(rv);
+	pthread_rwlock_unlock(&rv->lock);
+	return ret;
 }
 
 int replica_promote(const struct cbs_config_req *r)
 {
 	struct cbs_config_req old, nc = { 0 };
-	bool ok[CBS_PROTO_MAX_REPLICAS];
+	bool ok[CBS_PROTO_MAX_REPLICAS] = { false };
 	struct replica_vol *rv;
+	struct cbs_volume *v;
 	unsigned int recorded;
 	uint64_t epoch;
 	uint32_t i;
 	int ret;
 
 	ret = replica_get(r->name, &rv);
+	if (!ret)
+		ret = vol_get(r->name, &v);
 	if (ret)
 		return ret;
+	/* Frozen from the start: the old primary's writes wait, or fail. */
+	pthread_rwlock_wrlock(&v->io_lock);
 	pthread_mutex_lock(&rv->change);
 	pthread_rwlock_rdlock(&rv->lock);
 	old = rv->cfg;
 	pthread_rwlock_unlock(&rv->lock);
-	if (!old.epoch) {
-		ret = -EINVAL;		/* standalone: nothing to promote in */
+	ret = new_config(&nc, &old, r);
+	if (ret)
 		goto out;
-	}
-	if (r->epoch <= old.epoch) {
-		ret = -ESTALE;
-		goto out;
-	}
-	/* The new configuration: this server first, then the members that answer. */
-	memcpy(nc.name, old.name, sizeof(nc.name));
-	memcpy(nc.peer_token, r->peer_token, sizeof(nc.peer_token));
-	nc.epoch = r->epoch;
+	/* This server first, then the members that answer. */
 	memcpy(nc.members[nc.count++], old.members[old.self], CBS_PROTO_ADDR_LEN);
 	for (i = 0; i < old.count; i++) {
 		if (i == old.self)
@@ -597,6 +745,7 @@ int replica_promote(const struct cbs_config_req *r)
 		}
 		memcpy(nc.members[nc.count++], old.members[i], CBS_PROTO_ADDR_LEN);
 	}
+	ret = 0;
 	recorded = 1 + record_on_peers(&nc, ok);
 	if (2 * recorded <= old.count) {
 		if (!(r->flags & CBS_CONFIG_F_FORCE)) {
@@ -612,15 +761,80 @@ int replica_promote(const struct cbs_config_req *r)
 			"primary, and writes acknowledged there since are not here",
 			old.name, (unsigned long long)r->epoch, recorded, old.count);
 	}
-	/* Members that answered but did not record it are behind: not in sync. */
+	ret = take_over(rv, v, &nc, ok, &old);
+out:
+	pthread_mutex_unlock(&rv->change);
+	pthread_rwlock_unlock(&v->io_lock);
+	vol_close(v, NULL);
+	explicit_bzero(&nc, sizeof(nc));
+	explicit_bzero(&old, sizeof(old));
+	return ret;
+}
+
+int replica_set_replicas(const struct cbs_config_req *r)
+{
+	struct cbs_config_req old, nc = { 0 };
+	bool ok[CBS_PROTO_MAX_REPLICAS], listed;
+	struct replica_vol *rv;
+	unsigned int recorded = 1;
+	uint32_t i, j;
+	int ret;
+
+	ret = replica_get(r->name, &rv);
+	if (ret)
+		return ret;
+	pthread_mutex_lock(&rv->change);
+	pthread_rwlock_rdlock(&rv->lock);
+	old = rv->cfg;
+	ret = old.epoch && !replica_is_primary(rv) ? -CBS_ERR_NOT_PRIMARY : 0;
+	pthread_rwlock_unlock(&rv->lock);
+	if (!ret)
+		ret = new_config(&nc, &old, r);
+	if (ret)
+		goto out;
+	/* The members that stay, in their order; this server must be one. */
+	listed = false;
+	for (i = 0; i < old.count; i++) {
+		for (j = 0; j < r->count && strcmp(r->members[j], old.members[i]); j++)
+			;
+		if (j == r->count)
+			continue;
+		if (i == old.self) {
+			nc.self = nc.primary = nc.count;
+			listed = true;
+		}
+		memcpy(nc.members[nc.count++], old.members[i], CBS_PROTO_ADDR_LEN);
+	}
+	if (!listed) {
+		ret = -EINVAL;		/* another primary: PROMOTE it */
+		goto out;
+	}
+	if (nc.count > 1 || old.count > 1) {
+		recorded += record_on_peers(&nc, ok);
+		/* Only the old members' votes count. */
+		if (2 * recorded <= old.count && !(r->flags & CBS_CONFIG_F_FORCE)) {
+			ret = -EHOSTDOWN;
+			goto out;
+		}
+	}
 	pthread_rwlock_wrlock(&rv->lock);
-	if (rv->cfg.epoch >= nc.epoch) {
+	if (rv->cfg.epoch != old.epoch) {
 		ret = -ESTALE;
 	} else {
-		ret = install_locked(rv, &nc);
-		for (i = 1; !ret && i < nc.count; i++)
-			if (!ok[i])
-				rv->state[i] = CBS_REPLICA_DOWN;
+		/* Who left is no longer wanted; the new ones catch up, then join. */
+		for (i = 0; i < rv->nabsent; i++) {
+			for (j = 0; j < r->count && strcmp(r->members[j], rv->absent[i].addr); j++)
+				;
+			if (j == r->count)
+				absent_remove_locked(rv, rv->absent[i--].addr);
+		}
+		for (j = 0; j < r->count; j++) {
+			for (i = 0; i < nc.count && strcmp(nc.members[i], r->members[j]); i++)
+				;
+			if (i == nc.count)
+				replica_absent_add_locked(rv, r->members[j], true);
+		}
+		ret = replica_install_locked(rv, &nc);
 	}
 	pthread_rwlock_unlock(&rv->lock);
 out:
@@ -631,116 +845,6 @@ out:
 }
 
 /* ---- The primary's forwarding ---- */
-
-void replica_links_init(struct replica_links *links)
-{
-	uint32_t i;
-
-	memset(links, 0, sizeof(*links));
-	for (i = 0; i < CBS_PROTO_MAX_REPLICAS; i++)
-		links->l[i].fd = -1;
-}
-
-static void link_close(struct replica_link *l)
-{
-	if (l->fd >= 0)
-		close(l->fd);
-	l->fd = -1;
-}
-
-void replica_links_close(struct replica_links *links)
-{
-	uint32_t i;
-
-	for (i = 0; i < CBS_PROTO_MAX_REPLICAS; i++)
-		link_close(&links->l[i]);
-}
-
-/* What a write step learnt about one backup. */
-enum link_result {
-	LINK_OK,
-	LINK_DOWN,		/* no answer, or out of step: not in sync */
-	LINK_NEWER,		/* it knows a newer epoch */
-	LINK_FAILED,		/* it answered an I/O error */
-};
-
-/*
- * The link to addr for (epoch, generation), opened if needed.  *newer: the
- * epoch the backup's refusal names.
- */
-static enum link_result link_open(struct replica_link *l, const struct cbs_config_req *c,
-				  uint64_t generation, const char *addr, uint64_t *newer,
-				  char newer_primary[CBS_PROTO_ADDR_LEN])
-{
-	struct cbs_hello_req h = { .replica = true };
-	struct cbs_hello_reply rep = { 0 };
-	int fd;
-
-	if (l->fd >= 0 && l->epoch == c->epoch && l->generation == generation &&
-	    !strcmp(l->addr, addr))
-		return LINK_OK;
-	link_close(l);
-	h.generation = generation;
-	h.epoch = c->epoch;
-	memcpy(h.name, c->name, sizeof(h.name));
-	memcpy(h.token, c->peer_token, sizeof(h.token));
-	fd = cbs_client_connect(addr, (int)timeout_s * 1000, &h, &rep);
-	explicit_bzero(&h, sizeof(h));
-	if (fd == -CBS_ERR_NOT_PRIMARY && le64toh(rep.epoch) > c->epoch) {
-		*newer = le64toh(rep.epoch);
-		memcpy(newer_primary, rep.primary, CBS_PROTO_ADDR_LEN);
-		newer_primary[CBS_PROTO_ADDR_LEN - 1] = '\0';
-		return LINK_NEWER;
-	}
-	if (fd < 0)
-		return LINK_DOWN;
-	set_timeouts(fd);
-	l->fd = fd;
-	l->epoch = c->epoch;
-	l->generation = generation;
-	snprintf(l->addr, sizeof(l->addr), "%s", addr);
-	return LINK_OK;
-}
-
-static enum link_result link_send(struct replica_link *l, const struct cbs_req *req,
-				  const void *payload)
-{
-	uint32_t plen = req->op == CBS_OP_WRITE ? req->length : 0;
-	struct cbs_request raw = {
-		.magic = htole32(CBS_REQUEST_MAGIC),
-		.op = htole16(req->op),
-		.flags = htole16(req->flags),
-		.handle = htole64(++l->handle),
-		.offset = htole64(req->offset),
-		.generation = htole64(l->generation),
-		.length = htole32(req->length),
-	};
-
-	if (nb_send_all(l->fd, &raw, sizeof(raw), plen ? MSG_MORE : 0) ||
-	    (plen && nb_send_all(l->fd, payload, plen, 0))) {
-		link_close(l);
-		return LINK_DOWN;
-	}
-	return LINK_OK;
-}
-
-static enum link_result link_reply(struct replica_link *l, int *err)
-{
-	struct cbs_reply rep;
-
-	if (nb_recv_all(l->fd, &rep, sizeof(rep)) ||
-	    le32toh(rep.magic) != CBS_REPLY_MAGIC ||
-	    le64toh(rep.handle) != l->handle || rep.length) {
-		link_close(l);
-		return LINK_DOWN;
-	}
-	*err = (int)le32toh(rep.error);
-	if (*err == CBS_ERR_NOT_PRIMARY) {
-		link_close(l);
-		return LINK_NEWER;
-	}
-	return *err ? LINK_FAILED : LINK_OK;
-}
 
 /*
  * A backup knows an epoch newer than epoch: unless this server moved on
@@ -771,12 +875,15 @@ static bool depose(struct replica_vol *rv, uint64_t epoch, uint64_t newer,
 }
 
 /*
- * Backup i of epoch c (the snapshot cfg) does not answer.  With three
- * members the primary drops it: epoch + 1 without it, recorded on the other
- * backup (with this server, a majority of three).  Else nothing: the write
- * waits.  true if the configuration changed.
+ * Backup dead of epoch c (the caller's snapshot of cfg) does not answer.
+ * With three members the primary drops it: epoch + 1 without it, recorded
+ * on the other backup (with this server, a majority of three), and it
+ * becomes absent: what it missed is the flight map (its unacknowledged
+ * writes) and all written from now on.  Else nothing: the write waits.
+ * true if the configuration changed.
  */
-static bool drop_backup(struct replica_vol *rv, const struct cbs_config_req *c, uint32_t dead)
+static bool drop_backup(struct replica_vol *rv, struct dirty_map *m,
+			const struct cbs_config_req *c, uint32_t dead)
 {
 	struct cbs_config_req nc = { 0 };
 	bool ok[CBS_PROTO_MAX_REPLICAS];
@@ -787,7 +894,7 @@ static bool drop_backup(struct replica_vol *rv, const struct cbs_config_req *c, 
 		return false;
 	pthread_mutex_lock(&rv->change);
 	pthread_rwlock_rdlock(&rv->lock);
-	i = rv->cfg.epoch == c->epoch && is_primary(rv);
+	i = rv->cfg.epoch == c->epoch && replica_is_primary(rv);
 	pthread_rwlock_unlock(&rv->lock);
 	if (!i) {
 		/* Someone changed it already: the caller starts over. */
@@ -805,11 +912,16 @@ static bool drop_backup(struct replica_vol *rv, const struct cbs_config_req *c, 
 		memcpy(nc.members[nc.count++], c->members[i], CBS_PROTO_ADDR_LEN);
 	}
 	if (2 * (1 + record_on_peers(&nc, ok)) > c->count) {
+		if (m)
+			dirty_copy_kind(m, DIRTY_FLIGHT, DIRTY_ABSENT);
 		pthread_rwlock_wrlock(&rv->lock);
-		if (rv->cfg.epoch == c->epoch && !install_locked(rv, &nc)) {
-			nb_log("volume %s: backup %s dropped after %us without an answer",
-				rv->name, c->members[dead], timeout_s);
-			ret = true;
+		if (rv->cfg.epoch == c->epoch) {
+			replica_absent_add_locked(rv, c->members[dead], !m);
+			if (!replica_install_locked(rv, &nc)) {
+				nb_log("volume %s: backup %s dropped after %us without an answer",
+					rv->name, c->members[dead], replica_timeout_s);
+				ret = true;
+			}
 		}
 		pthread_rwlock_unlock(&rv->lock);
 	}
@@ -826,22 +938,36 @@ static void sleep_ms(unsigned int ms)
 		;
 }
 
-int replica_write(struct replica_vol *rv, struct replica_links *links,
+int replica_write(struct replica_vol *rv, struct replica_links *links, uint64_t size,
 		  uint64_t generation, const struct cbs_req *req, const void *payload,
 		  int (*apply)(void *arg), void *arg)
 {
 	enum link_result res[CBS_PROTO_MAX_REPLICAS];
 	char newer_primary[CBS_PROTO_ADDR_LEN] = "";
-	bool use[CBS_PROTO_MAX_REPLICAS];
+	bool use[CBS_PROTO_MAX_REPLICAS], absent;
+	bool track = req->op != CBS_OP_FLUSH;
+	struct dirty_map *m = NULL;
 	struct cbs_config_req c;
 	uint64_t newer;
 	uint32_t i, down;
 	int ret, err;
 
+	if (track) {
+		m = replica_dirty(rv, size);
+		if (!m)
+			return -EIO;
+		pthread_rwlock_rdlock(&rv->lock);
+		absent = rv->nabsent > 0;
+		pthread_rwlock_unlock(&rv->lock);
+		/* On disk before any replica has it: a new primary will know. */
+		ret = dirty_begin(m, req->offset, req->length, absent);
+		if (ret)
+			return ret;
+	}
 again:
 	pthread_rwlock_rdlock(&rv->lock);
 	c = rv->cfg;
-	ret = is_primary(rv) ? 0 : -CBS_ERR_NOT_PRIMARY;
+	ret = replica_is_primary(rv) ? 0 : -CBS_ERR_NOT_PRIMARY;
 	/* The in-sync backups count; the others catch up on their own. */
 	for (i = 0; i < c.count; i++)
 		use[i] = i != c.self && rv->state[i] == CBS_REPLICA_IN_SYNC;
@@ -882,8 +1008,8 @@ again:
 			down = i;
 	}
 	if (down < c.count) {
-		if (!drop_backup(rv, &c, down)) {
-			if (stopping) {
+		if (!drop_backup(rv, m, &c, down)) {
+			if (replica_stopping) {
 				ret = -EIO;
 				goto out;
 			}
@@ -894,7 +1020,7 @@ again:
 	/* Acknowledged by every member: unless a newer epoch exists here now. */
 	pthread_rwlock_rdlock(&rv->lock);
 	if (rv->cfg.epoch != c.epoch)
-		err = is_primary(rv) ? 1 : -CBS_ERR_NOT_PRIMARY;
+		err = replica_is_primary(rv) ? 1 : -CBS_ERR_NOT_PRIMARY;
 	else
 		err = 0;
 	pthread_rwlock_unlock(&rv->lock);
@@ -902,7 +1028,89 @@ again:
 		goto again;
 	if (err)
 		ret = err;
+	/* On every member (or failed on one): no longer in flight. */
+	if (m && !ret)
+		dirty_end(m, req->offset, req->length);
 out:
+	explicit_bzero(&c, sizeof(c));
+	return ret;
+}
+
+int replica_backup_track(struct replica_vol *rv, uint64_t size, struct replica_pending *p,
+			 const struct cbs_req *req)
+{
+	struct dirty_map *m;
+	int ret;
+
+	if (!cbs_proto_op_mutates(req->op))
+		return 0;
+	m = replica_dirty(rv, size);
+	if (!m)
+		return -EIO;
+	ret = dirty_begin(m, req->offset, req->length, false);
+	if (!ret) {
+		p->set = true;
+		p->off = req->offset;
+		p->len = req->length;
+	}
+	return ret;
+}
+
+void replica_backup_next(struct replica_vol *rv, struct replica_pending *p)
+{
+	if (!p->set)
+		return;
+	p->set = false;
+	pthread_mutex_lock(&rv->dirty_lock);
+	if (rv->dirty)
+		dirty_end(rv->dirty, p->off, p->len);
+	pthread_mutex_unlock(&rv->dirty_lock);
+}
+
+int replica_snapshot(struct cbs_volume *v, const char *snap)
+{
+	struct cbs_req req = { .op = CBS_OP_SNAPSHOT, .length = CBS_PROTO_NAME_LEN };
+	struct replica_link l[CBS_PROTO_MAX_REPLICAS];
+	char np[CBS_PROTO_ADDR_LEN], name[CBS_PROTO_NAME_LEN] = { 0 };
+	enum link_result res[CBS_PROTO_MAX_REPLICAS];
+	bool use[CBS_PROTO_MAX_REPLICAS];
+	struct cbs_config_req c;
+	struct replica_vol *rv;
+	uint64_t newer = 0;
+	uint32_t i;
+	int ret, err;
+
+	ret = replica_get(v->name, &rv);
+	if (ret)
+		return ret;
+	pthread_rwlock_rdlock(&rv->lock);
+	c = rv->cfg;
+	for (i = 0; i < CBS_PROTO_MAX_REPLICAS; i++)
+		use[i] = i < c.count && i != c.self && rv->state[i] == CBS_REPLICA_IN_SYNC;
+	ret = c.epoch && !replica_is_primary(rv) ? -CBS_ERR_NOT_PRIMARY : 0;
+	pthread_rwlock_unlock(&rv->lock);
+	snprintf(name, sizeof(name), "%s", snap);
+	for (i = 0; i < CBS_PROTO_MAX_REPLICAS; i++) {
+		memset(&l[i], 0, sizeof(l[i]));
+		l[i].fd = -1;
+		if (ret || !use[i])
+			continue;
+		res[i] = link_open(&l[i], &c, v->generation, c.members[i], &newer, np);
+		if (res[i] == LINK_OK)
+			res[i] = link_send(&l[i], &req, name);
+	}
+	for (i = 0; i < c.count && !ret; i++) {
+		if (!use[i])
+			continue;
+		if (res[i] == LINK_OK)
+			res[i] = link_reply(&l[i], &err);
+		if (res[i] == LINK_OK)
+			continue;
+		nb_log("volume %s: snapshot %s not taken on %s", v->name, snap, c.members[i]);
+		ret = -EIO;
+	}
+	for (i = 0; i < CBS_PROTO_MAX_REPLICAS; i++)
+		link_close(&l[i]);
 	explicit_bzero(&c, sizeof(c));
 	return ret;
 }

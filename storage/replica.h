@@ -43,9 +43,19 @@ struct replica_links {
 	struct replica_link l[CBS_PROTO_MAX_REPLICAS];
 };
 
-/* Open DIR for the .replica files; 0 or -errno. */
-int replica_init(const char *dir, unsigned int timeout_s);
-/* No new waits for a backup: the server is stopping. */
+/* A backup's last write on a replica session, until the next request. */
+struct replica_pending {
+	bool set;
+	uint64_t off, len;
+};
+
+/*
+ * Open DIR for the .replica and .dirty files, start the resync thread;
+ * 0 or -errno.  timeout_s: a backup silent this long is down (0: the
+ * default); resync_rate: bytes/s a catch-up copies at most (0: the default).
+ */
+int replica_init(const char *dir, unsigned int timeout_s, uint64_t resync_rate);
+/* No new waits for a backup, no more copies: the server is stopping. */
 void replica_stop(void);
 void replica_exit(void);
 
@@ -64,6 +74,8 @@ int replica_hello(struct replica_vol *rv, bool replica, uint64_t session_epoch,
 
 /* A client request: 0 if this server is still the primary. */
 int replica_check_client(struct replica_vol *rv);
+/* The same for volume name: its primary (or standalone) takes snapshots. */
+int replica_check_name(const char *name);
 
 /*
  * A backup's replica request of session_epoch: 0 with lock held for
@@ -72,6 +84,14 @@ int replica_check_client(struct replica_vol *rv);
  */
 int replica_backup_begin(struct replica_vol *rv, uint64_t session_epoch);
 void replica_backup_end(struct replica_vol *rv);
+/*
+ * Between begin and end, before the local write: the write is in the
+ * flight map until the next request on the session (replica_backup_next()),
+ * which the primary sends only once every backup has this one.
+ */
+int replica_backup_track(struct replica_vol *rv, uint64_t size, struct replica_pending *p,
+			 const struct cbs_req *req);
+void replica_backup_next(struct replica_vol *rv, struct replica_pending *p);
 
 /* Whether writes are forwarded (the volume has backups); they are not spliced. */
 bool replica_has_backups(struct replica_vol *rv);
@@ -85,7 +105,7 @@ bool replica_has_backups(struct replica_vol *rv);
  * waits for it (or for a newer epoch).  A backup that knows a newer epoch
  * deposes this server: -CBS_ERR_NOT_PRIMARY.
  */
-int replica_write(struct replica_vol *rv, struct replica_links *links,
+int replica_write(struct replica_vol *rv, struct replica_links *links, uint64_t size,
 		  uint64_t generation, const struct cbs_req *req, const void *payload,
 		  int (*apply)(void *arg), void *arg);
 void replica_links_init(struct replica_links *links);
@@ -95,12 +115,24 @@ void replica_links_close(struct replica_links *links);
 int replica_config(const struct cbs_config_req *r);
 /* PROMOTE: make this server the primary of a new epoch (Documentation/cbs.md). */
 int replica_promote(const struct cbs_config_req *r);
+/* SET_REPLICAS: to the primary; members that leave go now, new ones catch up first. */
+int replica_set_replicas(const struct cbs_config_req *r);
 /* STATUS. */
 int replica_status(const char *name, struct cbs_replica_status *out);
+/* DIRTY: this server's flight map, malloc'd, handed over (cleared here). */
+int replica_take_dirty(const char *name, void **bits, uint32_t *len);
 /* The epoch and role shown by LIST. */
 void replica_list_info(const char *name, uint64_t *epoch, uint32_t *role);
 /* The volume was created or deleted: it has no configuration. */
 void replica_forget(const char *name);
+/*
+ * Snapshot snap just taken on v, its io_lock held for writing: SNAPSHOT to
+ * every in-sync backup, on a replica session, before the next write.  0,
+ * or -EIO if a backup does not have it (with three members a silent
+ * backup is dropped instead, and lacks it when it rejoins).
+ */
+struct cbs_volume;
+int replica_snapshot(struct cbs_volume *v, const char *snap);
 /* A clone dst of src: src's members and primary, at epoch 1.  0 or -errno. */
 int replica_copy(const char *src, const char *dst);
 

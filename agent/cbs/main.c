@@ -11,8 +11,8 @@ struct cli_opts cbs_opts;
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: cbs [OPTIONS] volume { COMMAND | help }\n"
-		"       cbs map NAME server ADDR:PORT { token T | token-file PATH } [ conns N ]\n"
+		"Usage: cbs [OPTIONS] { volume | snapshot | image } { COMMAND | help }\n"
+		"       cbs map NAME server ADDR:PORT[,ADDR:PORT[,ADDR:PORT]] { token T | token-file PATH } [ conns N ]\n"
 		"               [ generation G ] [ dead-timeout S ] [ io-timeout S ] [ reconnect ]\n"
 		"       cbs unmap DEV [ force ]\n"
 		"       cbs reconfigure DEV [ size SIZE ] [ dead-timeout S ]\n"
@@ -23,6 +23,8 @@ static void usage(FILE *f)
 
 static const struct cli_cmd cbs_objects[] = {
 	{ "volume", do_volume },
+	{ "snapshot", do_snapshot },
+	{ "image", do_image },
 	{ "map", do_map },
 	{ "unmap", do_unmap },
 	{ "reconfigure", do_reconfigure },

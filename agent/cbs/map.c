@@ -26,7 +26,10 @@
 
 struct map_args {
 	const char *name;
-	const char *server;
+	const char *server;		/* as given: one server or a list */
+	struct server_list servers;
+	char primary[CBS_PROTO_ADDR_LEN];	/* where the connections go */
+	uint64_t epoch;			/* the replica set's, as the primary said */
 	char token[CBS_PROTO_TOKEN_LEN];
 	uint32_t conns;
 	uint64_t generation;
@@ -49,17 +52,88 @@ static int cbs_nl_open(struct genl_sock *gs)
 	return ret;
 }
 
-/* Connect and do a volume handshake; the fd, or -errno. */
-static int volume_connect(const struct map_args *a, struct cbs_hello_reply *rep)
+/* A handshake with a server of the list that is down or cut off gives up after this. */
+#define PROBE_TIMEOUT_MS	5000
+
+/* Connect to SERVER and do a volume handshake; the fd, or -errno. */
+static int volume_connect_to(const struct map_args *a, const char *server, int timeout_ms,
+			     struct cbs_hello_reply *rep)
 {
 	struct cbs_hello_req h = { .generation = a->generation, .session = a->session };
 	int fd;
 
 	snprintf(h.name, sizeof(h.name), "%s", a->name);
 	memcpy(h.token, a->token, sizeof(h.token));
-	fd = cbs_client_connect(a->server, 0, &h, rep);
+	fd = cbs_client_connect(server, timeout_ms, &h, rep);
 	explicit_bzero(h.token, sizeof(h.token));
 	return fd;
+}
+
+/*
+ * The sockets handed to the kernel wait as long as TCP does: its receiver
+ * must not time out on an idle link.
+ */
+static int volume_connect(const struct map_args *a, struct cbs_hello_reply *rep)
+{
+	return volume_connect_to(a, a->primary, 0, rep);
+}
+
+/*
+ * With several servers: hello each, and pick the primary of the newest
+ * epoch: the server whose hello succeeded with the highest epoch, unless a
+ * refusal (CBS_ERR_NOT_PRIMARY) names a newer epoch's primary, which is
+ * then followed.  0 with a->primary and a->epoch set, or -errno (the most
+ * telling refusal: not-primary without a primary known, else the last).
+ */
+static int find_volume_primary(struct map_args *a)
+{
+	uint64_t ok_epoch = 0, np_epoch = 0;
+	const char *ok = NULL;
+	char np[CBS_PROTO_ADDR_LEN] = "";
+	struct cbs_hello_reply rep;
+	int fd, err = -ENOENT;
+
+	if (a->servers.n == 1) {
+		snprintf(a->primary, sizeof(a->primary), "%s", a->servers.addr[0]);
+		return 0;
+	}
+	for (unsigned int i = 0; i < a->servers.n; i++) {
+		const char *server = a->servers.addr[i];
+		uint64_t epoch;
+
+		memset(&rep, 0, sizeof(rep));
+		fd = volume_connect_to(a, server, PROBE_TIMEOUT_MS, &rep);
+		epoch = le64toh(rep.epoch);
+		if (fd >= 0) {
+			close(fd);
+			if (!ok || epoch > ok_epoch) {
+				ok = server;
+				ok_epoch = epoch;
+			}
+		} else if (fd == -CBS_ERR_NOT_PRIMARY) {
+			if (rep.primary[0] && (!np[0] || epoch > np_epoch)) {
+				snprintf(np, sizeof(np), "%.*s", (int)sizeof(rep.primary) - 1,
+					 rep.primary);
+				np_epoch = epoch;
+			}
+			if (err != -ESTALE && err != -EACCES)
+				err = fd;
+		} else if (err != -CBS_ERR_NOT_PRIMARY || fd == -ESTALE || fd == -EACCES) {
+			/* A refusal that is final wins over one that is not. */
+			err = fd;
+		}
+	}
+	if (ok && (!np[0] || ok_epoch >= np_epoch)) {
+		snprintf(a->primary, sizeof(a->primary), "%s", ok);
+		a->epoch = ok_epoch;
+		return 0;
+	}
+	if (np[0]) {
+		snprintf(a->primary, sizeof(a->primary), "%s", np);
+		a->epoch = np_epoch;
+		return 0;
+	}
+	return err;
 }
 
 static void close_fds(int *fds, unsigned int n)
@@ -130,7 +204,7 @@ static int dev_state(struct genl_sock *gs, int index, struct dev_state *st)
 }
 
 /* Replace the device's dead connections with new ones. */
-static int reconnect_dead(struct genl_sock *gs, const struct map_args *a,
+static int reconnect_dead(struct genl_sock *gs, struct map_args *a,
 			  int index, uint32_t dead)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
@@ -139,12 +213,17 @@ static int reconnect_dead(struct genl_sock *gs, const struct map_args *a,
 	struct nlmsghdr *nlh;
 	int ret;
 
-	ret = volume_connect_n(a, dead, fds, &rep);
+	ret = find_volume_primary(a);
+	if (!ret)
+		ret = volume_connect_n(a, dead, fds, &rep);
 	if (ret)
 		return ret;
+	a->epoch = le64toh(rep.epoch);
 	nlh = genl_msg(gs, buf, CBS_CMD_RECONFIGURE, NLM_F_REQUEST | NLM_F_ACK);
 	mnl_attr_put_u32(nlh, CBS_A_INDEX, (uint32_t)index);
 	cbs_nl_put_sockets(nlh, fds, dead);
+	if (a->epoch)
+		mnl_attr_put_u64(nlh, CBS_A_EPOCH, a->epoch);
 	ret = genl_talk(gs, nlh, NULL, NULL);
 	close_fds(fds, dead);
 	return ret;
@@ -161,7 +240,7 @@ static void map_on_signal(int sig)
  * connection and hand it in; leave when the device is unmapped or on
  * SIGTERM/SIGINT.  The poll timeout also retries a server that was down.
  */
-static int map_reconnect_loop(const struct map_args *a, int index)
+static int map_reconnect_loop(struct map_args *a, int index)
 {
 	struct genl_sock mon, ctl;
 	struct sigaction sa = { .sa_handler = map_on_signal };
@@ -192,6 +271,10 @@ static int map_reconnect_loop(const struct map_args *a, int index)
 				fprintf(stderr, "cbs map: cbs%d: reconnect to %s failed: %s%s%s\n",
 					index, a->server, strerror(-ret),
 					ctl.extack[0] ? ": " : "", ctl.extack);
+			else if (a->servers.n > 1)
+				fprintf(stderr, "cbs map: cbs%d: %u connection(s) restored to %s, epoch %llu\n",
+					index, st.conns - st.live, a->primary,
+					(unsigned long long)a->epoch);
 			else
 				fprintf(stderr, "cbs map: cbs%d: %u connection(s) restored\n",
 					index, st.conns - st.live);
@@ -220,6 +303,8 @@ static int map_parse(int argc, char **argv, struct map_args *a)
 		argc--;
 		argv++;
 		if (!strcmp(key, "server")) {
+			if (parse_server_list(argv[0], &a->servers))
+				return 1;
 			a->server = argv[0];
 		} else if (!strcmp(key, "token")) {
 			if (strlen(argv[0]) >= CBS_PROTO_TOKEN_LEN || !argv[0][0])
@@ -287,7 +372,11 @@ int do_map(int argc, char **argv)
 	}
 	if (cbs_nl_open(&gs))
 		return 2;
-	ret = volume_connect_n(&a, a.conns, fds, &rep);
+	ret = find_volume_primary(&a);
+	if (!ret)
+		ret = volume_connect_n(&a, a.conns, fds, &rep);
+	if (!ret)
+		a.epoch = le64toh(rep.epoch);
 	if (ret) {
 		fprintf(stderr, "Error: cannot open volume %s on %s: %s\n", a.name,
 			a.server, strerror(-ret));
@@ -300,6 +389,8 @@ int do_map(int argc, char **argv)
 	mnl_attr_put_u32(nlh, CBS_A_BLOCK_SIZE, le32toh(rep.block_size));
 	mnl_attr_put_u64(nlh, CBS_A_GENERATION, a.generation);
 	mnl_attr_put_u64(nlh, CBS_A_SESSION, a.session);
+	if (a.epoch)
+		mnl_attr_put_u64(nlh, CBS_A_EPOCH, a.epoch);
 	if (a.dead_timeout)
 		mnl_attr_put_u32(nlh, CBS_A_DEAD_TIMEOUT, a.dead_timeout);
 	if (a.io_timeout)
@@ -431,6 +522,8 @@ static int show_cb(const struct nlmsghdr *nlh, void *data)
 				 (unsigned long long)mnl_attr_get_u64(tb[CBS_A_SESSION]));
 			out_str("session", "\n    session %s", session);
 		}
+		if (tb[CBS_A_EPOCH])
+			out_uint("epoch", " epoch %llu", mnl_attr_get_u64(tb[CBS_A_EPOCH]));
 		if (tb[CBS_A_IO_TIMEOUT])
 			out_uint("io_timeout", " io-timeout %llu",
 				 mnl_attr_get_u32(tb[CBS_A_IO_TIMEOUT]));
@@ -494,11 +587,15 @@ static int monitor_cb(const struct nlmsghdr *nlh, void *data)
 
 	(void)data;
 	genl_parse(nlh, tb, CBS_A_MAX);
-	if (g->cmd != CBS_CMD_LINK_DEAD || !tb[CBS_A_INDEX])
+	if ((g->cmd != CBS_CMD_LINK_DEAD && g->cmd != CBS_CMD_EPOCH) || !tb[CBS_A_INDEX])
 		return MNL_CB_OK;
 	out_obj_begin();
-	out_str("event", "%s", "link-dead");
+	out_str("event", "%s", g->cmd == CBS_CMD_EPOCH ? "epoch" : "link-dead");
 	out_uint("index", " dev /dev/cbs%llu", mnl_attr_get_u32(tb[CBS_A_INDEX]));
+	if (g->cmd == CBS_CMD_EPOCH && tb[CBS_A_NAME])
+		out_str("volume", " volume %s", mnl_attr_get_str(tb[CBS_A_NAME]));
+	if (tb[CBS_A_EPOCH])
+		out_uint("epoch", " epoch %llu", mnl_attr_get_u64(tb[CBS_A_EPOCH]));
 	if (tb[CBS_A_CONN])
 		out_uint("conn", " conn %llu", mnl_attr_get_u32(tb[CBS_A_CONN]));
 	if (tb[CBS_A_LIVE_CONNS])

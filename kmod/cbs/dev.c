@@ -18,6 +18,7 @@
 
 #include "conn.h"
 #include "dev.h"
+#include "netlink.h"
 #include "req.h"
 
 #define CBS_MINORS		16	/* partitions per device */
@@ -131,6 +132,7 @@ int cbs_dev_create(struct cbs_map_config *cfg, struct netlink_ext_ack *extack)
 	dev->block_size = cfg->block_size;
 	dev->generation = cfg->generation;
 	dev->session = cfg->session;
+	dev->epoch = cfg->epoch;
 	dev->dead_timeout = cfg->dead_timeout;
 	spin_lock_init(&dev->conn_lock);
 
@@ -276,7 +278,7 @@ static int cbs_dev_add_socks(struct cbs_device *dev, struct socket **socks,
 }
 
 int cbs_dev_reconfigure(int index, struct socket **socks, unsigned int nsocks,
-			u64 size, unsigned int dead_timeout,
+			u64 size, unsigned int dead_timeout, u64 epoch,
 			struct netlink_ext_ack *extack)
 {
 	struct cbs_device *dev;
@@ -293,6 +295,12 @@ int cbs_dev_reconfigure(int index, struct socket **socks, unsigned int nsocks,
 		ret = -EINVAL;
 		goto out;
 	}
+	/* Epochs only grow: a lower one is a confused caller, change nothing. */
+	if (epoch && epoch < dev->epoch) {
+		NL_SET_ERR_MSG_MOD(extack, "epoch is older than the device's");
+		ret = -EINVAL;
+		goto out;
+	}
 	if (nsocks) {
 		ret = cbs_dev_add_socks(dev, socks, nsocks, extack);
 		if (ret)
@@ -303,6 +311,10 @@ int cbs_dev_reconfigure(int index, struct socket **socks, unsigned int nsocks,
 	if (size && size != dev->size) {
 		dev->size = size;
 		set_capacity_and_notify(dev->disk, size >> SECTOR_SHIFT);
+	}
+	if (epoch > dev->epoch) {
+		dev->epoch = epoch;
+		cbs_nl_notify_epoch(dev);
 	}
 	cbs_devs_gen++;
 out:

@@ -33,6 +33,7 @@ struct cbs_device {
 	u32 block_size;
 	u64 generation;
 	u64 session;			/* the handshake's session id, 0 if none */
+	u64 epoch;			/* cbs_devs_lock: the replica set's, 0 if unknown */
 	unsigned long flags;
 	unsigned int dead_timeout;	/* seconds; written under cbs_devs_lock */
 
@@ -62,6 +63,7 @@ struct cbs_map_config {
 	u32 block_size;
 	u64 generation;
 	u64 session;
+	u64 epoch;
 	unsigned int dead_timeout;
 	unsigned int io_timeout;
 	struct socket *socks[CBS_MAX_CONNS];
@@ -77,8 +79,9 @@ void cbs_dev_exit(void);
 /* Create /dev/cbsN; it owns cfg->socks on success.  Returns its index. */
 int cbs_dev_create(struct cbs_map_config *cfg, struct netlink_ext_ack *extack);
 int cbs_dev_remove(int index, bool force, struct netlink_ext_ack *extack);
+/* EPOCH: 0 keeps the device's; lower than it is refused. */
 int cbs_dev_reconfigure(int index, struct socket **socks, unsigned int nsocks,
-			u64 size, unsigned int dead_timeout,
+			u64 size, unsigned int dead_timeout, u64 epoch,
 			struct netlink_ext_ack *extack);
 
 /*

@@ -50,6 +50,7 @@ static const struct nla_policy cbs_map_policy[CBS_A_MAX + 1] = {
 	[CBS_A_DEAD_TIMEOUT] = NLA_POLICY_RANGE(NLA_U32, 1, 3600),
 	[CBS_A_IO_TIMEOUT] = NLA_POLICY_RANGE(NLA_U32, 1, 3600),
 	[CBS_A_SESSION] = { .type = NLA_U64 },
+	[CBS_A_EPOCH] = { .type = NLA_U64 },
 };
 
 static const struct nla_policy cbs_unmap_policy[CBS_A_MAX + 1] = {
@@ -62,6 +63,7 @@ static const struct nla_policy cbs_reconfigure_policy[CBS_A_MAX + 1] = {
 	[CBS_A_SIZE] = NLA_POLICY_FULL_RANGE(NLA_U64, &cbs_size_range),
 	[CBS_A_SOCKETS] = NLA_POLICY_NESTED(cbs_socket_policy),
 	[CBS_A_DEAD_TIMEOUT] = NLA_POLICY_RANGE(NLA_U32, 1, 3600),
+	[CBS_A_EPOCH] = { .type = NLA_U64 },
 };
 
 static const struct nla_policy cbs_status_policy[CBS_A_MAX + 1] = {
@@ -170,6 +172,8 @@ static int cbs_nl_map(struct sk_buff *skb, struct genl_info *info)
 		cfg.generation = nla_get_u64(info->attrs[CBS_A_GENERATION]);
 	if (info->attrs[CBS_A_SESSION])
 		cfg.session = nla_get_u64(info->attrs[CBS_A_SESSION]);
+	if (info->attrs[CBS_A_EPOCH])
+		cfg.epoch = nla_get_u64(info->attrs[CBS_A_EPOCH]);
 	if (info->attrs[CBS_A_DEAD_TIMEOUT])
 		cfg.dead_timeout = nla_get_u32(info->attrs[CBS_A_DEAD_TIMEOUT]);
 	if (info->attrs[CBS_A_IO_TIMEOUT])
@@ -231,7 +235,7 @@ static int cbs_nl_reconfigure(struct sk_buff *skb, struct genl_info *info)
 {
 	struct socket *socks[CBS_MAX_SOCKETS];
 	unsigned int nsocks = 0, dead_timeout = 0;
-	u64 size = 0;
+	u64 size = 0, epoch = 0;
 	int ret;
 
 	ret = cbs_nl_check_admin(skb, info);
@@ -243,13 +247,15 @@ static int cbs_nl_reconfigure(struct sk_buff *skb, struct genl_info *info)
 		size = nla_get_u64(info->attrs[CBS_A_SIZE]);
 	if (info->attrs[CBS_A_DEAD_TIMEOUT])
 		dead_timeout = nla_get_u32(info->attrs[CBS_A_DEAD_TIMEOUT]);
+	if (info->attrs[CBS_A_EPOCH])
+		epoch = nla_get_u64(info->attrs[CBS_A_EPOCH]);
 	if (info->attrs[CBS_A_SOCKETS]) {
 		ret = cbs_nl_get_sockets(info, socks, &nsocks);
 		if (ret)
 			return ret;
 	}
 	ret = cbs_dev_reconfigure(nla_get_u32(info->attrs[CBS_A_INDEX]), socks,
-				  nsocks, size, dead_timeout, info->extack);
+				  nsocks, size, dead_timeout, epoch, info->extack);
 	if (ret)
 		cbs_nl_put_sockets(socks, nsocks);
 	return ret;
@@ -298,6 +304,7 @@ static int cbs_nl_fill_dev(struct sk_buff *skb, struct cbs_device *dev,
 	    nla_put_u32(skb, CBS_A_BLOCK_SIZE, dev->block_size) ||
 	    nla_put_u64_64bit(skb, CBS_A_GENERATION, dev->generation, CBS_A_PAD) ||
 	    nla_put_u64_64bit(skb, CBS_A_SESSION, dev->session, CBS_A_PAD) ||
+	    nla_put_u64_64bit(skb, CBS_A_EPOCH, dev->epoch, CBS_A_PAD) ||
 	    nla_put_u32(skb, CBS_A_DEAD_TIMEOUT, dev->dead_timeout) ||
 	    nla_put_u32(skb, CBS_A_IO_TIMEOUT, dev->tag_set.timeout / HZ) ||
 	    nla_put_u32(skb, CBS_A_CONNS, dev->nconns) ||
@@ -406,6 +413,28 @@ void cbs_nl_notify_link_dead(struct cbs_device *dev, unsigned int conn,
 	}
 	genlmsg_end(skb, hdr);
 	genlmsg_multicast(&cbs_genl_family, skb, 0, CBS_MCGRP_NOTIFY_ID, GFP_NOIO);
+}
+
+void cbs_nl_notify_epoch(struct cbs_device *dev)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	lockdep_assert_held(&cbs_devs_lock);
+	if (!genl_has_listeners(&cbs_genl_family, &init_net, CBS_MCGRP_NOTIFY_ID))
+		return;
+	skb = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!skb)
+		return;
+	hdr = genlmsg_put(skb, 0, 0, &cbs_genl_family, 0, CBS_CMD_EPOCH);
+	if (!hdr || nla_put_u32(skb, CBS_A_INDEX, dev->index) ||
+	    nla_put_string(skb, CBS_A_NAME, dev->name) ||
+	    nla_put_u64_64bit(skb, CBS_A_EPOCH, dev->epoch, CBS_A_PAD)) {
+		nlmsg_free(skb);
+		return;
+	}
+	genlmsg_end(skb, hdr);
+	genlmsg_multicast(&cbs_genl_family, skb, 0, CBS_MCGRP_NOTIFY_ID, GFP_KERNEL);
 }
 
 static const struct genl_ops cbs_genl_ops[] = {

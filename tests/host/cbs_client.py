@@ -8,6 +8,7 @@ if the server behaved as expected, 1 (with a message) if not:
   cbs_client.py CASE HOST:PORT VOLUME TOKEN [GENERATION [SIZE...]]
 
 SIZE (bytes) only for the cases about a resize: fill, intact, resized.
+The snapshot cases (snap-*) also need the admin token: CBS_ADMIN_TOKEN.
 
 Tools for the replica-set tests (tests/host/cbs_replica.sh) print what the
 server answered ("ok", or the errno's name, with details) and exit 0 if it
@@ -20,9 +21,15 @@ is what the test expects (--expect ERRNO, default ok):
   cbs_client.py hello ADDR NAME TOKEN GEN
   cbs_client.py put ADDR NAME TOKEN GEN OFFSET SEED LEN [fua]
   cbs_client.py get ADDR NAME TOKEN GEN OFFSET SEED LEN
+  cbs_client.py rput ADDR ADMIN NAME EPOCH GEN OFFSET SEED LEN  (a replica session's write)
+  cbs_client.py set-replicas ADDR ADMIN NAME EPOCH M1[,M2[,M3]]
+  cbs_client.py digest ADDR ADMIN NAME TOKEN LEN  (sha256 of what the server holds)
+  cbs_client.py snap ADDR ADMIN NAME SNAP
+  cbs_client.py snaps ADDR ADMIN NAME
   cbs_client.py raw ADDR ADMIN OP HEX_PAYLOAD
 """
 import errno
+import hashlib
 import os
 import random
 import socket
@@ -34,14 +41,16 @@ VERSION = 3
 HELLO_MAGIC, HELLO_REPLY_MAGIC = 0x4E424831, 0x4E425231
 REQUEST_MAGIC, REPLY_MAGIC = 0x4E425131, 0x4E425031
 OP_READ, OP_WRITE, OP_FLUSH, OP_DISCARD, OP_WRITE_ZEROES = 0, 1, 2, 3, 4
-OP_CREATE, OP_LIST = 16, 19
 OP_CONFIG, OP_PROMOTE, OP_SET_REPLICAS, OP_STATUS = 20, 21, 22, 23
-F_ADMIN = 1
+F_ADMIN, F_REPLICA = 1, 2
 F_FORCE = 1
 ERR_NOT_PRIMARY = 78  # EREMCHG
 ROLES = {0: "primary", 1: "backup", 2: "stale"}
 STATES = {0: "in-sync", 1: "catching-up", 2: "down"}
 F_FUA = 1
+OP_CREATE, OP_DELETE, OP_RESIZE, OP_LIST = 16, 17, 18, 19
+OP_SNAP_CREATE, OP_SNAP_DELETE, OP_SNAP_LIST, OP_CLONE, OP_ROLLBACK = 24, 25, 26, 27, 28
+SNAP_F_PROTECTED = 1
 MAX_LEN = 32 << 20
 SLOT_CAP = 4096  # slots the server tracks per session (storage/attempt.h)
 
@@ -50,6 +59,11 @@ HELLO_REPLY = struct.Struct("<IHHIIQQQ64s")
 REQUEST = struct.Struct("<IHHQQQII")
 REPLY = struct.Struct("<IIQII")
 ADMIN_VOLUME = struct.Struct("<64s64sQII")
+ADMIN_SNAPSHOT = struct.Struct("<64s64s64s64sII")
+LIST_HEADER = struct.Struct("<QQII")
+LIST_ENTRY = struct.Struct("<64sQQQIIQII128s")
+SNAP_LIST_HEADER = struct.Struct("<II")
+SNAP_LIST_ENTRY = struct.Struct("<64sQQII")
 CONFIG = struct.Struct("<64sQIIII64s64s64s64s")
 STATUS = struct.Struct("<QIIII")
 STATUS_ENTRY = struct.Struct("<64sQQII")
@@ -88,12 +102,12 @@ def closed_by_server(sock, timeout=5):
 
 
 class Session:
-    def __init__(self, addr, name, token, generation, session=0):
+    def __init__(self, addr, name, token, generation, session=0, flags=0, epoch=0):
         host, port = addr.rsplit(":", 1)
         self.sock = socket.create_connection((host, int(port)), timeout=10)
         self.generation = generation
-        self.sock.sendall(HELLO.pack(HELLO_MAGIC, VERSION, 0, generation,
-                                     name.encode(), token.encode(), session, 0))
+        self.sock.sendall(HELLO.pack(HELLO_MAGIC, VERSION, flags, generation,
+                                     name.encode(), token.encode(), session, epoch))
         (magic, version, self.flags, self.error, self.block_size, self.size,
          self.volume_generation, self.epoch, self.primary) = HELLO_REPLY.unpack(recv_all(self.sock, HELLO_REPLY.size))
         expect(magic == HELLO_REPLY_MAGIC and version == VERSION, "bad handshake reply")
@@ -130,18 +144,69 @@ class Session:
         expect(err == 0, "WRITE at %d: %s" % (offset, os.strerror(err)))
 
 
-class Admin(Session):
-    """An admin session; call() sends admin ops."""
+def cstr(b):
+    return b.split(b"\0", 1)[0].decode()
 
-    def __init__(self, addr, token):
-        host, port = addr.rsplit(":", 1)
-        self.sock = socket.create_connection((host, int(port)), timeout=30)
+
+class Admin(Session):
+    """An admin session; call() sends admin ops.  token: CBS_ADMIN_TOKEN by default."""
+
+    def __init__(self, addr, token=None):
+        Session.__init__(self, addr, "", token or os.environ["CBS_ADMIN_TOKEN"], 0,
+                         flags=F_ADMIN)
+        self.sock.settimeout(30)
         self.generation = 0
-        self.sock.sendall(HELLO.pack(HELLO_MAGIC, VERSION, F_ADMIN, 0, b"",
-                                     token.encode(), 0, 0))
-        reply = HELLO_REPLY.unpack(recv_all(self.sock, HELLO_REPLY.size))
-        self.error = reply[3]
-        self.handle = 0
+
+    def op(self, op, payload=b""):
+        return self.call(op, length=len(payload), data=payload)
+
+    def create(self, name, size, token, block_size=4096):
+        return self.op(OP_CREATE, ADMIN_VOLUME.pack(name.encode(), token.encode(),
+                                                     size, block_size, 0))[0]
+
+    def delete(self, name):
+        return self.op(OP_DELETE, ADMIN_VOLUME.pack(name.encode(), b"", 0, 0, 0))[0]
+
+    def delete_closed(self, name):
+        """DELETE, once the server has seen the volume's sessions close."""
+        for _ in range(100):
+            err = self.delete(name)
+            if err != errno.EBUSY:
+                return err
+            time.sleep(0.05)
+        return err
+
+    def snap(self, op, volume, snap="", clone="", token="", flags=0, raw=None):
+        """A snapshot op; raw: the payload as is.  (error, payload)."""
+        if raw is None:
+            raw = ADMIN_SNAPSHOT.pack(volume.encode(), snap.encode(), clone.encode(),
+                                      token.encode(), flags, 0)
+        return self.op(op, raw)
+
+    def snap_list(self, volume):
+        """{name: (created, allocated, flags, clones)}; raises on an error."""
+        err, data = self.snap(OP_SNAP_LIST, volume)
+        expect(err == 0, "SNAP_LIST %s: %s" % (volume, os.strerror(err)))
+        count, _ = SNAP_LIST_HEADER.unpack_from(data)
+        expect(len(data) == SNAP_LIST_HEADER.size + count * SNAP_LIST_ENTRY.size,
+               "SNAP_LIST: %d bytes for %d entries" % (len(data), count))
+        out = {}
+        for i in range(count):
+            e = SNAP_LIST_ENTRY.unpack_from(data, SNAP_LIST_HEADER.size + i * SNAP_LIST_ENTRY.size)
+            out[cstr(e[0])] = e[1:]
+        return out
+
+    def volumes(self):
+        """{name: dict of the LIST entry}."""
+        err, data = self.op(OP_LIST)
+        expect(err == 0, "LIST: %s" % os.strerror(err))
+        _, _, count, _ = LIST_HEADER.unpack_from(data)
+        out = {}
+        for i in range(count):
+            e = LIST_ENTRY.unpack_from(data, LIST_HEADER.size + i * LIST_ENTRY.size)
+            out[cstr(e[0])] = dict(size=e[1], allocated=e[2], generation=e[3],
+                                   block_size=e[4], snapshots=e[8], parent=cstr(e[9]))
+        return out
 
 
 def config_payload(name, epoch=0, flags=0, members=(), self_index=0, primary=0, peer=""):
@@ -217,6 +282,49 @@ def tool_get(addr, name, token, gen, offset, seed, length):
     return err, ""
 
 
+def tool_rput(addr, admin, name, epoch, gen, offset, seed, length):
+    """As a primary that died having sent one write to this backup only."""
+    s = Session(addr, name, admin, int(gen), flags=F_REPLICA, epoch=int(epoch))
+    if s.error:
+        return s.error, "handshake"
+    return s.call(OP_WRITE, int(offset), int(length), pattern(int(seed), int(length)))[0], ""
+
+
+def tool_digest(addr, admin, name, token, length):
+    """The volume's first LENGTH bytes as this server has them: through a
+    volume session on the primary, a replica session (its epoch) on a
+    backup.  Whatever its files look like."""
+    a = Admin(addr, admin)
+    err, data = a.op(OP_STATUS, config_payload(name))
+    if err:
+        return err, "STATUS"
+    epoch, _, self_index, primary, _ = STATUS.unpack_from(data)
+    if self_index == primary:
+        s = Session(addr, name, token, 1)
+    else:
+        s = Session(addr, name, admin, 1, flags=F_REPLICA, epoch=epoch)
+    if s.error:
+        return s.error, "handshake"
+    h = hashlib.sha256()
+    for off in range(0, int(length), 1 << 20):
+        h.update(s.read(off, min(1 << 20, int(length) - off)))
+    return 0, h.hexdigest()
+
+
+def tool_snap(addr, admin, name, snap):
+    return Admin(addr, admin).snap(OP_SNAP_CREATE, name, snap)[0], ""
+
+
+def tool_snaps(addr, admin, name):
+    return 0, " ".join(sorted(Admin(addr, admin).snap_list(name)))
+
+
+def tool_set_replicas(addr, admin, name, epoch, members):
+    a = Admin(addr, admin)
+    payload = config_payload(name, int(epoch), 0, members.split(","), peer=admin)
+    return a.call(OP_SET_REPLICAS, length=len(payload), data=payload)[0], ""
+
+
 def tool_raw(addr, admin, op, payload):
     a = Admin(addr, admin)
     data = bytes.fromhex(payload)
@@ -232,6 +340,11 @@ TOOLS = {
     "put": tool_put,
     "get": tool_get,
     "raw": tool_raw,
+    "rput": tool_rput,
+    "digest": tool_digest,
+    "snap": tool_snap,
+    "snaps": tool_snaps,
+    "set-replicas": tool_set_replicas,
 }
 
 
@@ -691,6 +804,211 @@ def case_resized(addr, name, token, gen, old, new):
     print("size %d" % s.size)
 
 
+def admin_ok(addr):
+    a = Admin(addr)
+    expect(a.error == 0, "admin handshake refused: %s" % os.strerror(a.error))
+    return a
+
+
+OP_NAMES = {OP_SNAP_CREATE: "SNAP_CREATE", OP_SNAP_DELETE: "SNAP_DELETE",
+            OP_SNAP_LIST: "SNAP_LIST", OP_CLONE: "CLONE", OP_ROLLBACK: "ROLLBACK"}
+
+
+def snap_call(a, op, volume, snap="", want=0, **kw):
+    err, payload = a.snap(op, volume, snap, **kw)
+    expect(err == want, "%s %s@%s: %s, want %s" % (OP_NAMES[op], volume, snap,
+                                                   os.strerror(err), os.strerror(want)))
+    return payload
+
+
+def expect_blocks(s, want, what):
+    """want: {block: bytes}; every other block of the first 2 MiB reads zeros."""
+    bs = s.block_size
+    got = s.read(0, 2 << 20)
+    for b in range((2 << 20) // bs):
+        exp = want.get(b, bytes(bs))
+        expect(got[b * bs:(b + 1) * bs] == exp,
+               "%s: block %d reads %r..., want %r..." % (what, b, got[b * bs:b * bs + 8], exp[:8]))
+
+
+def write_blocks(s, model, first, data):
+    bs = s.block_size
+    s.write(first * bs, data)
+    for i in range(len(data) // bs):
+        model[first + i] = data[i * bs:(i + 1) * bs]
+
+
+# The state case_snap_ops leaves, which case_snap_verify checks after a restart.
+def snap_states(bs):
+    a = {}
+    for i in range(8):
+        a[i] = pattern(100 + i, bs)
+    big = pattern(7, 1 << 20)
+    for i in range((1 << 20) // bs):
+        a[(1 << 20) // bs + i] = big[i * bs:(i + 1) * bs]
+    c1 = dict(a)
+    c1[3] = pattern(300, bs)
+    s2 = dict(a)
+    s2[5] = pattern(500, bs)
+    return a, c1, s2
+
+
+def case_snap_ops(addr, name, token, gen):
+    """Snapshots, clones (of clones), rollback and delete, on data and in the lists."""
+    a = admin_ok(addr)
+    s = open_ok(addr, name, token, gen)
+    bs = s.block_size
+    A, C1, S2 = snap_states(bs)
+    cur = {}
+    for i in range(8):
+        write_blocks(s, cur, i, pattern(100 + i, bs))
+    write_blocks(s, cur, (1 << 20) // bs, pattern(7, 1 << 20))
+    expect(cur == A, "model")
+    t0 = time.time_ns()
+    snap_call(a, OP_SNAP_CREATE, name, "s1")
+    snap_call(a, OP_SNAP_CREATE, name, "s1", want=errno.EEXIST)
+    # After it: a write, a discard and a zeroing over the snapshot's blocks,
+    # and a spliced write across the large region.
+    write_blocks(s, cur, 0, pattern(200, bs))
+    for op, b in ((OP_DISCARD, 1), (OP_WRITE_ZEROES, 2)):
+        err, _ = s.call(op, b * bs, bs)
+        expect(err == 0, "op %d: %s" % (op, os.strerror(err)))
+        cur[b] = bytes(bs)
+    write_blocks(s, cur, (1 << 20) // bs + 1, pattern(201, 1 << 20))
+    expect_blocks(s, cur, "the volume after its snapshot")
+    snaps = a.snap_list(name)
+    expect(list(snaps) == ["s1"], "snapshots %r" % list(snaps))
+    created, _, flags, clones = snaps["s1"]
+    expect(t0 - 10**9 <= created <= time.time_ns() and flags == 0 and clones == 0,
+           "s1: %r" % (snaps["s1"],))
+    # A clone reads the snapshot, and its writes are its own.
+    snap_call(a, OP_CLONE, name, "s1", clone=name + "-c1", token="c1-secret")
+    snap_call(a, OP_CLONE, name, "s1", clone=name + "-c1", token="c1-secret", want=errno.EEXIST)
+    c = open_ok(addr, name + "-c1", "c1-secret", 1)
+    expect(c.size == s.size, "clone size %d" % c.size)
+    expect_blocks(c, A, "the clone")
+    c.write(3 * bs, pattern(300, bs))
+    expect_blocks(c, C1, "the clone after a write")
+    expect_blocks(s, cur, "the volume after its clone's write")
+    # A clone of a clone, from a protected snapshot.
+    snap_call(a, OP_SNAP_CREATE, name + "-c1", "cs", flags=SNAP_F_PROTECTED)
+    c.write(4 * bs, pattern(400, bs))
+    snap_call(a, OP_CLONE, name + "-c1", "cs", clone=name + "-c2", token="c2-secret")
+    c2 = open_ok(addr, name + "-c2", "c2-secret", 1)
+    expect_blocks(c2, C1, "the clone of the clone")
+    snap_call(a, OP_SNAP_DELETE, name + "-c1", "cs", want=errno.EBUSY)
+    c.sock.close()
+    c2.sock.close()
+    expect(a.delete_closed(name + "-c1") == errno.EBUSY, "a volume whose protected snapshot has clones deleted")
+    expect(a.snap_list(name + "-c1")["cs"][2:] == (SNAP_F_PROTECTED, 1), "cs flags and clones")
+    # Deleting the clones' snapshot: they keep reading it.
+    snap_call(a, OP_SNAP_DELETE, name, "s1")
+    snap_call(a, OP_SNAP_DELETE, name, "s1", want=errno.ENOENT)
+    c2 = open_ok(addr, name + "-c2", "c2-secret", 1)
+    expect_blocks(c2, C1, "the clone of the clone after s1's delete")
+    c2.sock.close()
+    # Rollback: refused while the volume is open, then back to s2.
+    s.sock.close()
+    s = open_ok(addr, name, token, gen)
+    for b in list(cur):
+        if b not in A:
+            del cur[b]
+    cur.update(A)
+    s.write(0, b"".join(A[i] for i in range(8)))
+    s.write(1 << 20, pattern(7, 1 << 20) + pattern(7, 1 << 20)[:0])
+    s.call(OP_WRITE_ZEROES, (1 << 20) + (1 << 20), 1 << 20)
+    write_blocks(s, cur, 5, pattern(500, bs))
+    expect(cur == S2, "model s2")
+    snap_call(a, OP_SNAP_CREATE, name, "s2")
+    s.write(6 * bs, pattern(600, bs))
+    snap_call(a, OP_ROLLBACK, name, "s2", want=errno.EBUSY)
+    s.sock.close()
+    snap_call(a, OP_ROLLBACK, name, "nope", want=errno.ENOENT)
+    for _ in range(100):
+        err = a.snap(OP_ROLLBACK, name, "s2")[0]
+        if err != errno.EBUSY:
+            break
+        time.sleep(0.05)
+    expect(err == 0, "ROLLBACK %s@s2: %s" % (name, os.strerror(err)))
+    s = open_ok(addr, name, token, gen)
+    expect_blocks(s, S2, "the volume rolled back")
+    s.sock.close()
+    vols = a.volumes()
+    expect(vols[name]["snapshots"] == 1 and vols[name]["parent"] == "", "LIST %s: %r" % (name, vols[name]))
+    expect(vols[name + "-c1"]["parent"] == name + "@s1" and vols[name + "-c1"]["snapshots"] == 1,
+           "LIST c1: %r" % vols[name + "-c1"])
+    expect(vols[name + "-c2"]["parent"] == name + "-c1@cs", "LIST c2: %r" % vols[name + "-c2"])
+
+
+def case_snap_verify(addr, name, token, gen):
+    """After a restart: what case_snap_ops left, then everything deleted."""
+    a = admin_ok(addr)
+    bs = open_ok(addr, name, token, gen).block_size
+    A, C1, S2 = snap_states(bs)
+    expect_blocks(open_ok(addr, name, token, gen), S2, "the volume")
+    expect_blocks(open_ok(addr, name + "-c2", "c2-secret", 1), C1, "c2")
+    c1 = dict(C1)
+    c1[4] = pattern(400, bs)
+    expect_blocks(open_ok(addr, name + "-c1", "c1-secret", 1), c1, "c1")
+    snap_call(a, OP_CLONE, name, "s2", clone=name + "-c3", token="c3-secret")
+    expect_blocks(open_ok(addr, name + "-c3", "c3-secret", 1), S2, "a clone of s2")
+    for v in (name + "-c2", name + "-c3"):
+        expect(a.delete_closed(v) == 0, "delete %s" % v)
+    snap_call(a, OP_SNAP_DELETE, name + "-c1", "cs")
+    expect(a.delete_closed(name + "-c1") == 0, "delete c1")
+    snap_call(a, OP_SNAP_DELETE, name, "s2")
+    expect_blocks(open_ok(addr, name, token, gen), S2, "the volume without snapshots")
+
+
+def case_snap_errors(addr, name, token, gen):
+    """Bad snapshot payloads and unknown names: refused, nothing changed."""
+    a = admin_ok(addr)
+    before = (a.volumes(), a.snap_list(name))
+    P = ADMIN_SNAPSHOT
+    bad = [
+        (OP_SNAP_CREATE, dict(raw=P.pack(b"", b"x", b"", b"", 0, 0)), errno.EINVAL),
+        (OP_SNAP_CREATE, dict(raw=P.pack(name.encode(), b".x", b"", b"", 0, 0)), errno.EINVAL),
+        (OP_SNAP_CREATE, dict(raw=P.pack(name.encode(), b"x", b"", b"", 2, 0)), errno.EINVAL),
+        (OP_SNAP_CREATE, dict(raw=P.pack(name.encode(), b"x", b"", b"", 0, 1)), errno.EINVAL),
+        (OP_SNAP_CREATE, dict(raw=P.pack(name.encode(), b"x", b"c", b"", 0, 0)), errno.EINVAL),
+        (OP_SNAP_CREATE, dict(raw=P.pack(name.encode(), b"x" * 64, b"", b"", 0, 0)), errno.EINVAL),
+        (OP_SNAP_DELETE, dict(raw=P.pack(name.encode(), b"x", b"", b"", 1, 0)), errno.EINVAL),
+        (OP_CLONE, dict(raw=P.pack(name.encode(), b"x", b"y", b"", 0, 0)), errno.EINVAL),
+        (OP_CLONE, dict(raw=P.pack(name.encode(), b"x", b"", b"t", 0, 0)), errno.EINVAL),
+        (OP_SNAP_LIST, dict(raw=P.pack(name.encode(), b"x", b"", b"", 0, 0)), errno.EINVAL),
+        (OP_SNAP_CREATE, dict(raw=b"short"), errno.EINVAL),
+        (OP_SNAP_CREATE, dict(raw=P.pack(b"no-such-volume", b"x", b"", b"", 0, 0)), errno.ENOENT),
+        (OP_SNAP_DELETE, dict(raw=P.pack(name.encode(), b"no-such-snap", b"", b"", 0, 0)), errno.ENOENT),
+        (OP_SNAP_LIST, dict(raw=P.pack(b"no-such-volume", b"", b"", b"", 0, 0)), errno.ENOENT),
+        (OP_CLONE, dict(raw=P.pack(name.encode(), b"no-such-snap", b"y", b"t", 0, 0)), errno.ENOENT),
+        (OP_ROLLBACK, dict(raw=P.pack(b"no-such-volume", b"x", b"", b"", 0, 0)), errno.ENOENT),
+    ]
+    for op, kw, want in bad:
+        snap_call(a, op, name, want=want, **kw)
+    # A volume session may not send admin ops, nor SNAPSHOT (replica sessions only).
+    s = open_ok(addr, name, token, gen)
+    err, _ = s.call(OP_SNAP_CREATE, 0, P.size, P.pack(name.encode(), b"x", b"", b"", 0, 0))
+    expect(err == errno.EPERM, "SNAP_CREATE in a volume session: %s" % os.strerror(err))
+    err, _ = s.call(5, 0, 64, b"x".ljust(64, b"\0"))
+    expect(err == errno.EPERM, "SNAPSHOT in a volume session: %s" % os.strerror(err))
+    after = (a.volumes(), a.snap_list(name))
+    for v in before[0].values():
+        v.pop("allocated")
+    for v in after[0].values():
+        v.pop("allocated")
+    expect(before == after, "changed: %r -> %r" % (before, after))
+
+
+
+def case_snap_take(addr, name, token, gen):
+    """Snapshot VOLUME@take (a write first, so there is data under it)."""
+    s = open_ok(addr, name, token, gen)
+    s.write(s.size // 2, pattern(9, 1 << 20), F_FUA)
+    snap_call(admin_ok(addr), OP_SNAP_CREATE, name, "take")
+    s.write(s.size // 2, pattern(10, 1 << 20), F_FUA)
+    expect(s.read(s.size // 2, 1 << 20) == pattern(10, 1 << 20), "write after the snapshot")
+
+
 CASES = {
     "write": case_write,
     "read": case_read,
@@ -710,6 +1028,10 @@ CASES = {
     "slot-flood": case_slot_flood,
     "late-splice": case_late_splice,
     "late-pwrite": case_late_pwrite,
+    "snap-ops": case_snap_ops,
+    "snap-verify": case_snap_verify,
+    "snap-errors": case_snap_errors,
+    "snap-take": case_snap_take,
 }
 
 

@@ -30,7 +30,7 @@ cleanup() {
 	for s in "${!pid[@]}"; do
 		[ -n "${pid[$s]}" ] && kill -9 "${pid[$s]}" 2>/dev/null
 	done
-	rm -rf "$tmp"
+	[ -n "$CBS_TEST_KEEP" ] && echo "# kept $tmp" || rm -rf "$tmp"
 }
 trap cleanup EXIT
 
@@ -67,13 +67,14 @@ busywait() {
 start() {
 	local s=$1 listen=127.0.0.1:${port[$1]:-0}
 	mkdir -p "$tmp/$s"
+	# The log of the last run, kept whole in log.S.
+	[ -f "$tmp/log.$s.new" ] && cat "$tmp/log.$s.new" >>"$tmp/log.$s"
 	: >"$tmp/log.$s.new"
 	"$BIN/cbs-server" --listen "$listen" --data "$tmp/$s" --admin-token "$ADMIN" \
 		--replica-timeout 2 2>>"$tmp/log.$s.new" &
 	pid[$s]=$!
 	busywait 10 grep -q 'listening on' "$tmp/log.$s.new" || return 1
 	port[$s]=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$tmp/log.$s.new")
-	cat "$tmp/log.$s.new" >>"$tmp/log.$s"
 }
 
 kill9() {
@@ -98,13 +99,15 @@ status() { c status "$(addr "$1")" "$ADMIN" vol; }
 put() { c put "$(addr "$1")" vol "$TOKEN" 1 "${@:2}"; }
 get() { c get "$(addr "$1")" vol "$TOKEN" 1 "${@:2}"; }
 
-# same_data S T...: the volume's first MiBs are the same in every server's file.
+# same_data S T...: the volume's first MiBs read the same on every server
+# (each reads its own copy: a backup through a replica session).
 same_data() {
-	local s=$1 t
+	local s=$1 t want
 	shift
+	want=$(c digest "$(addr "$s")" "$ADMIN" vol "$TOKEN" $((16 * MIB))) || return 1
 	for t in "$@"; do
-		cmp <(head -c $((16 * MIB)) "$tmp/$s/vol.vol") \
-			<(head -c $((16 * MIB)) "$tmp/$t/vol.vol") || return 1
+		[ "$(c digest "$(addr "$t")" "$ADMIN" vol "$TOKEN" $((16 * MIB)))" = "$want" ] ||
+			return 1
 	done
 }
 
@@ -114,7 +117,7 @@ status_has() {
 }
 
 echo "TAP version 13"
-echo "1..22"
+echo "1..27"
 
 check "three servers start" eval 'start a && start b && start c'
 members=$(addr a),$(addr b),$(addr c)
@@ -167,60 +170,99 @@ check "a hello to the old primary names the new one" old_session
 check "writes through the new primary reach all three" \
 	eval "put b $((4 * MIB)) 4 $MIB && same_data b a c"
 
-# Kill a backup with three replicas: B drops it by itself, writes go on.
+# A write that reached one backup only (its primary died before the others
+# had it, so no client had its acknowledgement): the new primary copies the
+# regions in flight anywhere from itself to all, and they are the same again.
+in_flight() {
+	c rput "$(addr c)" "$ADMIN" vol 2 1 $((3 * MIB)) 40 $((64 * 1024)) &&
+		! same_data b c &&
+		promote a 3 && status_has a "^ok epoch 3 count 3 self 0 primary 0" &&
+		same_data a b c
+}
+check "promote after a write that reached one backup only: its region is copied to all" in_flight
+check "B, no longer primary, refuses writes; A takes them" \
+	eval "put b 0 9 4096 --expect EREMCHG && put a $((4 * MIB)) 4 $MIB && same_data a b c"
+
+# Kill a backup with three replicas: A drops it by itself, writes go on.
 dropped() {
 	kill9 c &&
-		put b $((5 * MIB)) 5 $MIB && put b $((6 * MIB)) 6 4096 &&
-		status_has b "^ok epoch 3 count 2 self 0 primary 0 \| $(addr b) primary in-sync .*\| $(addr a) backup in-sync" &&
-		status_has a "^ok epoch 3 count 2 "
+		put a $((5 * MIB)) 5 $MIB && put a $((6 * MIB)) 6 4096 &&
+		status_has a "^ok epoch 4 count 3 self 0 primary 0 \| $(addr a) primary in-sync .*\| $(addr b) backup in-sync .*\| $(addr c) stale down" &&
+		status_has b "^ok epoch 4 count 2 "
 }
-check "a backup killed (3 replicas): the primary drops it at epoch 3, writes go on" dropped
-check "the two left have the same data" same_data b a
+check "a backup killed (3 replicas): the primary drops it at epoch 4, writes go on" dropped
+check "the two left have the same data" same_data a b
+
+# C comes back: A copies what it missed (the absent map) while writes go
+# on, then takes it back in with an epoch bump.
+caught_up() {
+	put a $((12 * MIB)) 20 $((2 * MIB)) && start c || return 1
+	put a $((13 * MIB)) 21 $MIB &&
+		busywait 20 status_has a "^ok epoch 5 count 3 .*\| $(addr c) backup in-sync" &&
+		put a $((14 * MIB)) 22 $MIB && same_data a b c
+}
+check "C back: it catches up while writes go on and rejoins at epoch 5, data identical" caught_up
 
 # Two replicas: a dead backup stalls writes; promote needs the majority.
 stall() {
-	kill9 a || return 1
-	put b $((7 * MIB)) 7 4096 &
+	kill9 c && put a $((15 * MIB)) 23 4096 && kill9 b || return 1
+	put a $((7 * MIB)) 7 4096 &
 	local w=$!
 	sleep 3
-	kill -0 $w || return 1		# still waiting for A
-	start a || return 1
+	kill -0 $w || return 1		# still waiting for B
+	start b || return 1
 	wait $w
 }
-check "two replicas: with the backup dead a write waits, and completes when it returns" stall
+check "two replicas left: with the backup dead a write waits, and completes when it returns" stall
 
 no_majority() {
-	kill9 b &&
-		promote a 4 --expect EHOSTDOWN &&
-		status_has a "^ok epoch 3 .* $(addr b) primary" &&
-		put a 0 10 4096 --expect EREMCHG
+	kill9 a &&
+		promote b 7 --expect EHOSTDOWN &&
+		status_has b "^ok epoch 6 .* $(addr a) primary" &&
+		put b 0 10 4096 --expect EREMCHG
 }
 check "promote without a majority (1 of 2) is refused (EHOSTDOWN), nothing changes" no_majority
 forced() {
-	promote a 4 force && status_has a "^ok epoch 4 count 1 self 0 primary 0" &&
-		grep -q 'FORCED' "$tmp/log.a.new" &&
-		put a $((9 * MIB)) 11 4096 && get a $((7 * MIB)) 7 4096
+	promote b 7 force && status_has b "^ok epoch 7 count [0-9] self 0 primary 0" &&
+		grep -q 'FORCED' "$tmp/log.b.new" &&
+		put b $((9 * MIB)) 11 4096 && get b $((7 * MIB)) 7 4096
 }
-check "promote force: A alone at epoch 4, logs the risk, has every acknowledged write" forced
+check "promote force: B alone at epoch 7, logs the risk, has every acknowledged write" forced
 
 old_primary() {
-	start b || return 1
-	# B still thinks it is primary of epoch 3, but its backup A knows 4.
-	put b 0 12 4096 --expect EREMCHG && status_has b "stale"
+	start a || return 1
+	# A still thinks it is primary of epoch 6, but its backup B knows 7.
+	put a 0 12 4096 --expect EREMCHG
 }
 check "the old primary back: its write is refused, its backup knows a newer epoch" old_primary
-
 rejoin() {
-	config b 5 1 0 "$(addr a),$(addr b)" &&
-		config a 5 0 0 "$(addr a),$(addr b)" &&
-		status_has b "^ok epoch 5 count 2 self 1 primary 0"
+	busywait 20 status_has b "^ok epoch 8 count 2 self 0 primary 0 .*\| $(addr a) backup in-sync" &&
+		status_has a "^ok epoch 8 count 2 self 1 primary 0" && same_data b a
 }
-check "CONFIG epoch 5 on both makes B a backup again" rejoin
-check "writes at epoch 5 reach both" eval "put a $((10 * MIB)) 13 $MIB && get a $((10 * MIB)) 13 $MIB"
+check "B copies everything to A (it missed an unknown part), A rejoins as a backup at 8" rejoin
+
+set_replicas() {
+	start c && c set-replicas "$(addr b)" "$ADMIN" vol 9 "$(addr b),$(addr a),$(addr c)" &&
+		busywait 20 status_has b "^ok epoch 10 count 3 .*\| $(addr c) backup in-sync" &&
+		put b $((10 * MIB)) 13 $MIB && same_data b a c
+}
+check "SET_REPLICAS adds C: a full copy, then it joins at epoch 10" set_replicas
+
+snapshot() {
+	c snap "$(addr b)" "$ADMIN" vol s1 && put b 0 30 4096 &&
+		for s in a b c; do
+			c snaps "$(addr $s)" "$ADMIN" vol | grep -q '^ok s1$' || return 1
+		done
+	c snap "$(addr a)" "$ADMIN" vol s2 --expect EREMCHG &&
+		c snaps "$(addr a)" "$ADMIN" vol | grep -q '^ok s1$'
+}
+check "a snapshot taken on the primary is taken on every backup; not on a backup" snapshot
+check "after the snapshot, writes still reach all three" \
+	eval "put b $((2 * MIB)) 31 $MIB && same_data b a c"
 
 restart_keeps() {
-	kill9 a && start a && status_has a "^ok epoch 5 count 2 self 0 primary 0" &&
-		put a $((11 * MIB)) 14 4096 && c hello "$(addr b)" vol "$TOKEN" 1 --expect EREMCHG
+	kill9 b && start b && status_has b "^ok epoch 10 count 3 self 0 primary 0" &&
+		put b $((11 * MIB)) 14 4096 && c hello "$(addr a)" vol "$TOKEN" 1 --expect EREMCHG
 }
 check "the configuration survives kill -9 of the primary" restart_keeps
 
@@ -229,13 +271,13 @@ list_roles() {
 import struct, sys
 sys.path.insert(0, "tests/host")
 import cbs_client as cc
-for addr, role in ((sys.argv[1], 0), (sys.argv[2], 1)):
+for addr, role in ((sys.argv[1], 1), (sys.argv[2], 0)):
     a = cc.Admin(addr, sys.argv[3])
     err, data = a.call(cc.OP_LIST)
     assert err == 0, err
     e = data[24:24 + 240]
     epoch, r = struct.unpack_from("<QI", e, 64 + 8 * 3 + 8)
-    assert e[:3] == b"vol" and epoch == 5 and r == role, (addr, epoch, r)
+    assert e[:3] == b"vol" and epoch == 10 and r == role, (addr, epoch, r)
 EOF
 }
 check "LIST shows each volume's epoch and this server's role" list_roles

@@ -133,7 +133,7 @@ cbs() {
 }
 
 echo "TAP version 13"
-echo "1..39"
+echo "1..45"
 
 check "server starts and reports its port" start_server
 # Volume admin through the cbs command, with the admin token from a file.
@@ -360,6 +360,47 @@ case $? in
 4) ok "1 TiB on a 2 MiB tmpfs: ENOSPC fails only the writes that hit it # SKIP cannot mount tmpfs" ;;
 *) not_ok "1 TiB on a 2 MiB tmpfs: ENOSPC fails only the writes that hit it" ;;
 esac
+
+# Snapshots and clones, on a data directory of their own.
+sdir=$tmp/snapdata
+mkdir "$sdir"
+export CBS_ADMIN_TOKEN=$ADMIN
+snap_setup() {
+	start_server "$sdir" &&
+		cbs volume create sv size 64M token sv-secret server "$srv" \
+			admin-token "$ADMIN" >/dev/null
+}
+check "snapshots, clones of clones, protection, rollback and delete, over TCP" \
+	eval 'snap_setup && python3 "$CLIENT" snap-ops "$srv" sv sv-secret'
+check "bad snapshot payloads and unknown names: refused, nothing changed" \
+	python3 "$CLIENT" snap-errors "$srv" sv sv-secret
+# O(1): a snapshot of a written-to 1 TiB thin volume adds only small files.
+snap_small() {
+	cbs volume create thin size 1T token thin-secret server "$srv" admin-token "$ADMIN" \
+		>/dev/null && touch "$tmp/mark" && sleep 0.01 &&
+		python3 "$CLIENT" snap-take "$srv" thin thin-secret || return 1
+	find "$sdir" -newer "$tmp/mark" -type f -exec du -k {} + >"$tmp/du"
+	cat "$tmp/du"
+	# The new top's data (1 MiB written after the snapshot) and bitmap, the rest tiny.
+	awk '$1 > 8 && $2 !~ /data$/ { bad = 1 } END { exit bad }' "$tmp/du"
+}
+check "a snapshot of a written 1 TiB thin volume: no new file over 8 KiB but its data" snap_small
+[ -n "$pid" ] && stop_server
+check "after a restart: snapshots and clones as they were, then all deleted" \
+	eval 'start_server "$sdir" && python3 "$CLIENT" snap-verify "$srv" sv sv-secret && stop_server'
+check "cbs-server --fsck: the snapshot data directory is clean" \
+	"$BIN/cbs-server" --fsck --data "$sdir"
+fsck_finds() {
+	local map id layer
+	map=$(find "$sdir/layers" -name '*.map' | head -n 1)
+	id=$(basename "$map" .map)
+	layer=$(find "$sdir/layers" -name '*.layer' ! -name "$id.layer" | head -n 1)
+	[ -n "$map" ] && [ -n "$layer" ] && truncate -s 1 "$map" && rm "$layer" &&
+		! "$BIN/cbs-server" --fsck --data "$sdir" >"$tmp/fsck" 2>&1 &&
+		cat "$tmp/fsck" && grep -q "layer $id: bitmap of 1 bytes" "$tmp/fsck" &&
+		grep -q "$(basename "$layer" .layer).* no readable .layer file" "$tmp/fsck"
+}
+check "cbs-server --fsck: a cut bitmap and a lost layer are reported (exit 1)" fsck_finds
 
 if grep -q -F -e "$ADMIN" -e "$token" -e small-secret -e full-secret -e junk-secret "$tmp/log"; then
 	not_ok "no token in the server's log"

@@ -10,7 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 require_cmd cbs cbs-server mkfs.ext4 nl_send
 
-ktap_plan 74
+ktap_plan 85
 load_module cbs
 defer unload_module cbs
 
@@ -174,10 +174,10 @@ check_fail_output "after the dead timeout I/O fails with EIO" 'Input/output erro
 # CBS_ERR_NOT_PRIMARY (EREMCHG): a dead link, not a fence.  The link is
 # reset, LINK_DEAD multicast, cbs map reconnect hands in a new socket, the
 # write is re-sent, and the writer sees no error.  The stand-in server
-# refuses only the first WRITE it gets.
+# refuses only the first WRITE it gets (and raises its epoch).
 FAKE=127.0.0.1:17002
-/usr/bin/python3 "$REPO/tests/kselftest/helpers/cbs_fake_primary.py" "$FAKE" $((16 << 20)) \
-	"$CBS_WORK/fake.log" 2>>"$CBS_WORK/fake.err" &
+/usr/bin/python3 "$REPO/tests/kselftest/helpers/cbs_fake_primary.py" $((16 << 20)) \
+	"$CBS_WORK/fake.log" "$FAKE" 2>>"$CBS_WORK/fake.err" &
 defer kill $!
 check "the stand-in server listens" busywait 10000 \
 	bash -c "exec 3<>/dev/tcp/${FAKE%:*}/${FAKE#*:}"
@@ -190,13 +190,45 @@ FDEV=$(cat "$CBS_WORK/mapf.out")
 head -c 4M /dev/urandom >"$CBS_WORK/f.ref"
 check "a writer through a not-primary reply sees no error" \
 	timeout 60 dd if="$CBS_WORK/f.ref" of="$FDEV" bs=1M oflag=direct status=none
-check_output "the server did refuse a write as not primary" '^not-primary$' cat "$CBS_WORK/fake.log"
+check_output "the server did refuse a write as not primary" '^not-primary 0$' cat "$CBS_WORK/fake.log"
 check "every byte arrived" cmp -n $((4 << 20)) "$FDEV" "$CBS_WORK/f.ref"
 check_output "the device is not fenced and its link is back" 'live 1 state up' cbs show "$FDEV"
 check "cbs monitor reports the reset link" grep -q "^link-dead dev $FDEV conn 0 live 0" "$CBS_WORK/monitor.out"
-check_output "cbs map reconnect opened a second session" '^2$' grep -c '^hello$' "$CBS_WORK/fake.log"
+check_output "cbs map reconnect opened a second session" '^2$' grep -c '^hello 0$' "$CBS_WORK/fake.log"
+check "cbs monitor reports the new epoch" grep -q "^epoch dev $FDEV volume fake epoch 2" "$CBS_WORK/monitor.out"
 kill "$MAPF_PID"
 wait "$MAPF_PID" 2>/dev/null
 check "the stand-in's device unmaps" cbs unmap "$FDEV"
+
+# A replica set of two stand-ins: the first refuses the hello and names the
+# second, the primary of epoch 1, which cbs map picks; when the second
+# answers a WRITE "not primary" (epoch 2 made the first the primary), the
+# reconnect logic asks both again and moves the device to the first.
+FAKE2=127.0.0.1:17003,127.0.0.1:17004
+/usr/bin/python3 "$REPO/tests/kselftest/helpers/cbs_fake_primary.py" $((16 << 20)) \
+	"$CBS_WORK/fake2.log" ${FAKE2/,/ } 2>>"$CBS_WORK/fake2.err" &
+defer kill $!
+check "both stand-ins listen" busywait 10000 \
+	bash -c "exec 3<>/dev/tcp/127.0.0.1/17003 4<>/dev/tcp/127.0.0.1/17004"
+cbs map fake2 server "$FAKE2" token tokf conns 2 reconnect io-timeout 5 dead-timeout 60 \
+	>"$CBS_WORK/mapf2.out" 2>"$CBS_WORK/mapf2.err" &
+MAPF_PID=$!
+defer kill "$MAPF_PID"
+check "cbs map with a server list maps" busywait 10000 grep -q /dev/cbs "$CBS_WORK/mapf2.out"
+FDEV=$(cat "$CBS_WORK/mapf2.out")
+# Three handshakes with the second: cbs map's probe, then one per connection.
+check_output "its links went to the primary of epoch 1, the second server" '^3$' \
+	grep -c '^hello 1$' "$CBS_WORK/fake2.log"
+check_output "cbs -d show reports epoch 1" 'epoch 1 ' oneline cbs -d show "$FDEV"
+check "a writer through the failover sees no error" \
+	timeout 60 dd if="$CBS_WORK/f.ref" of="$FDEV" bs=1M oflag=direct status=none
+check "every byte arrived through the new primary" cmp -n $((4 << 20)) "$FDEV" "$CBS_WORK/f.ref"
+check_output "the links went to the first server" '^hello 0$' cat "$CBS_WORK/fake2.log"
+check "cbs -d show reports epoch 2, links up" busywait 10000 \
+	matches 'live 2 state up.*epoch 2 ' oneline cbs -d show "$FDEV"
+check "cbs monitor reports epoch 2" grep -q "^epoch dev $FDEV volume fake2 epoch 2" "$CBS_WORK/monitor.out"
+kill "$MAPF_PID"
+wait "$MAPF_PID" 2>/dev/null
+check "the replica set's device unmaps" cbs unmap "$FDEV"
 
 ktap_finished

@@ -103,7 +103,7 @@ static void bad_op_and_flags(void **state)
 
 	(void)state;
 	assert_int_equal(check_io(99, 0, 4096), -EOPNOTSUPP);
-	assert_int_equal(check_io(CBS_OP_ROLLBACK + 1, 0, 0), -EOPNOTSUPP);
+	assert_int_equal(check_io(CBS_OP_DIRTY + 1, 0, 0), -EOPNOTSUPP);
 	r.flags = htole16(0x8000);
 	assert_int_equal(check(&r, &vol_session), -EINVAL);
 	r = frame(CBS_OP_READ, 0, 4096);

@@ -20,6 +20,7 @@ enum cbs_cmd {
 	CBS_CMD_RECONFIGURE,
 	CBS_CMD_STATUS,
 	CBS_CMD_LINK_DEAD,	/* notification only */
+	CBS_CMD_EPOCH,		/* notification only: the epoch changed */
 
 	__CBS_CMD_MAX,
 	CBS_CMD_MAX = __CBS_CMD_MAX - 1
@@ -44,6 +45,7 @@ enum cbs_attr {
 	CBS_A_STATS,		/* nest of CBS_A_STATS_* */
 	CBS_A_PAD,
 	CBS_A_SESSION,		/* u64: the handshake's session id (protocol v2) */
+	CBS_A_EPOCH,		/* u64: the replica set's epoch of the links (protocol v3) */
 
 	__CBS_A_MAX,
 	CBS_A_MAX = __CBS_A_MAX - 1

@@ -72,6 +72,13 @@ enum cbs_op {
 	CBS_OP_SNAP_LIST	= 26,	/* reply: cbs_snap_list_header, entries */
 	CBS_OP_CLONE		= 27,
 	CBS_OP_ROLLBACK		= 28,
+	/*
+	 * Replica sets, between servers: a member's flight map (the 1 MiB
+	 * regions with writes that may not be on every member), taken over
+	 * by a new primary: cleared on the member.  Payload as STATUS;
+	 * reply: one bit per region, bit r in byte r / 8 (1 << r % 8).
+	 */
+	CBS_OP_DIRTY		= 29,
 };
 
 /* cbs_request.flags */
