@@ -24,7 +24,7 @@
 . "$(dirname "$0")/lib.sh"
 require_cmd cbs cbs-server fio python3
 
-ktap_plan 51
+ktap_plan 52
 load_module cbs
 defer unload_module cbs
 
@@ -241,6 +241,8 @@ check "D: the primary takes server 3 back in sync" \
 	busywait 180000 matches 'state in-sync' member_line 1 rD 3
 check_here "D: fio completes through the resync and every block verifies" fio_done fioD
 log "server 3 as the primary saw it: $(sort "$CBS_WORK/resync.log" | uniq -c | tr '\n' ';')"
+check "D: cbs -d volume list showed server 3 catching up, with a lag, before in sync" \
+	grep -q 'state catching-up .*lag [1-9]' "$CBS_WORK/resync.log"
 check_output "D: lag 0 once in sync" 'lag 0([^0-9]|$)' member_line 1 rD 3
 # The same blocks, read back after the failover from the caught-up backup.
 reads_before=$(reads)

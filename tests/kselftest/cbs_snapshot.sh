@@ -23,7 +23,7 @@
 . "$(dirname "$0")/lib.sh"
 require_cmd cbs cbs-server fio python3 md5sum cmp
 
-ktap_plan 48
+ktap_plan 69
 load_module cbs
 defer unload_module cbs
 
@@ -229,11 +229,15 @@ dd if=/dev/urandom of="$W/img.raw" bs=1M seek=40 count=2 conv=notrunc status=non
 check "image import img" cbs image import img "$W/img.raw" token "$TOK" \
 	server "$CBS_SERVER" admin-token "$CBS_ADMIN"
 check_output "img has its snapshot img@image" 'image' snap list img
+u1=$(used_mib)
 t0=$(now_ms)
 check "clone img@image as vm1" cbs_admin clone img@image vm1 token "$TOK"
 t1=$(now_ms)
-log "clone of a 64 MiB image: $((t1 - t0)) ms (the cbs command included)"
-check "the clone takes under a second (O(1))" test $((t1 - t0)) -lt 1000
+u2=$(used_mib)
+# Its time is bench/cbs's business (this VM is slow and loaded); here: it
+# copies nothing.
+log "clone of a 64 MiB image: $((t1 - t0)) ms (the cbs command included); used ${u1} -> ${u2} MiB"
+check "the clone copies nothing of the image (O(1): < 2 MiB more used)" test $((u2 - u1)) -lt 2
 check_here "map vm1" map vm1
 check "vm1 reads the image" region_is "$DEV_vm1" 0 64 "$W/img.raw"
 check_fail "img@image cannot be deleted while vm1 depends on it" snap delete img@image
