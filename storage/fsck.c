@@ -117,6 +117,8 @@ static int scan_layers(struct fsck *f)
 	d = fd < 0 ? NULL : fdopendir(fd);
 	if (!d)
 		return -errno;
+	/* A dup shares the offset of the fd: from the start. */
+	rewinddir(d);
 	while ((e = readdir(d))) {
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
@@ -256,6 +258,8 @@ static int scan_volumes(struct fsck *f)
 	d = fd < 0 ? NULL : fdopendir(fd);
 	if (!d)
 		return -errno;
+	/* A dup shares the offset of the fd: from the start. */
+	rewinddir(d);
 	while ((e = readdir(d))) {
 		len = strlen(e->d_name);
 		if (e->d_name[0] == '.' && has_suffix(e->d_name, ".tmp")) {

@@ -65,6 +65,12 @@ int replica_save_locked(struct replica_vol *rv);
 void replica_absent_add_locked(struct replica_vol *rv, const char *addr, bool full);
 /* The map of a volume of size bytes, opened at first use; NULL if it cannot be. */
 struct dirty_map *replica_dirty(struct replica_vol *rv, uint64_t size);
+/*
+ * Hold v's io_lock for writing: no write in flight, none starts.  -EBUSY
+ * after twice the replica timeout (a write waiting for a dead backup of
+ * two holds it for reading until an epoch bump from outside).
+ */
+int replica_freeze(struct cbs_volume *v);
 /* Snapshot all volumes' states (they are never freed before exit). */
 unsigned int replica_vols(struct replica_vol **out, unsigned int max);
 

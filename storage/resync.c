@@ -348,7 +348,8 @@ static void catch_up_vol(struct replica_vol *rv, struct cbs_volume *v, struct di
 	if (!any(to, n) || replica_stopping)
 		goto out;
 	/* Frozen: no write in flight; the rest, then the join. */
-	pthread_rwlock_wrlock(&v->io_lock);
+	if (replica_freeze(v))
+		goto out;
 	pthread_mutex_lock(&rv->change);
 	for (r = 0; (r = dirty_next(m, DIRTY_ABSENT, r)) != UINT64_MAX && any(to, n); r++)
 		if (!dirty_claim(m, DIRTY_ABSENT, r, true))

@@ -285,6 +285,8 @@ int store_init(int dir_fd)
 			close(fd);
 		return -errno;
 	}
+	/* A dup shares the offset of the fd: from the start. */
+	rewinddir(d);
 	while ((e = readdir(d)))
 		if (sscanf(e->d_name + (e->d_name[0] == '.'), "%16llx.", &id) == 1 &&
 		    id >= next_id)
@@ -519,7 +521,13 @@ static int layer_meta_write(const struct store_layer *l)
 	return file_replace(layers_fd, path, text, (size_t)len);
 }
 
-/* A new sparse file of size bytes in DIR/layers, durable; its fd or -errno. */
+/*
+ * A new sparse file of size bytes in DIR/layers; its fd or -errno.  Its
+ * name is made durable by the fsync of the directory in layer_meta_write().
+ * Its size need not be: the file is an empty top layer, which the volume
+ * cuts or extends to its size at start (store_layer_fit()), and a FLUSH
+ * after a write makes it durable with the data.
+ */
 static int layer_file_create(uint64_t id, const char *suffix, uint64_t size)
 {
 	char path[64];
@@ -529,7 +537,7 @@ static int layer_file_create(uint64_t id, const char *suffix, uint64_t size)
 	fd = openat(layers_fd, path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
-	if (ftruncate(fd, (off_t)size) || fsync(fd)) {
+	if (ftruncate(fd, (off_t)size)) {
 		int ret = -errno;
 
 		close(fd);
@@ -733,6 +741,21 @@ out:
 	pthread_mutex_unlock(&layers_lock);
 }
 
+int store_layer_fit(struct store_layer *l, uint64_t size)
+{
+	int ret = 0;
+
+	if (!l->parent)
+		return ftruncate(l->fd, (off_t)size) ? -errno : 0;
+	map_unmap(l);
+	if (ftruncate(l->fd, (off_t)size) ||
+	    ftruncate(l->map_fd, (off_t)store_map_bytes(size / l->block_size)))
+		ret = -errno;
+	if (!ret)
+		ret = map_map(l, size);
+	return ret;
+}
+
 int store_layer_resize(struct store_layer *l, uint64_t old_size, uint64_t size)
 {
 	int ret;
@@ -782,6 +805,8 @@ void store_sweep(void)
 			close(fd);
 		return;
 	}
+	/* A dup shares the offset of the fd: from the start. */
+	rewinddir(d);
 	pthread_mutex_lock(&layers_lock);
 	while ((e = readdir(d))) {
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))

@@ -104,6 +104,11 @@ uint64_t store_layer_unshared(struct store_layer *l);
  * free the blocks that every child has, on disk, written over.
  */
 void store_layer_trim(struct store_layer *l);
+/*
+ * At start: cut or extend a volume's top layer to the volume's size, as
+ * it is (a resize, or a new layer's size, cut short by a crash).
+ */
+int store_layer_fit(struct store_layer *l, uint64_t size);
 /* Resize a volume's top layer; io_lock held for writing. */
 int store_layer_resize(struct store_layer *l, uint64_t old_size, uint64_t size);
 /* Sync a layer's data, then its bitmap (store_sync() for one layer). */

@@ -322,10 +322,14 @@ static int vol_load(const char *name)
 	ret = store_layer_get(m->top, v->block_size, &v->top);
 	if (ret)
 		goto out;
-	/* As open_flat(): the metadata's size is the truth. */
+	/*
+	 * As open_flat(): the metadata's size is the truth.  Longer: a shrink
+	 * cut after its commit, or a grow before it; shorter: a new top
+	 * layer whose size was not on disk yet (it was empty).
+	 */
 	size = store_layer_size(v->top);
 	if (size != v->size)
-		ret = store_layer_resize(v->top, size, v->size);
+		ret = store_layer_fit(v->top, v->size);
 	for (unsigned int i = 0; !ret && i < m->nsnaps; i++) {
 		struct cbs_snap *s = &v->snaps[v->nsnaps];
 

@@ -22,7 +22,7 @@ is what the test expects (--expect ERRNO, default ok):
   cbs_client.py put ADDR NAME TOKEN GEN OFFSET SEED LEN [fua]
   cbs_client.py get ADDR NAME TOKEN GEN OFFSET SEED LEN
   cbs_client.py rput ADDR ADMIN NAME EPOCH GEN OFFSET SEED LEN  (a replica session's write)
-  cbs_client.py set-replicas ADDR ADMIN NAME EPOCH M1[,M2[,M3]]
+  cbs_client.py set-replicas ADDR ADMIN NAME EPOCH M1[,M2[,M3]] [force]
   cbs_client.py digest ADDR ADMIN NAME TOKEN LEN  (sha256 of what the server holds)
   cbs_client.py snap ADDR ADMIN NAME SNAP
   cbs_client.py snaps ADDR ADMIN NAME
@@ -319,9 +319,10 @@ def tool_snaps(addr, admin, name):
     return 0, " ".join(sorted(Admin(addr, admin).snap_list(name)))
 
 
-def tool_set_replicas(addr, admin, name, epoch, members):
+def tool_set_replicas(addr, admin, name, epoch, members, *force):
     a = Admin(addr, admin)
-    payload = config_payload(name, int(epoch), 0, members.split(","), peer=admin)
+    payload = config_payload(name, int(epoch), F_FORCE if "force" in force else 0,
+                             members.split(","), peer=admin)
     return a.call(OP_SET_REPLICAS, length=len(payload), data=payload)[0], ""
 
 
@@ -1009,6 +1010,32 @@ def case_snap_take(addr, name, token, gen):
     expect(s.read(s.size // 2, 1 << 20) == pattern(10, 1 << 20), "write after the snapshot")
 
 
+
+def case_snap_create(addr, name, token, gen, first=0):
+    """SNAP_CREATE VOLUME@crash (after VOLUME@first if asked): the server may die in it."""
+    a = admin_ok(addr)
+    if first:
+        snap_call(a, OP_SNAP_CREATE, name, "first")
+    a.snap(OP_SNAP_CREATE, name, "crash")
+
+
+def case_snap_crashed(addr, name, token, gen):
+    """After a crash in SNAP_CREATE VOLUME@crash: the volume as case_fill wrote
+    it, and the snapshot either not there or whole."""
+    s = open_ok(addr, name, token, gen)
+    check_blocks(s, s.size)
+    a = admin_ok(addr)
+    if "crash" not in a.snap_list(name):
+        print("snapshot not taken")
+        return
+    snap_call(a, OP_CLONE, name, "crash", clone=name + "-check", token="check-secret")
+    c = open_ok(addr, name + "-check", "check-secret", 1)
+    check_blocks(c, c.size)
+    c.sock.close()
+    expect(a.delete_closed(name + "-check") == 0, "delete the check clone")
+    print("snapshot taken")
+
+
 CASES = {
     "write": case_write,
     "read": case_read,
@@ -1032,6 +1059,8 @@ CASES = {
     "snap-verify": case_snap_verify,
     "snap-errors": case_snap_errors,
     "snap-take": case_snap_take,
+    "snap-create": case_snap_create,
+    "snap-crashed": case_snap_crashed,
 }
 
 

@@ -117,7 +117,7 @@ status_has() {
 }
 
 echo "TAP version 13"
-echo "1..27"
+echo "1..28"
 
 check "three servers start" eval 'start a && start b && start c'
 members=$(addr a),$(addr b),$(addr c)
@@ -281,6 +281,20 @@ for addr, role in ((sys.argv[1], 1), (sys.argv[2], 0)):
 EOF
 }
 check "LIST shows each volume's epoch and this server's role" list_roles
+
+outside_bump() {
+	c set-replicas "$(addr b)" "$ADMIN" vol 11 "$(addr b),$(addr a)" &&
+		status_has b "^ok epoch 11 count 2 " && kill9 a || return 1
+	put b $((8 * MIB)) 32 4096 &
+	local w=$!
+	sleep 3
+	kill -0 $w || return 1		# waiting for A
+	c set-replicas "$(addr b)" "$ADMIN" vol 12 "$(addr b)" --expect EHOSTDOWN &&
+		c set-replicas "$(addr b)" "$ADMIN" vol 12 "$(addr b)" force || return 1
+	wait $w && status_has b "^ok epoch 12 count 1 " && get b $((8 * MIB)) 32 4096
+}
+check "two replicas, one dead: the write waits for an epoch bump from outside (SET_REPLICAS force)" \
+	outside_bump
 
 if grep -q -F -e "$ADMIN" -e "$TOKEN" "$tmp"/log.*; then
 	not_ok "no token in the servers' logs"
