@@ -141,7 +141,7 @@ dropped() {
 # write_refused I VOL: a write straight to server I (a volume session of
 # VOL, as the client) is answered "not primary" (EREMCHG), never acknowledged.
 write_refused() {
-	CBS_CLIENT_DIR=$REPO/tests/host python3 - "${CBS_SRV[$1]}" "$2" "$TOK" "$EREMCHG" <<-'EOF'
+	CBS_CLIENT_DIR=$REPO/tests/host PYTHONDONTWRITEBYTECODE=1 python3 - "${CBS_SRV[$1]}" "$2" "$TOK" "$EREMCHG" <<-'EOF'
 	import os, sys
 	sys.path.insert(0, os.environ["CBS_CLIENT_DIR"])
 	import cbs_client as c
