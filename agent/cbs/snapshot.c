@@ -22,8 +22,8 @@ static void usage(FILE *f)
 		"       cbs snapshot delete VOLUME@SNAP SERVERS\n"
 		"where  SERVERS := server ADDR:PORT[,ADDR:PORT[,ADDR:PORT]]\n"
 		"                  { admin-token TOKEN | admin-token-file PATH }\n"
-		"create goes to the volume's primary (found with STATUS on the listed servers);\n"
-		"delete to every listed server; list to the primary.\n");
+		"create and list go to the volume's primary (found with STATUS on the listed\n"
+		"servers); delete to the primary, then, if it agreed, to the other listed servers.\n");
 }
 
 /* A snapshot op to the primary of the volume among the listed servers. */
@@ -70,10 +70,27 @@ static int snapshot_delete(int argc, char **argv)
 	struct cbs_snap_req r = { 0 };
 	struct cbs_admin_snapshot arg;
 
+	char primary[CBS_PROTO_ADDR_LEN];
+	int ret, status = 0;
+
 	if (parse_snap_cmd(argc, argv, &a, &r))
 		return 1;
+	/*
+	 * The primary first: it knows the snapshot's clones and protection
+	 * for the whole set, so its refusal (EBUSY) keeps every copy.
+	 */
+	ret = snap_op_primary(&a, CBS_OP_SNAP_DELETE, argv[0], &r, NULL, NULL);
+	if (ret || find_primary(&a.servers, a.admin_token, r.volume, primary))
+		return ret ? ret : 2;
 	cbs_proto_encode_snapshot(&r, &arg);
-	return admin_op_all(&a, CBS_OP_SNAP_DELETE, argv[0], &arg, sizeof(arg));
+	for (unsigned int i = 0; i < a.servers.n; i++) {
+		if (!strcmp(a.servers.addr[i], primary))
+			continue;
+		ret = admin_op_on(&a, i, CBS_OP_SNAP_DELETE, argv[0], &arg, sizeof(arg), NULL, NULL);
+		if (ret && !status)
+			status = ret;
+	}
+	return status;
 }
 
 static int print_snaps(const char *volume, const void *buf, uint32_t len)

@@ -310,7 +310,8 @@ static void print_replicas(const struct volume_args *a, const char *server, cons
 	out_list_begin("replicas");
 	for (unsigned int i = 0; i < st.count; i++) {
 		out_obj_begin();
-		out_str("addr", "\n    replica %s", st.m[i].addr);
+		/* A standalone volume's one member has no address: the server's own. */
+		out_str("addr", "\n    replica %s", st.m[i].addr[0] ? st.m[i].addr : server);
 		out_str("role", " role %s", role_name(st.m[i].role));
 		out_str("state", " state %s", state_name(st.m[i].state));
 		out_uint("epoch", " epoch %llu", st.m[i].epoch);

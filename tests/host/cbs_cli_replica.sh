@@ -65,7 +65,7 @@ unchanged() {
 	done
 }
 
-ktap_plan 43
+ktap_plan 48
 
 check_here "three servers start" eval 'start_server 0 && start_server 1 && start_server 2'
 ALL=${srv[0]},${srv[1]},${srv[2]}
@@ -194,5 +194,18 @@ check_if snapshots check_output "image import: volume and protected snapshot" \
 	cbs image import img "$tmp/img" $(on 0)
 check_if snapshots check_output "the image's snapshot is protected" '^img@image .* protected' \
 	cbs snapshot list img $(on 0)
+
+# An image on the replica set, a clone of it on every member; its protected
+# snapshot cannot be deleted, and the refusal keeps every copy.
+check_if snapshots check_output "image import on the set" '^rimg snapshot rimg@image' \
+	cbs image import rimg "$tmp/img" server "$ALL" "${adm[@]}"
+check_if snapshots check "clone it on the set" \
+	cbs volume clone rimg@image rvm token rt server "$ALL" "${adm[@]}"
+check_if snapshots check_output "every member has the clone" '^rvm .*parent rimg@image' \
+	cbs volume list server "${srv[2]}" "${adm[@]}"
+check_if snapshots check_fail_output "the image's snapshot is not deleted" 'Device or resource busy' \
+	cbs snapshot delete rimg@image server "$ALL" "${adm[@]}"
+check_if snapshots check_output "the last member still has it" '^rimg@image created' \
+	cbs snapshot list rimg $(on 2)
 
 ktap_finished

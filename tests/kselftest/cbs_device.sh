@@ -10,7 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 require_cmd cbs cbs-server mkfs.ext4 nl_send
 
-ktap_plan 85
+ktap_plan 94
 load_module cbs
 defer unload_module cbs
 
@@ -230,5 +230,45 @@ check "cbs monitor reports epoch 2" grep -q "^epoch dev $FDEV volume fake2 epoch
 kill "$MAPF_PID"
 wait "$MAPF_PID" 2>/dev/null
 check "the replica set's device unmaps" cbs unmap "$FDEV"
+
+# The same with real cbs-servers: three replicas, the primary killed (-9)
+# under a writer, B promoted at epoch 2.  The backups refuse the reconnect's
+# handshakes as not primary until the promote, then B takes it: the writer
+# sees no error and every byte is there.
+RS=()
+for i in 0 1 2; do
+	mkdir -p "$CBS_WORK/r$i"
+	cbs-server --listen "127.0.0.1:1701$i" --data "$CBS_WORK/r$i" --admin-token "$CBS_ADMIN" \
+		>>"$CBS_WORK/r$i.log" 2>&1 &
+	RS[i]=$!
+	disown "${RS[i]}"	# one is killed on purpose: no "Killed" from the shell
+	defer "kill -9 ${RS[i]}"
+done
+SET=127.0.0.1:17010,127.0.0.1:17011,127.0.0.1:17012
+check "three servers answer" busywait 10000 cbs volume list server "$SET" admin-token "$CBS_ADMIN"
+check "a volume on three servers" \
+	cbs volume create rv size 64M token tokr server "$SET" admin-token "$CBS_ADMIN"
+cbs map rv server "$SET" token tokr conns 2 reconnect io-timeout 5 dead-timeout 60 \
+	>"$CBS_WORK/mapr.out" 2>"$CBS_WORK/mapr.err" &
+MAPF_PID=$!
+defer "kill $MAPF_PID"
+check "cbs map with the server list maps" busywait 10000 grep -q /dev/cbs "$CBS_WORK/mapr.out"
+RDEV=$(cat "$CBS_WORK/mapr.out")
+head -c 32M /dev/urandom >"$CBS_WORK/r.ref"
+dd if="$CBS_WORK/r.ref" of="$RDEV" bs=1M oflag=direct status=none 2>"$CBS_WORK/ddr.err" &
+DD_PID=$!
+check "the writer is writing" busywait 10000 matches 'writes [1-9]' cbs -s show "$RDEV"
+kill -9 "${RS[0]}"
+check "promote B at epoch 2" \
+	cbs volume promote rv epoch 2 server 127.0.0.1:17011 admin-token "$CBS_ADMIN"
+wait "$DD_PID"
+dd_status=$?
+check "the writer through the failover sees no error" test "$dd_status" -eq 0 -a ! -s "$CBS_WORK/ddr.err"
+check "every byte is on the new primary" cmp -n $((32 << 20)) "$RDEV" "$CBS_WORK/r.ref"
+check "the device is at epoch 2" busywait 10000 \
+	matches 'live 2 state up.*epoch 2 ' oneline cbs -d show "$RDEV"
+kill "$MAPF_PID"
+wait "$MAPF_PID" 2>/dev/null
+check "its device unmaps" cbs unmap "$RDEV"
 
 ktap_finished
