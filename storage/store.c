@@ -36,6 +36,7 @@ struct store_layer {
 	uint64_t nblocks;		/* blocks the bitmap covers */
 	uint32_t block_size;
 	int unsynced;			/* atomic: written since the last sync */
+	int map_dirty;			/* atomic: a bit set since the last sync */
 	struct store_layer *next;	/* layers_lock */
 };
 
@@ -88,8 +89,11 @@ static void bits_set(struct store_layer *l, uint64_t b, uint64_t e)
 			mask &= ~0ULL << (b % 64);
 		if (w == last && e % 64)
 			mask &= ~0ULL >> (64 - e % 64);
-		if ((__atomic_load_n(&l->bits[w], __ATOMIC_RELAXED) & mask) != mask)
-			__atomic_fetch_or(&l->bits[w], mask, __ATOMIC_RELEASE);
+		if ((__atomic_load_n(&l->bits[w], __ATOMIC_RELAXED) & mask) == mask)
+			continue;
+		__atomic_fetch_or(&l->bits[w], mask, __ATOMIC_RELEASE);
+		if (!__atomic_load_n(&l->map_dirty, __ATOMIC_RELAXED))
+			__atomic_store_n(&l->map_dirty, 1, __ATOMIC_SEQ_CST);
 	}
 }
 
@@ -129,12 +133,21 @@ static int map_map(struct store_layer *l, uint64_t size)
  */
 int store_layer_sync(struct store_layer *l)
 {
+	/*
+	 * The flags are cleared first: what is set after that is synced
+	 * next time.  A block written before the call had its bit set
+	 * already, so a bitmap no bit changed in needs no fdatasync (a clone
+	 * rewriting its own blocks: one fdatasync per FLUSH, as a flat volume).
+	 */
+	int map = __atomic_exchange_n(&l->map_dirty, 0, __ATOMIC_SEQ_CST);
 	int ret = 0;
 
 	__atomic_store_n(&l->unsynced, 0, __ATOMIC_SEQ_CST);
-	if (fdatasync(l->fd) || (l->map_fd >= 0 && fdatasync(l->map_fd))) {
+	if (fdatasync(l->fd) || (map && l->map_fd >= 0 && fdatasync(l->map_fd))) {
 		ret = -errno;
 		__atomic_store_n(&l->unsynced, 1, __ATOMIC_SEQ_CST);
+		if (map)
+			__atomic_store_n(&l->map_dirty, 1, __ATOMIC_SEQ_CST);
 	}
 	return ret;
 }

@@ -1036,6 +1036,33 @@ def case_snap_crashed(addr, name, token, gen):
     print("snapshot taken")
 
 
+
+def case_snap_ack_write(addr, name, token, gen):
+    """Snapshot VOLUME@acked of a volume case_fill wrote, then FUA writes over it."""
+    snap_call(admin_ok(addr), OP_SNAP_CREATE, name, "acked")
+    s = open_ok(addr, name, token, gen)
+    for b in range(8):
+        s.write(b * s.block_size, pattern(700 + b, s.block_size), F_FUA)
+
+
+def case_snap_ack_check(addr, name, token, gen):
+    """What case_snap_ack_write left: the FUA writes in the volume, the
+    snapshot as case_fill wrote it."""
+    s = open_ok(addr, name, token, gen)
+    bs = s.block_size
+    for b in range(8):
+        expect(s.read(b * bs, bs) == pattern(700 + b, bs), "FUA block %d lost" % b)
+    got = s.read(8 * bs, s.size - 8 * bs)
+    want = b"".join(block_marker(b, bs) for b in range(8, s.size // bs))
+    expect(got == want, "the volume's other blocks differ")
+    a = admin_ok(addr)
+    snap_call(a, OP_CLONE, name, "acked", clone=name + "-check", token="check-secret")
+    c = open_ok(addr, name + "-check", "check-secret", 1)
+    check_blocks(c, c.size)
+    c.sock.close()
+    expect(a.delete_closed(name + "-check") == 0, "delete the check clone")
+
+
 CASES = {
     "write": case_write,
     "read": case_read,
@@ -1061,6 +1088,8 @@ CASES = {
     "snap-take": case_snap_take,
     "snap-create": case_snap_create,
     "snap-crashed": case_snap_crashed,
+    "snap-ack-write": case_snap_ack_write,
+    "snap-ack-check": case_snap_ack_check,
 }
 
 

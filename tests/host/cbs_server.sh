@@ -370,8 +370,10 @@ snap_setup() {
 		cbs volume create sv size 64M token sv-secret server "$srv" \
 			admin-token "$ADMIN" >/dev/null
 }
-check "snapshots, clones of clones, protection, rollback and delete, over TCP" \
-	eval 'snap_setup && python3 "$CLIENT" snap-ops "$srv" sv sv-secret'
+snap_ops() {
+	snap_setup && python3 "$CLIENT" snap-ops "$srv" sv sv-secret
+}
+check "snapshots, clones of clones, protection, rollback and delete, over TCP" snap_ops
 check "bad snapshot payloads and unknown names: refused, nothing changed" \
 	python3 "$CLIENT" snap-errors "$srv" sv sv-secret
 # O(1): a snapshot of a written-to 1 TiB thin volume adds only small files.
@@ -386,8 +388,10 @@ snap_small() {
 }
 check "a snapshot of a written 1 TiB thin volume: no new file over 8 KiB but its data" snap_small
 [ -n "$pid" ] && stop_server
-check "after a restart: snapshots and clones as they were, then all deleted" \
-	eval 'start_server "$sdir" && python3 "$CLIENT" snap-verify "$srv" sv sv-secret && stop_server'
+snap_restart() {
+	start_server "$sdir" && python3 "$CLIENT" snap-verify "$srv" sv sv-secret && stop_server
+}
+check "after a restart: snapshots and clones as they were, then all deleted" snap_restart
 # A snapshot killed at each step: the volume keeps its data, the snapshot
 # is there whole or not at all, --fsck finds no problem before the restart
 # sweeps and no leftover after it.

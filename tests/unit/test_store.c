@@ -6,6 +6,7 @@
  * compared with an in-memory copy, and every few steps a restart of the
  * volume table followed by a clean `--fsck` of the directory.
  */
+#include <endian.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -421,6 +422,101 @@ static void flat_then_layered(void **state)
 	vol_table_exit();
 }
 
+/* allocated of VOL in LIST, and of VOL@SNAP in SNAP_LIST (or ~0 if absent). */
+static uint64_t list_alloc(const char *vol)
+{
+	struct cbs_list_header *h;
+	struct cbs_list_entry *e;
+	uint64_t n = ~0ULL;
+	uint32_t len;
+	void *p;
+
+	assert_int_equal(vol_list(&p, &len), 0);
+	h = p;
+	e = (struct cbs_list_entry *)(h + 1);
+	for (uint32_t i = 0; i < le32toh(h->count); i++)
+		if (!strcmp(e[i].name, vol))
+			n = le64toh(e[i].allocated);
+	free(p);
+	return n;
+}
+
+static uint64_t snap_alloc(const char *vol, const char *snap, uint32_t *clones)
+{
+	struct cbs_snap_list_header *h;
+	struct cbs_snap_list_entry *e;
+	uint64_t n = ~0ULL;
+	uint32_t len;
+	void *p;
+
+	assert_int_equal(vol_snap_list(vol, &p, &len), 0);
+	h = p;
+	e = (struct cbs_snap_list_entry *)(h + 1);
+	for (uint32_t i = 0; i < le32toh(h->count); i++) {
+		if (strcmp(e[i].snap, snap))
+			continue;
+		n = le64toh(e[i].allocated);
+		if (clones)
+			*clones = le32toh(e[i].clones);
+	}
+	free(p);
+	return n;
+}
+
+static void write_blocks(const char *name, uint64_t first, uint64_t count)
+{
+	struct cbs_volume *v = open_vol(name);
+	char data[4096];
+
+	memset(data, 0x5a, sizeof(data));
+	pthread_rwlock_rdlock(&v->io_lock);
+	for (uint64_t b = first; b < first + count; b++)
+		assert_int_equal(store_write(v, data, sizeof(data), b * 4096), 0);
+	assert_int_equal(store_sync(v), 0);
+	pthread_rwlock_unlock(&v->io_lock);
+	vol_close(v, NULL);
+}
+
+/*
+ * Space: a snapshot's allocated is what only it holds; shared blocks count
+ * once; deleting a snapshot still under its volume frees what the volume
+ * wrote over.
+ */
+static void space_accounting(void **state)
+{
+	struct cbs_admin_req r = { .block_size = 4096, .size = 64 * 4096 };
+	const uint64_t K = 4096;
+	uint32_t clones = 0;
+
+	(void)state;
+	assert_int_equal(vol_table_init(dir), 0);
+	snprintf(r.name, sizeof(r.name), "sp");
+	snprintf(r.token, sizeof(r.token), "tok-sp");
+	assert_int_equal(vol_create(&r), 0);
+	write_blocks("sp", 0, 32);
+	assert_int_equal(list_alloc("sp"), 32 * K);
+	assert_int_equal(vol_snap_create("sp", "s1", CBS_SNAP_F_PROTECTED), 0);
+	/* Nothing written over it yet: the volume's next layer reads all of it. */
+	assert_int_equal(snap_alloc("sp", "s1", NULL), 0);
+	write_blocks("sp", 0, 16);
+	assert_int_equal(snap_alloc("sp", "s1", NULL), 16 * K);
+	assert_int_equal(list_alloc("sp"), 48 * K);
+	/* A clone shares it all: s1 holds nothing alone, the clone owns nothing. */
+	assert_int_equal(vol_clone("sp", "s1", "spc", "tok-spc"), 0);
+	assert_int_equal(snap_alloc("sp", "s1", &clones), 0);
+	assert_int_equal(clones, 1);
+	assert_int_equal(list_alloc("spc"), 0);
+	assert_int_equal(vol_snap_delete("sp", "s1"), -EBUSY);
+	assert_int_equal(vol_delete("spc"), 0);
+	assert_int_equal(snap_alloc("sp", "s1", &clones), 16 * K);
+	assert_int_equal(clones, 0);
+	/* Deleted: the 16 blocks the volume wrote over are freed, the rest stays. */
+	assert_int_equal(vol_snap_delete("sp", "s1"), 0);
+	assert_int_equal(list_alloc("sp"), 32 * K);
+	assert_int_equal(vol_delete("sp"), 0);
+	vol_table_exit();
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -443,6 +539,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(flat_then_layered),
+		cmocka_unit_test(space_accounting),
 		cmocka_unit_test(random_ops),
 	};
 
