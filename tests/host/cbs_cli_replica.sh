@@ -65,7 +65,7 @@ unchanged() {
 	done
 }
 
-ktap_plan 48
+ktap_plan 50
 
 check_here "three servers start" eval 'start_server 0 && start_server 1 && start_server 2'
 ALL=${srv[0]},${srv[1]},${srv[2]}
@@ -155,6 +155,10 @@ check_if replication check_output "B is the primary now" '^rv .* epoch 2 role pr
 	cbs volume list $(on 1)
 check_if replication check_output "promote with force says what it risks" 'two primaries may' \
 	cbs volume promote rv epoch 3 $(on 1) force
+check_if replication check "set-replicas through B: B and C at epoch 4" \
+	cbs volume set-replicas rv replicas "${srv[1]},${srv[2]}" epoch 4 $(on 1)
+check_if replication check_no_match "A is out of the set" "replica ${srv[0]} " \
+	cbs -d volume list $(on 1)
 check_if snapshots check "snapshot create on the set finds its primary, B" \
 	cbs snapshot create rv@s1 server "$ALL" "${adm[@]}"
 check_if snapshots check_output "B has the snapshot" '^rv@s1 created' \
