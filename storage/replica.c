@@ -974,8 +974,9 @@ int replica_write(struct replica_vol *rv, struct replica_links *links, uint64_t 
 	uint32_t i, down;
 	int ret, err;
 
+	/* A FLUSH needs it too: a backup it finds dead is dropped with the map. */
+	m = replica_dirty(rv, size);
 	if (track) {
-		m = replica_dirty(rv, size);
 		if (!m)
 			return -EIO;
 		pthread_rwlock_rdlock(&rv->lock);
@@ -1051,7 +1052,7 @@ again:
 	if (err)
 		ret = err;
 	/* On every member (or failed on one): no longer in flight. */
-	if (m && !ret)
+	if (track && !ret)
 		dirty_end(m, req->offset, req->length);
 out:
 	explicit_bzero(&c, sizeof(c));

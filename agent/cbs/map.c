@@ -78,12 +78,20 @@ static int volume_connect(const struct map_args *a, struct cbs_hello_reply *rep)
 	return volume_connect_to(a, a->primary, 0, rep);
 }
 
+/* Which refusal of a handshake says most: a final one, then not-primary. */
+static int refusal_rank(int err)
+{
+	if (err == -ESTALE || err == -EACCES)
+		return 2;
+	return err == -CBS_ERR_NOT_PRIMARY;
+}
+
 /*
  * With several servers: hello each, and pick the primary of the newest
  * epoch: the server whose hello succeeded with the highest epoch, unless a
  * refusal (CBS_ERR_NOT_PRIMARY) names a newer epoch's primary, which is
  * then followed.  0 with a->primary and a->epoch set, or -errno (the most
- * telling refusal: not-primary without a primary known, else the last).
+ * telling refusal: ESTALE or EACCES, then not-primary, then the last).
  */
 static int find_volume_primary(struct map_args *a)
 {
@@ -110,18 +118,14 @@ static int find_volume_primary(struct map_args *a)
 				ok = server;
 				ok_epoch = epoch;
 			}
-		} else if (fd == -CBS_ERR_NOT_PRIMARY) {
-			if (rep.primary[0] && (!np[0] || epoch > np_epoch)) {
-				snprintf(np, sizeof(np), "%.*s", (int)sizeof(rep.primary) - 1,
-					 rep.primary);
-				np_epoch = epoch;
-			}
-			if (err != -ESTALE && err != -EACCES)
-				err = fd;
-		} else if (err != -CBS_ERR_NOT_PRIMARY || fd == -ESTALE || fd == -EACCES) {
-			/* A refusal that is final wins over one that is not. */
-			err = fd;
+			continue;
 		}
+		if (fd == -CBS_ERR_NOT_PRIMARY && rep.primary[0] && (!np[0] || epoch > np_epoch)) {
+			snprintf(np, sizeof(np), "%.*s", (int)sizeof(rep.primary) - 1, rep.primary);
+			np_epoch = epoch;
+		}
+		if (refusal_rank(fd) >= refusal_rank(err))
+			err = fd;
 	}
 	if (ok && (!np[0] || ok_epoch >= np_epoch)) {
 		snprintf(a->primary, sizeof(a->primary), "%s", ok);

@@ -71,7 +71,7 @@ start() {
 	[ -f "$tmp/log.$s.new" ] && cat "$tmp/log.$s.new" >>"$tmp/log.$s"
 	: >"$tmp/log.$s.new"
 	"$BIN/cbs-server" --listen "$listen" --data "$tmp/$s" --admin-token "$ADMIN" \
-		--replica-timeout 2 2>>"$tmp/log.$s.new" &
+		--replica-timeout 4 --resync-rate 64M 2>>"$tmp/log.$s.new" &
 	pid[$s]=$!
 	busywait 10 grep -q 'listening on' "$tmp/log.$s.new" || return 1
 	port[$s]=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$tmp/log.$s.new")
