@@ -329,7 +329,8 @@ static void check_layers(struct fsck *f)
 		if (l->parent && !l->has_map)
 			problem(f, "layer %016" PRIx64 ": its bitmap file is missing", l->id);
 		if (!l->parent && l->has_map)
-			problem(f, "layer %016" PRIx64 ": a bottom layer with a bitmap file", l->id);
+			leftover(f, "layer %016" PRIx64 ": a bitmap file in a bottom layer "
+				 "(a merge into it cut short)", l->id);
 		if (l->parent && l->has_map && l->has_data && l->block_size &&
 		    l->map_size != store_map_bytes(l->data_size / l->block_size))
 			problem(f, "layer %016" PRIx64 ": bitmap of %llu bytes for %llu bytes of "

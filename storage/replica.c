@@ -421,8 +421,9 @@ bool replica_has_backups(struct replica_vol *rv)
 {
 	bool ret;
 
+	/* A server catching up needs the writes marked even with no backup in sync. */
 	pthread_rwlock_rdlock(&rv->lock);
-	ret = rv->cfg.count > 1;
+	ret = rv->cfg.count > 1 || rv->nabsent;
 	pthread_rwlock_unlock(&rv->lock);
 	return ret;
 }

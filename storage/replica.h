@@ -93,7 +93,10 @@ int replica_backup_track(struct replica_vol *rv, uint64_t size, struct replica_p
 			 const struct cbs_req *req);
 void replica_backup_next(struct replica_vol *rv, struct replica_pending *p);
 
-/* Whether writes are forwarded (the volume has backups); they are not spliced. */
+/*
+ * Whether writes go through replica_write() (the volume has backups, or
+ * servers catching up); they are not spliced.
+ */
 bool replica_has_backups(struct replica_vol *rv);
 
 /*

@@ -754,6 +754,116 @@ out:
 	pthread_mutex_unlock(&layers_lock);
 }
 
+struct store_layer *store_layer_only_child(struct store_layer *l, unsigned int held)
+{
+	struct store_layer *c, *only = NULL;
+	unsigned int n = 0;
+
+	pthread_mutex_lock(&layers_lock);
+	for (c = layers; c; c = c->next)
+		if (c->parent == l && !n++)
+			only = c;
+	if (n != 1 || l->refs != 1 + held)
+		only = NULL;
+	pthread_mutex_unlock(&layers_lock);
+	return only;
+}
+
+/* Copy block b of l into c (a hole stays one), and set its bit in c. */
+static int merge_block(struct store_layer *l, struct store_layer *c, uint64_t b, char *buf)
+{
+	uint32_t bs = l->block_size;
+	off_t data;
+	int ret;
+
+	data = lseek(l->fd, (off_t)(b * bs), SEEK_DATA);
+	if (data >= 0 && (uint64_t)data < (b + 1) * bs) {
+		ret = pread_full(l->fd, buf, bs, (off_t)(b * bs));
+		if (!ret)
+			ret = pwrite_full(c->fd, buf, bs, (off_t)(b * bs));
+		if (ret)
+			return ret;
+	}
+	bits_set(c, b, b + 1);
+	return 0;
+}
+
+int store_layer_merge(struct store_layer *l, struct store_layer *c,
+		      void (*barrier)(struct store_layer *c, void *arg), void *arg)
+{
+	struct store_layer *parent = l->parent;
+	uint64_t b, end = c->nblocks, lblocks = store_layer_size(l) / l->block_size;
+	char path[64], *buf;
+	int ret = 0;
+
+	buf = malloc(l->block_size);
+	if (!buf)
+		return -ENOMEM;
+	/*
+	 * What c reads through to l, into c: the blocks l has (its bits, or,
+	 * at the bottom, its data) that c has not written.  Readers of c see
+	 * the same bytes in l before a block's bit is set and in c after.
+	 */
+	if (end > lblocks)
+		end = lblocks;
+	for (b = 0; b < end && !ret; b++) {
+		if (l->parent && b % 64 == 0 && !l->bits[b / 64]) {
+			b += 63;
+			continue;
+		}
+		if (bit_test(c, b) || (l->parent && !bit_test(l, b)))
+			continue;
+		if (!l->parent && b % 64 == 0) {
+			off_t data = lseek(l->fd, (off_t)(b * l->block_size), SEEK_DATA);
+
+			if (data < 0) {
+				if (errno != ENXIO)
+					ret = -errno;
+				break;
+			}
+			if ((uint64_t)data / l->block_size > b) {
+				b = (uint64_t)data / l->block_size - 1;
+				continue;
+			}
+		}
+		ret = merge_block(l, c, b, buf);
+	}
+	free(buf);
+	if (!ret)
+		ret = store_layer_sync(c);
+	if (ret)
+		return ret;
+	/* The commit: c's parent is l's.  Then l is only a leftover. */
+	pthread_mutex_lock(&layers_lock);
+	if (parent)
+		parent->refs++;
+	pthread_mutex_unlock(&layers_lock);
+	{
+		struct store_layer *old = c->parent;
+
+		__atomic_store_n(&c->parent, parent, __ATOMIC_RELEASE);
+		ret = layer_meta_write(c);
+		if (ret) {
+			__atomic_store_n(&c->parent, old, __ATOMIC_RELEASE);
+			pthread_mutex_lock(&layers_lock);
+			if (parent)
+				parent->refs--;
+			pthread_mutex_unlock(&layers_lock);
+			return ret;
+		}
+	}
+	/* A bottom layer has no bitmap file; its mapping stays until c goes. */
+	if (!parent) {
+		layer_path(path, sizeof(path), c->id, "map");
+		unlinkat(layers_fd, path, 0);
+	}
+	/* No reader still in l (it took c->parent before the switch). */
+	barrier(c, arg);
+	store_layer_put(l);
+	nb_log("layer %016" PRIx64 " merged into %016" PRIx64, l->id, c->id);
+	return 0;
+}
+
 int store_layer_fit(struct store_layer *l, uint64_t size)
 {
 	int ret = 0;
@@ -826,7 +936,7 @@ void store_sweep(void)
 			continue;
 		tmp = e->d_name[0] == '.';
 		if (sscanf(e->d_name + tmp, "%16llx.%15s", &id, suffix) == 2 && !tmp &&
-		    layer_find(id))
+		    layer_find(id) && (strcmp(suffix, "map") || layer_find(id)->parent))
 			continue;
 		nb_log("removing layers/%s: no volume uses it (an operation cut short)",
 			e->d_name);

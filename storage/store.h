@@ -109,6 +109,21 @@ void store_layer_trim(struct store_layer *l);
  * it is (a resize, or a new layer's size, cut short by a crash).
  */
 int store_layer_fit(struct store_layer *l, uint64_t size);
+/*
+ * The one child of l, if l has one and no other user than it and the
+ * caller's held references; else NULL.
+ */
+struct store_layer *store_layer_only_child(struct store_layer *l, unsigned int held);
+/*
+ * Merge l, which only its child c uses, into c (c must not be written
+ * to: a snapshot's layer): the blocks c reads from l are copied into it,
+ * c's parent becomes l's (the commit: c's .layer), and l goes once
+ * barrier(c, arg) has waited out every reader that may still be in l.
+ * The caller excludes other changes to l and c.  0 or -errno (then
+ * nothing changed that a reader could see).
+ */
+int store_layer_merge(struct store_layer *l, struct store_layer *c,
+		      void (*barrier)(struct store_layer *c, void *arg), void *arg);
 /* Resize a volume's top layer; io_lock held for writing. */
 int store_layer_resize(struct store_layer *l, uint64_t old_size, uint64_t size);
 /* Sync a layer's data, then its bitmap (store_sync() for one layer). */

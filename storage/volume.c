@@ -578,12 +578,61 @@ static uint32_t clones_of(const struct store_layer *l)
 	return n;
 }
 
+/* Whether l is in v's chain; v's io_lock held. */
+static bool chain_has(const struct cbs_volume *v, const struct store_layer *l)
+{
+	const struct store_layer *p;
+
+	for (p = v->top; p; p = store_layer_parent(p))
+		if (p == l)
+			return true;
+	return false;
+}
+
+/* Wait out every request of a volume that reads through c; table_lock held. */
+static void chain_barrier(struct store_layer *c, void *arg)
+{
+	struct cbs_volume *v;
+	bool has;
+
+	(void)arg;
+	for (v = table; v; v = v->next) {
+		pthread_rwlock_rdlock(&v->io_lock);
+		has = chain_has(v, c);
+		pthread_rwlock_unlock(&v->io_lock);
+		if (!has)
+			continue;
+		pthread_rwlock_wrlock(&v->io_lock);
+		pthread_rwlock_unlock(&v->io_lock);
+	}
+}
+
+/* Whether l is some volume's top; table_lock held. */
+static bool is_top(const struct store_layer *l)
+{
+	struct cbs_volume *v;
+	bool top = false;
+
+	for (v = table; v && !top; v = v->next) {
+		pthread_rwlock_rdlock(&v->io_lock);
+		top = v->top == l;
+		pthread_rwlock_unlock(&v->io_lock);
+	}
+	return top;
+}
+
 /*
- * l lost a name: if it is still some layer's parent, free what only that
- * name could read (what every child wrote over).
+ * l lost its name (the caller still holds that reference).  If it is
+ * still a parent: with one child that no one writes to (a snapshot's
+ * layer), it is merged into it, which frees what only l held and keeps
+ * chains short; else what every child wrote over is freed (trim).
  */
 static void layer_unnamed(struct store_layer *l)
 {
+	struct store_layer *c = store_layer_only_child(l, 1);
+
+	if (c && !is_top(c) && !store_layer_merge(l, c, chain_barrier, NULL))
+		return;
 	store_layer_trim(l);
 }
 

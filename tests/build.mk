@@ -19,6 +19,9 @@ $(B)/unit/test_agent_diff: $(AGENT_CORE_OBJS)
 # cbs-server's attempt table (pure data, tested beside the frame checks).
 $(B)/unit/test_cbs_proto: $(OBJ)/storage/attempt.o
 
+# cbs-server's dirty-region maps.
+$(B)/unit/test_dirty: $(OBJ)/storage/dirty.o
+
 # cbs-server's store against a model: all of the server but its main().
 $(B)/unit/test_store: $(filter-out $(OBJ)/storage/cbs-server.o,$(CBS_SERVER_OBJS))
 
@@ -63,9 +66,11 @@ fuzz-cbs: $(B)/fuzz/fuzz_cbs_proto
 # The storage side's host tests: unit, cbs-server over TCP, a short fuzz run.
 check-storage: FUZZ_SECONDS = 10
 check-storage: $(BIN)/cbs-server $(BIN)/cbs $(B)/unit/test_cbs_proto $(B)/unit/test_store \
+	$(B)/unit/test_dirty \
 	$(B)/fuzz/fuzz_cbs_proto
 	CMOCKA_MESSAGE_OUTPUT=TAP $(B)/unit/test_cbs_proto
 	CMOCKA_MESSAGE_OUTPUT=TAP $(B)/unit/test_store
+	CMOCKA_MESSAGE_OUTPUT=TAP $(B)/unit/test_dirty
 	BIN=$(BIN) tests/host/cbs_server.sh
 	BIN=$(BIN) tests/host/cbs_replica.sh
 	BIN=$(BIN) tests/host/cbs_cli_replica.sh

@@ -49,7 +49,7 @@ struct mvol {
 static struct mvol model[MAX_VOLS];
 static char dir[64];
 static unsigned int names, serials, restarts;
-static uint8_t buf[MAX_BLOCKS * BS];
+static uint8_t buf[64 * 4096];	/* the largest volume read at once */
 
 static void restart(bool first)
 {
@@ -517,6 +517,72 @@ static void space_accounting(void **state)
 	vol_table_exit();
 }
 
+static unsigned int count_layers(void)
+{
+	char cmd[160], out[32] = "";
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "ls %s/layers | grep -c '\\.layer$'", dir);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	if (!fgets(out, sizeof(out), p))
+		out[0] = '\0';
+	pclose(p);
+	return (unsigned int)atoi(out);
+}
+
+/* Volume name reads as want[0..len). */
+static void expect_volume(const char *name, const char *want, size_t len)
+{
+	struct cbs_volume *v = open_vol(name);
+
+	pthread_rwlock_rdlock(&v->io_lock);
+	assert_int_equal(store_read(v, (char *)buf, (uint32_t)len, 0), 0);
+	pthread_rwlock_unlock(&v->io_lock);
+	vol_close(v, NULL);
+	assert_memory_equal(buf, want, len);
+}
+
+/* Rolling snapshots (a new one, the oldest deleted): the chain stays short. */
+static void rolling_snapshots(void **state)
+{
+	struct cbs_admin_req r = { .block_size = 4096, .size = 64 * 4096 };
+	char name[16], old[16];
+	struct cbs_volume *v;
+	static char want[64 * 4096];
+
+	(void)state;
+	memset(want, 0, sizeof(want));
+	assert_int_equal(vol_table_init(dir), 0);
+	snprintf(r.name, sizeof(r.name), "roll");
+	snprintf(r.token, sizeof(r.token), "tok-roll");
+	assert_int_equal(vol_create(&r), 0);
+	for (int i = 0; i < 12; i++) {
+		v = open_vol("roll");
+		pthread_rwlock_rdlock(&v->io_lock);
+		memset(want + i * 3 * 4096, 'a' + i, 5 * 4096);
+		assert_int_equal(store_write(v, want + i * 3 * 4096, 5 * 4096, i * 3 * 4096), 0);
+		pthread_rwlock_unlock(&v->io_lock);
+		vol_close(v, NULL);
+		snprintf(name, sizeof(name), "r%d", i);
+		assert_int_equal(vol_snap_create("roll", name, 0), 0);
+		if (i) {
+			snprintf(old, sizeof(old), "r%d", i - 1);
+			assert_int_equal(vol_snap_delete("roll", old), 0);
+		}
+		/* The top, the newest snapshot's layer: nothing else. */
+		assert_int_equal(count_layers(), 2);
+		expect_volume("roll", want, sizeof(want));
+	}
+	vol_table_exit();
+	assert_int_equal(fsck_run(dir, stderr), 0);
+	assert_int_equal(vol_table_init(dir), 0);
+	expect_volume("roll", want, sizeof(want));
+	assert_int_equal(vol_delete("roll"), 0);
+	assert_int_equal(count_layers(), 0);
+	vol_table_exit();
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -540,6 +606,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(flat_then_layered),
 		cmocka_unit_test(space_accounting),
+		cmocka_unit_test(rolling_snapshots),
 		cmocka_unit_test(random_ops),
 	};
 
