@@ -170,6 +170,8 @@ static int check_io_request(const struct cbs_req *req, const struct cbs_session 
 	if ((req->flags & CBS_REQ_F_FUA) &&
 	    req->op != CBS_OP_WRITE && req->op != CBS_OP_WRITE_ZEROES)
 		return -EINVAL;
+	if ((req->flags & CBS_REQ_F_PROTECTED) && req->op != CBS_OP_SNAPSHOT)
+		return -EINVAL;
 	if (req->op == CBS_OP_SNAPSHOT)
 		return req->offset || req->length != CBS_PROTO_NAME_LEN ? -EINVAL : 0;
 	if (req->op == CBS_OP_FLUSH)
@@ -208,7 +210,7 @@ int cbs_proto_check_request(const struct cbs_req *req, const struct cbs_session 
 {
 	bool admin_op;
 
-	if (req->reserved || (req->flags & ~CBS_REQ_F_FUA))
+	if (req->reserved || (req->flags & ~(CBS_REQ_F_FUA | CBS_REQ_F_PROTECTED)))
 		return -EINVAL;
 	switch (req->op) {
 	case CBS_OP_READ:

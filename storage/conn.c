@@ -304,7 +304,8 @@ static int do_snapshot(struct cbs_conn *c, const struct cbs_req *req)
 	if (!ret)
 		ret = replica_backup_begin(c->rv, c->epoch);
 	if (!ret) {
-		ret = vol_snap_create_locked(v, sr.snap, 0);
+		ret = vol_snap_create_locked(v, sr.snap, req->flags & CBS_REQ_F_PROTECTED ?
+					     CBS_SNAP_F_PROTECTED : 0);
 		replica_backup_end(c->rv);
 	}
 	pthread_rwlock_unlock(&v->io_lock);
@@ -707,6 +708,9 @@ static int handshake(struct cbs_conn *c)
 	/* A replica session authenticates with this server's admin token. */
 	if (!ret && (h.admin || h.replica))
 		ret = nb_token_equal(h.token, admin_token, sizeof(admin_token)) ? 0 : -EACCES;
+	/* A client learns where the primary is only with the volume's token. */
+	else if (!ret)
+		ret = vol_check_token(h.name, h.token);
 	/* The role first: a server that is not the primary raises no generation. */
 	if (!ret && !h.admin)
 		ret = replica_get(h.name, &c->rv);

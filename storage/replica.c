@@ -1091,9 +1091,13 @@ void replica_backup_next(struct replica_vol *rv, struct replica_pending *p)
 	pthread_mutex_unlock(&rv->dirty_lock);
 }
 
-int replica_snapshot(struct cbs_volume *v, const char *snap)
+int replica_snapshot(struct cbs_volume *v, const char *snap, uint32_t flags)
 {
-	struct cbs_req req = { .op = CBS_OP_SNAPSHOT, .length = CBS_PROTO_NAME_LEN };
+	struct cbs_req req = {
+		.op = CBS_OP_SNAPSHOT,
+		.flags = flags & CBS_SNAP_F_PROTECTED ? CBS_REQ_F_PROTECTED : 0,
+		.length = CBS_PROTO_NAME_LEN,
+	};
 	struct replica_link l[CBS_PROTO_MAX_REPLICAS];
 	char np[CBS_PROTO_ADDR_LEN], name[CBS_PROTO_NAME_LEN] = { 0 };
 	enum link_result res[CBS_PROTO_MAX_REPLICAS];

@@ -135,7 +135,7 @@ void replica_forget(const char *name);
  * backup is dropped instead, and lacks it when it rejoins).
  */
 struct cbs_volume;
-int replica_snapshot(struct cbs_volume *v, const char *snap);
+int replica_snapshot(struct cbs_volume *v, const char *snap, uint32_t flags);
 /* A clone dst of src: src's members and primary, at epoch 1.  0 or -errno. */
 int replica_copy(const char *src, const char *dst);
 

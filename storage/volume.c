@@ -454,6 +454,18 @@ void vol_table_exit(void)
 	dir_fd = -1;
 }
 
+int vol_check_token(const char *name, const char *token)
+{
+	struct cbs_volume *v;
+	int ret;
+
+	pthread_mutex_lock(&table_lock);
+	v = vol_find(name);
+	ret = !v ? -ENOENT : nb_token_equal(v->token, token, CBS_PROTO_TOKEN_LEN) ? 0 : -EACCES;
+	pthread_mutex_unlock(&table_lock);
+	return ret;
+}
+
 int vol_open(const struct cbs_hello_req *h, struct cbs_volume **out,
 	     struct attempt_table **attempts)
 {
@@ -1007,7 +1019,7 @@ int vol_snap_create(const char *volume, const char *snap, uint32_t flags)
 	if (!ret)
 		ret = vol_snap_create_locked(v, snap, flags);
 	if (!ret)
-		ret = replica_snapshot(v, snap);
+		ret = replica_snapshot(v, snap, flags);
 	pthread_rwlock_unlock(&v->io_lock);
 out:
 	pthread_mutex_unlock(&table_lock);

@@ -104,6 +104,8 @@ void vol_close(struct cbs_volume *v, struct attempt_table *attempts);
  * vol_close(v, NULL).
  */
 int vol_get(const char *name, struct cbs_volume **out);
+/* A client's credentials for volume name: 0, -ENOENT or -EACCES. */
+int vol_check_token(const char *name, const char *token);
 
 int vol_create(const struct cbs_admin_req *r);
 int vol_delete(const char *name);

@@ -83,6 +83,7 @@ enum cbs_op {
 
 /* cbs_request.flags */
 #define CBS_REQ_F_FUA		(1U << 0)	/* WRITE, WRITE_ZEROES: stable before reply */
+#define CBS_REQ_F_PROTECTED	(1U << 1)	/* SNAPSHOT: a protected snapshot */
 
 /* Client -> server, once, first thing on the connection. */
 struct cbs_hello {
