@@ -766,6 +766,27 @@ int replica_promote(const struct cbs_config_req *r)
 			ret = -ESTALE;
 			goto out;
 		}
+		/*
+		 * A member knows a newer configuration than this server: one
+		 * formed without it (it was dropped, or a promotion did not
+		 * reach it), whose writes it may lack.  Its votes from an
+		 * older configuration do not make it a safe primary.
+		 */
+		if (epoch > old.epoch && !(r->flags & CBS_CONFIG_F_FORCE)) {
+			nb_log("volume %s: promote to epoch %llu refused: %s has epoch %llu, "
+				"newer than this server's %llu: writes acknowledged since may "
+				"be missing here", old.name, (unsigned long long)r->epoch,
+				old.members[i], (unsigned long long)epoch,
+				(unsigned long long)old.epoch);
+			ret = -ESTALE;
+			goto out;
+		}
+		if (epoch > old.epoch)
+			nb_log("volume %s: promote to epoch %llu FORCED although %s has the "
+				"newer epoch %llu: writes acknowledged there since this "
+				"server's epoch %llu are lost", old.name,
+				(unsigned long long)r->epoch, old.members[i],
+				(unsigned long long)epoch, (unsigned long long)old.epoch);
 		memcpy(nc.members[nc.count++], old.members[i], CBS_PROTO_ADDR_LEN);
 	}
 	ret = 0;

@@ -94,6 +94,15 @@ int admin_report(const char *server, uint16_t op, const char *obj, int ret)
 		fprintf(stderr, "Error: %s %s\"%s\" on %s: %s (not the primary of the newest epoch)\n",
 			op_verb(op), op == CBS_OP_LIST ? "" : "volume ", obj ? obj : "", server,
 			strerror(ret));
+	else if (ret == ESTALE && op == CBS_OP_PROMOTE)
+		fprintf(stderr, "Error: promote volume \"%s\" on %s: the epoch is not above every "
+			"member's, or another member knows a newer configuration than this server "
+			"(it may lack writes acknowledged since): promote that member, or use force\n",
+			obj, server);
+	else if (ret == EHOSTDOWN && (op == CBS_OP_PROMOTE || op == CBS_OP_SET_REPLICAS))
+		fprintf(stderr, "Error: %s volume \"%s\" on %s: the new epoch is not recorded on a "
+			"majority of the old configuration's members (use force for a set that "
+			"has lost its majority)\n", op_verb(op), obj, server);
 	else if (ret == EBUSY && op == CBS_OP_ROLLBACK)
 		fprintf(stderr, "Error: roll back \"%s\" on %s: %s: the volume is mapped (open volume sessions); unmap it first\n",
 			obj, server, strerror(ret));

@@ -117,7 +117,7 @@ status_has() {
 }
 
 echo "TAP version 13"
-echo "1..28"
+echo "1..29"
 
 check "three servers start" eval 'start a && start b && start c'
 members=$(addr a),$(addr b),$(addr c)
@@ -192,6 +192,17 @@ dropped() {
 }
 check "a backup killed (3 replicas): the primary drops it at epoch 4, writes go on" dropped
 check "the two left have the same data" same_data a b
+
+# The primary dies too, and C, dropped at epoch 4, comes back knowing epoch
+# 3 only: B's vote with C would be a majority of epoch 3's members, but B
+# knows epoch 4, whose writes C lacks.  Refused, and nothing changes.
+stale_promote() {
+	kill9 a && start c || return 1
+	promote c 20 --expect ESTALE && grep -q 'newer than this server' "$tmp/log.c.new" &&
+		status_has c "^ok epoch 3 " && status_has b "^ok epoch 4 " &&
+		put c 0 10 4096 --expect EREMCHG && kill9 c && start a
+}
+check "a dropped backup back after the primary died: its promote is refused (ESTALE)" stale_promote
 
 # C comes back: A copies what it missed (the absent map) while writes go
 # on, then takes it back in with an epoch bump.
